@@ -1,0 +1,78 @@
+#include "common/text.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace writ {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), std::size_t{0});
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + cost});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> did_you_mean(std::string_view word, std::span<const std::string> candidates) {
+  std::size_t limit = std::max<std::size_t>(1, (word.size() + 2) / 3);
+  std::optional<std::string> best;
+  std::size_t best_distance = limit + 1;
+  for (const auto& candidate : candidates) {
+    std::size_t d = edit_distance(word, candidate);
+    if (d < best_distance && d != 0) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (len == 0 || i + len > text.size()) return i;
+    if (len == 2 && c < 0xc2) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return i;
+    }
+    if (len == 3) {
+      auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) return i;
+    }
+    if (len == 4) {
+      auto c1 = static_cast<unsigned char>(text[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90) || c > 0xf4) return i;
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
+std::string format_duration(std::int64_t seconds) {
+  std::int64_t minutes = seconds / 60;
+  std::int64_t hours = minutes / 60;
+  std::int64_t rest = minutes % 60;
+  if (hours == 0) return std::to_string(rest) + "m";
+  return std::to_string(hours) + "h " + std::to_string(rest) + "m";
+}
+
+std::string join(std::span<const std::string> parts, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i != 0) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+}  // namespace writ

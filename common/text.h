@@ -1,0 +1,27 @@
+// Small string helpers shared by every phase: edit distance for did-you-mean hints, UTF-8
+// validation, and formatting of durations for messages.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace writ {
+
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The closest candidate within a distance that scales with the word's length, or nothing.
+std::optional<std::string> did_you_mean(std::string_view word, std::span<const std::string> candidates);
+
+// Byte offset of the first invalid UTF-8 sequence, or nothing when `text` is valid.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
+// "25h 5m", "15m", "4d 0h", "0m" — for messages about durations given in seconds.
+std::string format_duration(std::int64_t seconds);
+
+std::string join(std::span<const std::string> parts, std::string_view sep);
+
+}  // namespace writ
