@@ -1,0 +1,30 @@
+// Helpers shared by the CLI verbs: locating the stdlib, loading the catalog, printing
+// diagnostics in the requested format.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "compiler/catalog.h"
+#include "compiler/diagnostic.h"
+
+namespace writ::cli {
+
+// --stdlib if given, else $WRIT_STDLIB, else the installed share/writ/stdlib, else the source
+// tree's stdlib/. Throws UsageError when none exists.
+std::string stdlib_dir(const CliContext& ctx);
+
+// Loads the catalog (stdlib + policy files). Problems in them are printed to stderr as text
+// diagnostics and make this throw UsageError-free CatalogError (exit 1).
+Catalog load_catalog_or_report(const CliContext& ctx, const std::vector<std::string>& policy_files);
+
+struct CatalogError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Throws UsageError when `path` does not exist or cannot be read.
+void require_readable(const std::string& path);
+
+}  // namespace writ::cli
