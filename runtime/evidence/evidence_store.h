@@ -1,0 +1,132 @@
+// Evidence store (DESIGN §10): preserves artifacts as content-addressed, read-only objects under
+// `ROOT/objects/sha256/<2 hex>/<64 hex>` and appends a custody record for each event to
+// `ROOT/custody.jsonl`, rewriting `ROOT/checkpoint.json` after every append.
+//
+// The artifact is opened without following symlinks (a symlink or a non-regular file is
+// refused), copied while the very same bytes are hashed with OpenSSL EVP SHA-256 in >= 1 MiB
+// buffers (constant memory for any size), fsynced, renamed into place and made read-only.
+// Identical content is stored once; every collection still gets its own custody record.
+//
+// Time, host and user come only through the Clock and Identity interfaces handed in (tests
+// pass fakes). Thread-safety: concurrent preserve() calls — from threads or from separate
+// processes sharing ROOT — are serialised by a lock file for the ledger append; nothing
+// interleaves or is lost. One EvidenceStore may be shared by threads.
+//
+// Errors: problems with the artifact (symlink, not a regular file, unreadable) and with the
+// store (cannot create or write ROOT, corrupt ledger tail) are returned as data in
+// PreserveResult, never thrown. Only writ's own bugs or OpenSSL failures throw.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace writ::evidence {
+
+// Why an artifact is collected. Each absent value is written as JSON null in the record.
+struct CustodyContext {
+  std::optional<std::string> run_id;
+  std::optional<std::string> step;
+  std::optional<std::string> incident;
+};
+
+// The time source for `collected_at` (written as UTC RFC 3339, second precision).
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point now() const = 0;
+};
+
+// Who collects: `collector.host` and `collector.user` of every record.
+class Identity {
+ public:
+  virtual ~Identity() = default;
+  virtual std::string host() const = 0;
+  virtual std::string user() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override;
+};
+
+// gethostname() and the login name of the effective uid (else "uid:<n>").
+class SystemIdentity final : public Identity {
+ public:
+  std::string host() const override;
+  std::string user() const override;
+};
+
+// Signs checkpoint text (see signing.h for the Ed25519 implementation). A store without a
+// signer writes `"signature": null`.
+class CheckpointSigner {
+ public:
+  virtual ~CheckpointSigner() = default;
+  virtual std::string sign(std::string_view message) const = 0;  // raw signature bytes
+  virtual std::string key_id() const = 0;                         // hex, names the public key
+};
+
+// Called with (bytes done, total bytes) while copying or re-reading an artifact.
+using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+struct StoreOptions {
+  std::string tool = "writ";                   // collector.tool, e.g. "writ 0.1.0"
+  const CheckpointSigner* signer = nullptr;    // not owned; must outlive the store
+};
+
+struct PreserveOptions {
+  bool verify_copy = false;  // re-read the stored object and append a `verified` record
+  ProgressFn progress;       // may be empty
+};
+
+struct Preserved {
+  std::string artifact;            // the path as given
+  std::string sha256;              // lowercase hex
+  std::uint64_t size = 0;
+  std::filesystem::path object;    // ROOT/objects/sha256/<2>/<64>
+  bool already_stored = false;     // identical content was in the store before
+  std::uint64_t seq = 0;           // seq of the `collected` record
+};
+
+enum class PreserveFailure {
+  none,
+  refused,   // the artifact: a symlink, not a regular file, missing or unreadable
+  store,     // the store: cannot be created or written, ledger tail corrupt, copy mismatch
+};
+
+struct PreserveResult {
+  std::optional<Preserved> preserved;
+  PreserveFailure failure = PreserveFailure::none;
+  std::string error;  // "<path>: <reason>" when failure != none
+
+  explicit operator bool() const { return preserved.has_value(); }
+};
+
+class EvidenceStore {
+ public:
+  // Does not touch the disk: ROOT and its sub-directories are created by the first preserve().
+  // `clock` and `identity` are not owned and must outlive the store.
+  EvidenceStore(std::filesystem::path root, const Clock& clock, const Identity& identity,
+                StoreOptions options = {});
+  ~EvidenceStore();
+  EvidenceStore(const EvidenceStore&) = delete;
+  EvidenceStore& operator=(const EvidenceStore&) = delete;
+
+  PreserveResult preserve(const std::filesystem::path& artifact, const CustodyContext& context,
+                          const PreserveOptions& options = {});
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+  const Clock& clock_;
+  const Identity& identity_;
+  StoreOptions options_;
+};
+
+}  // namespace writ::evidence
