@@ -13,6 +13,7 @@
 
 #include "compiler/ast.h"
 #include "compiler/expr.h"
+#include "compiler/ir.h"
 
 namespace writ {
 
@@ -83,5 +84,8 @@ struct Catalog {
 // Adds the declarations of `file` to `catalog`, reporting conflicts and unknown names
 // (an inverse that is not an action, an unknown type or effect) to `sink`.
 void add_declarations(Catalog& catalog, const ast::File& file, DiagnosticSink& sink);
+
+// After every file is added: each declared inverse must name a catalog action.
+void check_action_inverses(const Catalog& catalog, const ast::File& file, DiagnosticSink& sink);
 
 }  // namespace writ

@@ -51,7 +51,7 @@ bool assignable(const Type& from, const Type& to);
 // ---------------------------------------------------------------------------------------
 // Values
 struct Value;
-using List = std::vector<Value>;
+using ValueList = std::vector<Value>;  // not `List`: Node::Kind::List would shadow it
 struct DurationValue {
   std::int64_t seconds = 0;
   friend bool operator==(const DurationValue&, const DurationValue&) = default;
@@ -61,7 +61,7 @@ struct TimestampValue {
   friend bool operator==(const TimestampValue&, const TimestampValue&) = default;
 };
 struct Value {
-  std::variant<std::monostate, bool, std::int64_t, double, std::string, DurationValue, TimestampValue, List> v;
+  std::variant<std::monostate, bool, std::int64_t, double, std::string, DurationValue, TimestampValue, ValueList> v;
   friend bool operator==(const Value&, const Value&) = default;
   // The text a template interpolates: strings as-is, numbers in decimal, durations as "15m".
   std::string to_display() const;
