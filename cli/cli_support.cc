@@ -1,0 +1,50 @@
+#include "cli/cli_support.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "compiler/emit.h"
+#include "compiler/pipeline.h"
+
+namespace writ::cli {
+
+namespace fs = std::filesystem;
+
+std::string stdlib_dir(const CliContext& ctx) {
+  if (!ctx.stdlib_dir.empty()) {
+    if (!fs::is_directory(ctx.stdlib_dir)) throw UsageError("--stdlib " + ctx.stdlib_dir + ": not a directory");
+    return ctx.stdlib_dir;
+  }
+  if (const char* env = std::getenv("WRIT_STDLIB"); env != nullptr && *env != '\0') {
+    if (!fs::is_directory(env)) throw UsageError(std::string("WRIT_STDLIB=") + env + ": not a directory");
+    return env;
+  }
+  for (const char* candidate : {WRIT_STDLIB_INSTALL_DIR, WRIT_STDLIB_SOURCE_DIR}) {
+    if (fs::is_directory(candidate)) return candidate;
+  }
+  throw UsageError("cannot find the standard catalog; pass --stdlib DIR");
+}
+
+void require_readable(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw UsageError(path + ": no such file or directory");
+  if (fs::is_directory(path, ec)) return;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(path + ": cannot be read");
+}
+
+Catalog load_catalog_or_report(const CliContext& ctx, const std::vector<std::string>& policy_files) {
+  for (const auto& policy : policy_files) require_readable(policy);
+  DiagnosticSink sink;
+  Catalog catalog = load_catalog(stdlib_dir(ctx), policy_files, sink);
+  if (sink.has_errors()) {
+    sort_diagnostics(sink.diagnostics());
+    emit_text(std::cerr, sink.diagnostics(), EmitOptions{});
+    throw CatalogError("the catalog or policy has errors (see above)");
+  }
+  return catalog;
+}
+
+}  // namespace writ::cli

@@ -1,0 +1,238 @@
+// `writ check`, `writ compile`, `writ convert`, `writ fmt`.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "cli/cli_support.h"
+#include "common/canonical_json.h"
+#include "common/sha256.h"
+#include "compiler/dsl_parser.h"
+#include "compiler/emit.h"
+#include "compiler/ir_json.h"
+#include "compiler/pipeline.h"
+#include "compiler/rules/rules.h"
+
+namespace writ::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CheckOptions {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::vector<std::string> policies;
+  bool werror = false;
+  std::string baseline;
+  std::string write_baseline;
+  bool no_inline_suppressions = false;
+  unsigned jobs = 0;
+};
+
+// Compiles every file on `jobs` threads; results keep the input order.
+std::vector<CompiledFile> compile_all(const std::vector<std::string>& files, const Catalog& catalog,
+                                      const CompileOptions& options, unsigned jobs) {
+  std::vector<CompiledFile> results(files.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < files.size(); i = next++) {
+      results[i] = compile_file(files[i], catalog, options);
+      results[i].ast = {};  // only diagnostics and IR severities are needed; keep memory flat
+    }
+  };
+  jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(files.size())));
+  std::vector<std::jthread> threads;
+  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(worker);
+  worker();
+  return results;
+}
+
+bool use_color() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0');
+}
+
+int run_check(const CheckOptions& opt, const CliContext& ctx) {
+  std::vector<std::string> files;
+  bool saw_directory = false;
+  for (const auto& path : opt.paths) {
+    require_readable(path);
+    saw_directory = saw_directory || fs::is_directory(path);
+    auto expanded = expand_inputs(path);
+    files.insert(files.end(), expanded.begin(), expanded.end());
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  Catalog catalog = load_catalog_or_report(ctx, opt.policies);
+  CompileOptions options;
+  options.inline_suppressions = !opt.no_inline_suppressions;
+  unsigned jobs = opt.jobs != 0 ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
+  auto results = compile_all(files, catalog, options, jobs);
+
+  std::vector<Diagnostic> all;
+  std::vector<std::string> severities;
+  for (auto& result : results) {
+    for (const auto& rb : result.runbooks) severities.push_back(rb.severity);
+    std::move(result.diagnostics.begin(), result.diagnostics.end(), std::back_inserter(all));
+  }
+  if (saw_directory || files.size() > 1) {
+    DiagnosticSink sink;
+    rules::severity_coverage(catalog, severities, sink);
+    std::move(sink.diagnostics().begin(), sink.diagnostics().end(), std::back_inserter(all));
+  }
+  sort_diagnostics(all);
+  if (!opt.write_baseline.empty()) write_baseline(opt.write_baseline, all);
+  if (!opt.baseline.empty()) {
+    require_readable(opt.baseline);
+    auto known = read_baseline(opt.baseline);
+    std::set<std::string> set(known.begin(), known.end());
+    std::erase_if(all, [&](const Diagnostic& d) { return set.contains(fingerprint(d)); });
+  }
+
+  EmitOptions emit{use_color() && opt.format == "text", files.size(), WRIT_VERSION, false};
+  if (opt.format == "json") emit_json(std::cout, all, emit);
+  else if (opt.format == "sarif") emit_sarif(std::cout, all, emit);
+  else if (opt.format == "github") emit_github(std::cout, all, emit);
+  else emit_text(std::cout, all, emit);
+
+  bool errors = std::any_of(all.begin(), all.end(), [&](const Diagnostic& d) {
+    return !d.suppressed_by && (d.severity == Severity::Error || (opt.werror && d.severity == Severity::Warning));
+  });
+  return errors ? 1 : 0;
+}
+
+// Compiles one file for compile/convert/fmt; prints its diagnostics to stderr.
+CompiledFile compile_one(const std::string& path, const CliContext& ctx) {
+  require_readable(path);
+  if (fs::is_directory(path)) throw UsageError(path + ": is a directory; expected a file");
+  Catalog catalog = load_catalog_or_report(ctx, {});
+  auto result = compile_file(path, catalog, CompileOptions{});
+  EmitOptions emit{false, 1, WRIT_VERSION, false};
+  std::vector<Diagnostic> shown;
+  std::copy_if(result.diagnostics.begin(), result.diagnostics.end(), std::back_inserter(shown),
+               [](const Diagnostic& d) { return !d.suppressed_by; });
+  if (!shown.empty()) emit_text(std::cerr, shown, emit);
+  return result;
+}
+
+int run_compile(const std::string& path, const std::string& out_path, const CliContext& ctx) {
+  auto result = compile_one(path, ctx);
+  if (result.has_errors()) return 1;
+  nlohmann::json runbooks = nlohmann::json::array();
+  std::string digests;
+  for (const auto& rb : result.runbooks) {
+    std::string digest = ir::digest(rb);
+    digests += digest;
+    runbooks.push_back({{"id", rb.id}, {"digest", digest}, {"ir", ir::to_json(rb)}});
+  }
+  std::string file_digest = result.runbooks.size() == 1 ? runbooks[0]["digest"].get<std::string>() : sha256_hex(digests);
+  nlohmann::json doc{{"version", 1}, {"digest", file_digest}, {"runbooks", runbooks}};
+  std::string text = doc.dump(2) + "\n";
+  if (out_path.empty()) {
+    std::cout << text;
+  } else {
+    std::ofstream out(out_path, std::ios::binary);
+    if (!(out << text)) throw UsageError(out_path + ": cannot be written");
+  }
+  std::cerr << "digest sha256:" << file_digest << '\n';
+  return 0;
+}
+
+int run_print(const std::string& path, bool write_back, bool check_only, const CliContext& ctx) {
+  auto result = compile_one(path, ctx);
+  bool syntax_errors = std::any_of(result.diagnostics.begin(), result.diagnostics.end(), [](const Diagnostic& d) {
+    return d.rule == Rule::Syntax || d.rule == Rule::UnknownKey || d.rule == Rule::InputLimit;
+  });
+  if (syntax_errors) return 1;
+  std::string text = print_dsl(result.ast);
+  if (check_only) return text == result.source->text() ? 0 : 1;
+  if (!write_back) {
+    std::cout << text;
+    return 0;
+  }
+  std::ofstream out(path, std::ios::binary);
+  if (!(out << text)) throw UsageError(path + ": cannot be written");
+  return 0;
+}
+
+void add_check(CLI::App& app, CliContext& ctx) {
+  auto opt = std::make_shared<CheckOptions>();
+  auto* cmd = app.add_subcommand("check", "check runbooks: syntax, bindings, approvals, rollbacks, deadlines");
+  cmd->add_option("paths", opt->paths, "files or directories (*.yaml, *.yml, *.writ below them)")->required();
+  cmd->add_option("--format", opt->format, "output format")->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+  cmd->add_option("--policy", opt->policies, "policy file (DSL) overriding the default policy");
+  cmd->add_flag("--werror", opt->werror, "treat warnings as errors for the exit code");
+  cmd->add_option("--baseline", opt->baseline, "report only findings not in this baseline file");
+  cmd->add_option("--write-baseline", opt->write_baseline, "record the current findings as a baseline");
+  cmd->add_flag("--no-inline-suppressions", opt->no_inline_suppressions, "ignore writ:ignore comments");
+  cmd->add_option("-j,--jobs", opt->jobs, "threads (default: all cores)");
+  cmd->callback([opt, &ctx] {
+    try {
+      ctx.exit_code = run_check(*opt, ctx);
+    } catch (const CatalogError&) {
+      ctx.exit_code = 1;
+    }
+  });
+}
+
+void add_compile(CLI::App& app, CliContext& ctx) {
+  auto path = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("compile", "print the canonical IR JSON and its sha256 digest");
+  cmd->add_option("file", *path, "a runbook file (.yaml, .yml, .writ)")->required();
+  cmd->add_option("-o,--output", *out, "write the IR JSON to this file");
+  cmd->callback([path, out, &ctx] {
+    try {
+      ctx.exit_code = run_compile(*path, *out, ctx);
+    } catch (const CatalogError&) {
+      ctx.exit_code = 1;
+    }
+  });
+}
+
+void add_printers(CLI::App& app, CliContext& ctx) {
+  struct Args {
+    std::string path;
+    bool write = false;
+    bool check = false;
+  };
+  auto convert = std::make_shared<Args>();
+  auto* c = app.add_subcommand("convert", "print a YAML runbook as equivalent .writ DSL");
+  c->add_option("file", convert->path, "a YAML runbook")->required();
+  c->callback([convert, &ctx] {
+    try {
+      ctx.exit_code = run_print(convert->path, false, false, ctx);
+    } catch (const CatalogError&) {
+      ctx.exit_code = 1;
+    }
+  });
+  auto fmt_args = std::make_shared<Args>();
+  auto* f = app.add_subcommand("fmt", "format a .writ file canonically");
+  f->add_option("file", fmt_args->path, "a .writ file")->required();
+  f->add_flag("-w,--write", fmt_args->write, "rewrite the file in place");
+  f->add_flag("--check", fmt_args->check, "exit 1 when the file is not formatted");
+  f->callback([fmt_args, &ctx] {
+    try {
+      ctx.exit_code = run_print(fmt_args->path, fmt_args->write, fmt_args->check, ctx);
+    } catch (const CatalogError&) {
+      ctx.exit_code = 1;
+    }
+  });
+}
+
+}  // namespace
+
+void register_check_commands(CLI::App& app, CliContext& ctx) {
+  add_check(app, ctx);
+  add_compile(app, ctx);
+  add_printers(app, ctx);
+}
+
+}  // namespace writ::cli

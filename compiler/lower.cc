@@ -1,0 +1,226 @@
+#include "compiler/lower.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <set>
+
+#include "common/text.h"
+
+namespace writ {
+
+namespace {
+
+std::vector<std::string> keys_of(const auto& map) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : map) out.push_back(key);
+  return out;
+}
+
+void add_did_you_mean(Diagnostic& d, const std::string& word, const std::vector<std::string>& candidates) {
+  if (auto hint = did_you_mean(word, candidates)) d.help.push_back(fmt::format("did you mean `{}`?", *hint));
+}
+
+class Lowerer {
+ public:
+  Lowerer(const ast::Runbook& runbook, const ast::File& file, const Catalog& catalog, DiagnosticSink& sink)
+      : rb_(runbook), file_(file), catalog_(catalog), sink_(sink) {}
+
+  ir::Runbook run() {
+    ir::Runbook out;
+    out.id = rb_.id.value;
+    out.title = rb_.title.value;
+    out.severity = rb_.severity.value;
+    check_severity();
+    std::set<std::string> tags;
+    for (const auto& tag : rb_.compliance) tags.insert(tag.value);
+    out.compliance.assign(tags.begin(), tags.end());
+    out.event = event_schema();
+    scope_ = runbook_scope(rb_, out.event, catalog_);
+    out.when = check_condition(rb_.when);
+    for (const auto& step : rb_.steps) out.steps.push_back(lower_step(step));
+    return out;
+  }
+
+ private:
+  Diagnostic& report(Rule rule, Span span, std::string message, const std::string& step = {}) {
+    auto& d = sink_.report(rule, file_.source, span, std::move(message));
+    d.runbook = rb_.id.value;
+    d.step = step;
+    return d;
+  }
+
+  void check_severity() {
+    const auto& policy = catalog_.policy();
+    if (policy.severities.empty() || policy.severities.contains(rb_.severity.value)) return;
+    auto& d = report(Rule::Syntax, rb_.severity.span,
+                     fmt::format("unknown severity `{}` (the policy `{}` defines {})", rb_.severity.value, policy.name,
+                                 join(policy.severity_order, ", ")));
+    add_did_you_mean(d, rb_.severity.value, policy.severity_order);
+  }
+
+  std::vector<ir::EventField> event_schema() {
+    if (!rb_.event_declared) return catalog_.default_event;
+    std::vector<ir::EventField> fields;
+    for (const auto& field : rb_.event) {
+      auto type = expr::parse_type_name(field.type.value, catalog_.nominals);
+      if (!type) {
+        auto& d = report(Rule::Syntax, field.type.span, fmt::format("unknown type `{}` for event field `{}`",
+                                                                     field.type.value, field.name.value));
+        std::vector<std::string> names(catalog_.nominals.begin(), catalog_.nominals.end());
+        for (const char* s : {"string", "int", "float", "bool", "duration", "timestamp"}) names.emplace_back(s);
+        add_did_you_mean(d, field.type.value, names);
+      }
+      fields.push_back({field.name.value, type.value_or(expr::Type::error())});
+    }
+    return fields;
+  }
+
+  expr::NodePtr check_condition(const expr::NodePtr& node) {
+    if (!node) return nullptr;
+    auto boolean = expr::Type::of(expr::Type::Kind::Bool);
+    expr::check(*node, &boolean, scope_, sink_);
+    return node;
+  }
+
+  void check_value(const expr::NodePtr& node, const expr::Type* expected) {
+    if (node) expr::check(*node, expected, scope_, sink_);
+  }
+
+  std::vector<ir::Argument> lower_args(const std::vector<ast::Argument>& args, const ActionInfo* action,
+                                       const ast::Name& callee, Span head, const std::string& step) {
+    std::vector<ir::Argument> out;
+    std::set<std::string> seen;
+    for (const auto& arg : args) {
+      const ActionParam* param = nullptr;
+      if (action) {
+        auto it = std::find_if(action->params.begin(), action->params.end(),
+                               [&](const ActionParam& p) { return p.name == arg.name.value; });
+        if (it != action->params.end()) param = &*it;
+      }
+      if (!seen.insert(arg.name.value).second) {
+        report(Rule::ActionArguments, arg.name.span, fmt::format("duplicate argument `{}`", arg.name.value), step);
+      } else if (action && !param) {
+        std::vector<std::string> names;
+        for (const auto& p : action->params) names.push_back(p.name);
+        auto& d = report(Rule::ActionArguments, arg.name.span,
+                         fmt::format("action `{}` has no parameter `{}`", callee.value, arg.name.value), step);
+        add_did_you_mean(d, arg.name.value, names);
+        if (names.empty()) d.help.push_back(fmt::format("`{}` takes no arguments", callee.value));
+      }
+      check_value(arg.value, param ? &param->type : nullptr);
+      out.push_back({arg.name.value, arg.value});
+    }
+    if (action) {
+      for (const auto& p : action->params) {
+        if (!p.optional && !seen.contains(p.name)) {
+          report(Rule::ActionArguments, head,
+                 fmt::format("missing argument `{}: {}` for action `{}`", p.name, p.type.to_string(), callee.value), step);
+        }
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const ir::Argument& a, const ir::Argument& b) { return a.name < b.name; });
+    return out;
+  }
+
+  const ActionInfo* find_action(const ast::Name& name, const std::string& step, bool is_rollback) {
+    auto it = catalog_.actions.find(name.value);
+    if (it != catalog_.actions.end()) return &it->second;
+    auto& d = report(Rule::UnknownAction, name.span,
+                     fmt::format("{} `{}` is not in the catalog", is_rollback ? "rollback action" : "action", name.value),
+                     step);
+    add_did_you_mean(d, name.value, keys_of(catalog_.actions));
+    return nullptr;
+  }
+
+  std::optional<ir::Approval> lower_approval(const ast::Step& step) {
+    if (!step.approval) return std::nullopt;
+    const auto& a = *step.approval;
+    ir::Approval out;
+    std::set<std::string> roles;
+    if (a.policy_roles) {
+      auto level = catalog_.policy().severities.find(rb_.severity.value);
+      if (level != catalog_.policy().severities.end()) roles.insert(level->second.roles.begin(), level->second.roles.end());
+    }
+    const auto& known = catalog_.enums.contains("role") ? catalog_.enums.at("role") : std::set<std::string>{};
+    for (const auto& role : a.roles) {
+      if (!known.contains(role.value)) {
+        auto& d = report(Rule::ApprovalCoverage, role.span, fmt::format("unknown approver role `{}`", role.value),
+                         step.id.value);
+        add_did_you_mean(d, role.value, std::vector<std::string>(known.begin(), known.end()));
+      }
+      roles.insert(role.value);
+    }
+    out.roles.assign(roles.begin(), roles.end());
+    out.timeout_seconds = a.timeout_seconds ? a.timeout_seconds->value : catalog_.policy().approval_timeout_seconds;
+    return out;
+  }
+
+  std::optional<ir::Rollback> lower_rollback(const ast::Step& step, const std::vector<ir::Argument>& step_args) {
+    if (!step.rollback) return std::nullopt;
+    const auto& rb = *step.rollback;
+    ir::Rollback out;
+    out.action = rb.action.value;
+    const ActionInfo* action = find_action(rb.action, step.id.value, true);
+    if (rb.args.empty()) {
+      out.args = step_args;
+    } else {
+      out.args = lower_args(rb.args, action, rb.action, rb.span, step.id.value);
+    }
+    return out;
+  }
+
+  ir::Step lower_step(const ast::Step& step) {
+    scope_.step = step.id.value;
+    ir::Step out;
+    out.id = step.id.value;
+    out.action = step.action.value;
+    const ActionInfo* action = find_action(step.action, step.id.value, false);
+    if (action) out.effect = action->effect;
+    out.args = lower_args(step.args, action, step.action, step.head, step.id.value);
+    out.approval = lower_approval(step);
+    out.rollback = lower_rollback(step, out.args);
+    auto string_type = expr::Type::of(expr::Type::Kind::String);
+    for (const auto& path : step.preserve) {
+      check_value(path.value, &string_type);
+      out.preserve.push_back(path.value);
+    }
+    if (step.deadline_seconds) out.deadline_seconds = step.deadline_seconds->value;
+    out.timeout_seconds = step.timeout_seconds                  ? step.timeout_seconds->value
+                          : action && action->timeout_seconds ? *action->timeout_seconds
+                                                               : catalog_.policy().step_timeout_seconds;
+    out.when = check_condition(step.when);
+    if (step.retries) out.retries = static_cast<int>(step.retries->value);
+    if (step.on_failure) out.on_failure = static_cast<ir::OnFailure>(step.on_failure->value);
+    for (const auto& s : step.satisfies) out.satisfies.push_back(s.value);
+    scope_.step.clear();
+    return out;
+  }
+
+  const ast::Runbook& rb_;
+  const ast::File& file_;
+  const Catalog& catalog_;
+  DiagnosticSink& sink_;
+  expr::Scope scope_;
+};
+
+}  // namespace
+
+expr::Scope runbook_scope(const ast::Runbook& runbook, const std::vector<ir::EventField>& event,
+                          const Catalog& catalog) {
+  expr::Scope scope;
+  auto& fields = scope.variables["event"];
+  for (const auto& field : event) fields[field.name] = field.type;
+  auto string_type = expr::Type::of(expr::Type::Kind::String);
+  scope.variables["run"] = {{"id", string_type}, {"runbook", string_type}, {"severity", string_type}};
+  scope.enums = catalog.enums;
+  scope.nominals = catalog.nominals;
+  scope.runbook = runbook.id.value;
+  return scope;
+}
+
+ir::Runbook lower_runbook(const ast::Runbook& runbook, const ast::File& file, const Catalog& catalog,
+                          DiagnosticSink& sink) {
+  return Lowerer(runbook, file, catalog, sink).run();
+}
+
+}  // namespace writ
