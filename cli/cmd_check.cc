@@ -96,7 +96,10 @@ int run_check(const CheckOptions& opt, const CliContext& ctx) {
     std::erase_if(all, [&](const Diagnostic& d) { return set.contains(fingerprint(d)); });
   }
 
-  EmitOptions emit{use_color() && opt.format == "text", files.size(), WRIT_VERSION, false};
+  EmitOptions emit;
+  emit.color = use_color() && opt.format == "text";
+  emit.files = files.size();
+  emit.tool_version = WRIT_VERSION;
   if (opt.format == "json") emit_json(std::cout, all, emit);
   else if (opt.format == "sarif") emit_sarif(std::cout, all, emit);
   else if (opt.format == "github") emit_github(std::cout, all, emit);
@@ -114,7 +117,9 @@ CompiledFile compile_one(const std::string& path, const CliContext& ctx) {
   if (fs::is_directory(path)) throw UsageError(path + ": is a directory; expected a file");
   Catalog catalog = load_catalog_or_report(ctx, {});
   auto result = compile_file(path, catalog, CompileOptions{});
-  EmitOptions emit{false, 1, WRIT_VERSION, false};
+  EmitOptions emit;
+  emit.files = 1;
+  emit.tool_version = WRIT_VERSION;
   std::vector<Diagnostic> shown;
   std::copy_if(result.diagnostics.begin(), result.diagnostics.end(), std::back_inserter(shown),
                [](const Diagnostic& d) { return !d.suppressed_by; });
