@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this):
+#   1. dependencies (scripts/deps.sh, idempotent)
+#   2. Release build + every test (unit, golden, end-to-end)
+#   3. ASan+UBSan build + every test
+#   4. a short libFuzzer smoke run of every fuzz target (WRIT_FUZZ_SECONDS, default 30)
+# Set WRIT_SKIP_ASAN=1 or WRIT_SKIP_FUZZ=1 to skip a stage locally.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+WRIT_WITH_CHROMIUM=1 bash scripts/deps.sh
+
+stage() { printf '\n==> %s\n' "$*"; }
+
+stage "Release build and tests"
+bash scripts/build.sh release
+ctest --preset release
+
+if [[ "${WRIT_SKIP_ASAN:-0}" != 1 ]]; then
+  stage "ASan+UBSan build and tests"
+  bash scripts/build.sh asan
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --preset asan
+fi
+
+if [[ "${WRIT_SKIP_FUZZ:-0}" != 1 && -f fuzz/CMakeLists.txt ]]; then
+  stage "Fuzz smoke (${WRIT_FUZZ_SECONDS:-30}s per target)"
+  bash scripts/build.sh fuzz
+  bash scripts/fuzz-smoke.sh "${WRIT_FUZZ_SECONDS:-30}"
+fi
+stage "all test stages passed"
