@@ -18,7 +18,8 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-void register_check_commands(CLI::App& app, CliContext& ctx);     // check compile convert fmt schema
+void register_check_commands(CLI::App& app, CliContext& ctx);     // check compile convert fmt
+void register_schema_command(CLI::App& app, CliContext& ctx);     // schema
 void register_evidence_commands(CLI::App& app, CliContext& ctx);  // evidence preserve|verify|prove
 void register_run_commands(CLI::App& app, CliContext& ctx);       // run rollback
 void register_report_commands(CLI::App& app, CliContext& ctx);    // report metrics

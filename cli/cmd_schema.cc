@@ -1,0 +1,97 @@
+// `writ schema`: the JSON Schema (2020-12) of the YAML runbook form (DESIGN §2), for editors
+// and for validating runbooks with generic tools. writ itself checks more than the schema
+// says (bindings, types, policy); the schema only pins the shape and the key names.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+
+namespace writ::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json string_list() { return {{"type", "array"}, {"items", {{"type", "string"}}}}; }
+
+json args_schema() {
+  return {{"type", "object"},
+          {"description", "action arguments; strings may hold {{ expr }} templates"},
+          {"additionalProperties", true}};
+}
+
+json rollback_schema() {
+  json object{{"type", "object"},
+              {"required", {"action"}},
+              {"additionalProperties", false},
+              {"properties", {{"action", {{"type", "string"}}}, {"target", {{"type", "string"}}}, {"args", args_schema()}}}};
+  return {{"oneOf", {{{"type", "string"}}, object}}};
+}
+
+json step_schema() {
+  json props{
+      {"action", {{"type", "string"}, {"description", "an action of the catalog (writ check lists them)"}}},
+      {"id", {{"type", "string"}, {"description", "default: the action name, de-duplicated"}}},
+      {"target", {{"type", "string"}}},
+      {"channels", string_list()},
+      {"args", args_schema()},
+      {"requires_approval", {{"oneOf", {{{"type", "boolean"}}, string_list()}}}}},
+      {"approvers", string_list()},
+      {"approval_timeout_minutes", {{"type", "integer"}, {"minimum", 1}}},
+      {"rollback", rollback_schema()},
+      {"preserve_artifacts", string_list()},
+      {"deadline_hours", {{"type", "number"}, {"exclusiveMinimum", 0}}},
+      {"timeout_minutes", {{"type", "integer"}, {"minimum", 1}}},
+      {"when", {{"type", "string"}, {"description", "a condition expression"}}},
+      {"retries", {{"type", "integer"}, {"minimum", 0}}},
+      {"on_failure", {{"enum", {"halt", "rollback", "continue"}}}},
+      {"satisfies", {{"oneOf", {{{"type", "string"}}, string_list()}}}}},
+  };
+  return {{"type", "object"}, {"required", {"action"}}, {"additionalProperties", false}, {"properties", props}};
+}
+
+json schema() {
+  json playbook{{"type", "object"},
+                {"required", {"name", "steps"}},
+                {"additionalProperties", false},
+                {"properties",
+                 {{"name", {{"type", "string"}}},
+                  {"id", {{"type", "string"}}},
+                  {"compliance_tags", string_list()},
+                  {"when", {{"type", "string"}}},
+                  {"event", {{"$ref", "#/$defs/event"}}},
+                  {"steps", {{"type", "array"}, {"items", {{"$ref", "#/$defs/step"}}}}}}}};
+  json metadata{{"type", "object"},
+                {"additionalProperties", false},
+                {"properties",
+                 {{"version", {{"type", "string"}}},
+                  {"last_updated", {{"type", "string"}}},
+                  {"owner", {{"type", "string"}}},
+                  {"compliance_tags", string_list()}}}};
+  json event{{"type", "object"},
+             {"description", "event field -> type name (string, int, float, bool, timestamp, host, user, ...)"},
+             {"additionalProperties", {{"type", "string"}}}};
+  return {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+          {"$id", "https://writ.dev/schema/runbook-1.json"},
+          {"title", "writ YAML runbook"},
+          {"type", "object"},
+          {"required", {"playbooks"}},
+          {"additionalProperties", false},
+          {"properties",
+           {{"metadata", metadata},
+            {"event", {{"$ref", "#/$defs/event"}}},
+            {"playbooks", {{"type", "object"}, {"additionalProperties", {{"$ref", "#/$defs/playbook"}}}}}}},
+          {"$defs", {{"step", step_schema()}, {"playbook", playbook}, {"event", event}}}};
+}
+
+}  // namespace
+
+void register_schema_command(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("schema", "print the JSON Schema of the YAML runbook form");
+  cmd->callback([&ctx] {
+    std::cout << schema().dump(2) << '\n';
+    ctx.exit_code = 0;
+  });
+}
+
+}  // namespace writ::cli
