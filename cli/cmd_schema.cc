@@ -35,7 +35,7 @@ json step_schema() {
       {"target", {{"type", "string"}}},
       {"channels", string_list()},
       {"args", args_schema()},
-      {"requires_approval", {{"oneOf", {{{"type", "boolean"}}, string_list()}}}}},
+      {"requires_approval", {{"oneOf", {{{"type", "boolean"}}, string_list()}}}},
       {"approvers", string_list()},
       {"approval_timeout_minutes", {{"type", "integer"}, {"minimum", 1}}},
       {"rollback", rollback_schema()},
@@ -45,7 +45,7 @@ json step_schema() {
       {"when", {{"type", "string"}, {"description", "a condition expression"}}},
       {"retries", {{"type", "integer"}, {"minimum", 0}}},
       {"on_failure", {{"enum", {"halt", "rollback", "continue"}}}},
-      {"satisfies", {{"oneOf", {{{"type", "string"}}, string_list()}}}}},
+      {"satisfies", {{"oneOf", {{{"type", "string"}}, string_list()}}}},
   };
   return {{"type", "object"}, {"required", {"action"}}, {"additionalProperties", false}, {"properties", props}};
 }
