@@ -1,0 +1,319 @@
+// Type checking of expressions (DESIGN §5). Nodes are annotated in place; a bare identifier
+// or string literal where an enumerated nominal type is expected becomes a string literal of
+// that type. Every error gives its node type Error, which is assignable everywhere, so one
+// mistake yields one diagnostic.
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include "common/text.h"
+#include "compiler/expr.h"
+
+namespace writ::expr {
+namespace {
+
+using K = Type::Kind;
+
+constexpr std::array<std::string_view, 6> kBuiltins = {"len", "lower", "upper", "contains", "starts_with", "default"};
+
+std::string quoted(std::string_view text) { return "`" + std::string(text) + "`"; }
+
+bool is_numeric(const Type& t) { return t.kind == K::Int || t.kind == K::Float; }
+bool is_stringy(const Type& t) { return t.kind == K::String || t.kind == K::Nominal; }
+bool is_ordered(const Type& t) {
+  return is_numeric(t) || is_stringy(t) || t.kind == K::Duration || t.kind == K::Timestamp;
+}
+
+Type literal_type(const Value& value) {
+  return std::visit(
+      [](const auto& x) -> Type {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return Type::of(K::Null);
+        if constexpr (std::is_same_v<T, bool>) return Type::of(K::Bool);
+        if constexpr (std::is_same_v<T, std::int64_t>) return Type::of(K::Int);
+        if constexpr (std::is_same_v<T, double>) return Type::of(K::Float);
+        if constexpr (std::is_same_v<T, std::string>) return Type::of(K::String);
+        if constexpr (std::is_same_v<T, DurationValue>) return Type::of(K::Duration);
+        if constexpr (std::is_same_v<T, TimestampValue>) return Type::of(K::Timestamp);
+        if constexpr (std::is_same_v<T, ValueList>) {
+          if (x.empty()) return Type{K::List, {}, nullptr};
+          return Type::list(literal_type(x.front()));
+        }
+        return Type::error();
+      },
+      value.v);
+}
+
+class Checker {
+ public:
+  Checker(const Scope& scope, DiagnosticSink& sink) : scope_(scope), sink_(sink) {}
+
+  Type check(Node& node, const Type* expected) {
+    Type actual = infer(node, expected);
+    if (!actual.is_error() && expected && !assignable(actual, *expected)) {
+      return fail(node, node.span, "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()));
+    }
+    node.type = actual;
+    return actual;
+  }
+
+ private:
+  Type fail(Node& node, Span span, std::string message, std::optional<std::string> help = std::nullopt) {
+    Diagnostic& d = sink_.report(Rule::TemplateBinding, scope_.source, span, std::move(message));
+    if (help) d.help.push_back("did you mean " + quoted(*help) + "?");
+    d.runbook = scope_.runbook;
+    d.step = scope_.step;
+    node.type = Type::error();
+    return node.type;
+  }
+
+  const std::set<std::string>* enum_values(const Type* expected) const {
+    if (!expected || expected->kind != K::Nominal) return nullptr;
+    auto it = scope_.enums.find(expected->name);
+    return it == scope_.enums.end() ? nullptr : &it->second;
+  }
+
+  Type infer(Node& node, const Type* expected) {
+    switch (node.kind) {
+      case Node::Kind::Literal: return literal(node, expected);
+      case Node::Kind::Path: return path(node, expected);
+      case Node::Kind::Unary: return unary(node);
+      case Node::Kind::Binary: return binary(node);
+      case Node::Kind::Call: return call(node);
+      case Node::Kind::List: return list(node, expected);
+      case Node::Kind::Interpolation: return interpolation(node);
+      case Node::Kind::Error: return Type::error();
+    }
+    return Type::error();
+  }
+
+  // A string where an enumerated type is expected must be one of its values.
+  Type enum_member(Node& node, const std::string& value, const Type& expected, Span span) {
+    const auto& values = *enum_values(&expected);
+    if (values.count(value) != 0) return expected;
+    std::vector<std::string> candidates(values.begin(), values.end());
+    return fail(node, span, "unknown " + expected.name + " " + quoted(value), did_you_mean(value, candidates));
+  }
+
+  Type literal(Node& node, const Type* expected) {
+    const auto* text = std::get_if<std::string>(&node.literal.v);
+    if (text && enum_values(expected)) return enum_member(node, *text, *expected, node.span);
+    return literal_type(node.literal);
+  }
+
+  Type path(Node& node, const Type* expected) {
+    if (node.path.empty()) return fail(node, node.span, "empty path");
+    Span head = node.path_spans.empty() ? node.span : node.path_spans[0];
+    auto variable = scope_.variables.find(node.path[0]);
+    if (variable == scope_.variables.end()) {
+      if (node.path.size() == 1 && enum_values(expected)) return enum_identifier(node, *expected);
+      std::vector<std::string> names;
+      for (const auto& [name, fields] : scope_.variables) names.push_back(name);
+      return fail(node, head, "unbound variable " + quoted(node.path[0]), did_you_mean(node.path[0], names));
+    }
+    const auto& fields = variable->second;
+    if (node.path.size() == 1) {
+      std::string example = fields.empty() ? "" : ", such as " + quoted(node.path[0] + "." + fields.begin()->first);
+      return fail(node, head, quoted(node.path[0]) + " is not a value; name one of its fields" + example);
+    }
+    Span field_span = node.path_spans.size() > 1 ? node.path_spans[1] : node.span;
+    auto field = fields.find(node.path[1]);
+    if (field == fields.end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, type] : fields) names.push_back(name);
+      return fail(node, field_span, quoted(node.path[0]) + " has no field " + quoted(node.path[1]),
+                  did_you_mean(node.path[1], names));
+    }
+    if (node.path.size() > 2) {
+      Span extra = node.path_spans.size() > 2 ? node.path_spans[2] : node.span;
+      return fail(node, extra,
+                  quoted(node.path[0] + "." + node.path[1]) + " (a " + field->second.to_string() + ") has no field " +
+                      quoted(node.path[2]));
+    }
+    return field->second;
+  }
+
+  // DSL `[secure_portal]` and YAML `["secure_portal"]` must give identical trees: the bare
+  // identifier becomes the string literal.
+  Type enum_identifier(Node& node, const Type& expected) {
+    std::string value = node.path[0];
+    Span span = node.path_spans.empty() ? node.span : node.path_spans[0];
+    Type type = enum_member(node, value, expected, span);
+    if (type.is_error()) return type;
+    node.kind = Node::Kind::Literal;
+    node.literal = Value{std::move(value)};
+    node.path.clear();
+    node.path_spans.clear();
+    return type;
+  }
+
+  Type unary(Node& node) {
+    if (node.children.size() != 1) return fail(node, node.span, "malformed unary expression");
+    Node& operand = *node.children[0];
+    if (node.op == "!") {
+      Type bool_type = Type::of(K::Bool);
+      check(operand, &bool_type);
+      return bool_type;
+    }
+    Type type = check(operand, nullptr);
+    if (type.is_error()) return type;
+    if (is_numeric(type) || type.kind == K::Duration) return type;
+    return fail(node, node.span, "`-` needs a number or a duration, found " + quoted(type.to_string()));
+  }
+
+  Type binary(Node& node) {
+    if (node.children.size() != 2) return fail(node, node.span, "malformed binary expression");
+    Node& left = *node.children[0];
+    Node& right = *node.children[1];
+    const std::string& op = node.op;
+    Type bool_type = Type::of(K::Bool);
+    if (op == "&&" || op == "||") {
+      check(left, &bool_type);
+      check(right, &bool_type);
+      return bool_type;
+    }
+    if (op == "in") return membership(node, left, right);
+    auto [l, r] = operands(left, right);
+    if (l.is_error() || r.is_error()) return op == "+" ? Type::error() : bool_type;
+    if (op == "+") return addition(node, l, r);
+    bool comparable = assignable(l, r) || assignable(r, l);
+    if ((op == "==" || op == "!=") && comparable) return bool_type;
+    if (op != "==" && op != "!=" && comparable && is_ordered(l) && is_ordered(r)) return bool_type;
+    if (op != "==" && op != "!=" && comparable) {
+      return fail(node, node.span, quoted(op) + " needs numbers, durations, timestamps or strings, found " +
+                                       quoted(l.to_string()));
+    }
+    return fail(node, node.span, "cannot compare " + quoted(l.to_string()) + " with " + quoted(r.to_string()));
+  }
+
+  bool is_bare_unbound(const Node& node) const {
+    return node.kind == Node::Kind::Path && node.path.size() == 1 && scope_.variables.count(node.path[0]) == 0;
+  }
+
+  // Checks both operands; the second is checked against the first's type, so that an enum
+  // constant on either side of `==` resolves against the other side.
+  std::pair<Type, Type> operands(Node& left, Node& right) {
+    if (is_bare_unbound(left) && !is_bare_unbound(right)) {
+      Type r = check(right, nullptr);
+      Type l = check(left, r.kind == K::Nominal ? &r : nullptr);
+      return {l, r};
+    }
+    Type l = check(left, nullptr);
+    Type r = check(right, l.kind == K::Nominal ? &l : nullptr);
+    return {l, r};
+  }
+
+  Type membership(Node& node, Node& left, Node& right) {
+    Type bool_type = Type::of(K::Bool);
+    Type container = check(right, nullptr);
+    if (container.is_error()) {
+      check(left, nullptr);
+      return bool_type;
+    }
+    if (container.kind == K::List) {
+      if (container.element) {
+        check(left, container.element.get());
+      } else {
+        check(left, nullptr);
+      }
+      return bool_type;
+    }
+    if (is_stringy(container)) {
+      Type string_type = Type::of(K::String);
+      check(left, &string_type);
+      return bool_type;
+    }
+    check(left, nullptr);
+    return fail(node, right.span, "`in` needs a list or a string on its right, found " + quoted(container.to_string()));
+  }
+
+  Type addition(Node& node, const Type& l, const Type& r) {
+    if (is_stringy(l) && is_stringy(r)) return Type::of(K::String);
+    if (l.kind == K::Int && r.kind == K::Int) return l;
+    if (is_numeric(l) && is_numeric(r)) return Type::of(K::Float);
+    if (l.kind == K::Duration && r.kind == K::Duration) return l;
+    if (l.kind == K::Timestamp && r.kind == K::Duration) return l;
+    return fail(node, node.span, "cannot add " + quoted(l.to_string()) + " and " + quoted(r.to_string()));
+  }
+
+  Type list(Node& node, const Type* expected) {
+    const Type* element = expected && expected->kind == K::List ? expected->element.get() : nullptr;
+    std::optional<Type> first;
+    bool failed = false;
+    for (auto& child : node.children) {
+      const Type* want = element ? element : (first ? &*first : nullptr);
+      Type type = check(*child, want);
+      failed = failed || type.is_error();
+      if (!first && !type.is_error() && type.kind != K::Null) first = type;
+    }
+    if (element && !failed) return *expected;
+    if (!first) return node.children.empty() || !failed ? Type{K::List, {}, nullptr} : Type::error();
+    return Type::list(*first);
+  }
+
+  Type interpolation(Node& node) {
+    for (auto& child : node.children) check(*child, nullptr);
+    return Type::of(K::String);
+  }
+
+  Type call(Node& node) {
+    Span name_span = node.path_spans.empty() ? node.span : node.path_spans[0];
+    bool known = std::find(kBuiltins.begin(), kBuiltins.end(), node.callee) != kBuiltins.end();
+    if (!known) {
+      for (auto& child : node.children) check(*child, nullptr);
+      std::vector<std::string> names(kBuiltins.begin(), kBuiltins.end());
+      return fail(node, name_span, "unknown function " + quoted(node.callee), did_you_mean(node.callee, names));
+    }
+    std::size_t arity = node.callee == "contains" || node.callee == "starts_with" || node.callee == "default" ? 2 : 1;
+    if (node.children.size() != arity) {
+      for (auto& child : node.children) check(*child, nullptr);
+      return fail(node, node.span,
+                  quoted(node.callee) + " takes " + std::to_string(arity) + (arity == 1 ? " argument" : " arguments") +
+                      ", found " + std::to_string(node.children.size()));
+    }
+    return builtin(node);
+  }
+
+  Type builtin(Node& node) {
+    Type string_type = Type::of(K::String);
+    Type bool_type = Type::of(K::Bool);
+    Node& first = *node.children[0];
+    const std::string& f = node.callee;
+    if (f == "lower" || f == "upper") {
+      check(first, &string_type);
+      return string_type;
+    }
+    if (f == "starts_with") {
+      check(first, &string_type);
+      check(*node.children[1], &string_type);
+      return bool_type;
+    }
+    if (f == "default") {
+      Type type = check(first, nullptr);
+      Type fallback = check(*node.children[1], type.kind == K::Null || type.is_error() ? nullptr : &type);
+      return type.kind == K::Null ? fallback : type;
+    }
+    Type container = check(first, nullptr);
+    bool sized = container.is_error() || container.kind == K::List || is_stringy(container);
+    if (f == "contains") {
+      const Type* element = container.kind == K::List ? container.element.get() : &string_type;
+      check(*node.children[1], container.is_error() ? nullptr : element);
+      if (!sized) fail(first, first.span, "expected a string or a list, found " + quoted(container.to_string()));
+      return bool_type;
+    }
+    if (!sized) fail(first, first.span, "expected a string or a list, found " + quoted(container.to_string()));
+    return Type::of(K::Int);  // len
+  }
+
+  const Scope& scope_;
+  DiagnosticSink& sink_;
+};
+
+}  // namespace
+
+Type check(Node& node, const Type* expected, const Scope& scope, DiagnosticSink& sink) {
+  Checker checker(scope, sink);
+  return checker.check(node, expected);
+}
+
+}  // namespace writ::expr
