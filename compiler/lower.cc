@@ -36,6 +36,7 @@ class Lowerer {
     out.compliance.assign(tags.begin(), tags.end());
     out.event = event_schema();
     scope_ = runbook_scope(rb_, out.event, catalog_);
+    scope_.source = file_.source;
     out.when = check_condition(rb_.when);
     for (const auto& step : rb_.steps) out.steps.push_back(lower_step(step));
     return out;
