@@ -1,0 +1,142 @@
+// Fingerprints and baseline files (DESIGN §6 `--baseline`, §7 partialFingerprints).
+// A fingerprint is sha256 hex over "rule\0file\0runbook\0step" — never a line number or the
+// message, so it survives edits that move a finding or reword it — plus "\0<k>" for the k-th
+// (k >= 1) later finding with the same four keys, in sorted order.
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <stdexcept>
+
+#include "common/sha256.h"
+#include "compiler/emit.h"
+#include "compiler/emit_common.h"
+
+namespace writ {
+
+namespace {
+
+// A baseline holds 67 bytes per finding; anything near this is not a baseline (or is
+// /dev/zero), and reading it must not run forever.
+constexpr std::size_t kMaxBaselineBytes = 64 * 1024 * 1024;
+
+std::string identity(const Diagnostic& d) {
+  std::string key(rule_info(d.rule).id);
+  for (const std::string& part : {emit_detail::normalized_path(d), d.runbook, d.step}) {
+    key += '\0';
+    key += part;
+  }
+  return key;
+}
+
+bool is_sha256_hex(const std::string& text) {
+  return text.size() == 64 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+std::string read_file_capped(const std::string& path) {
+  if (std::filesystem::is_directory(path)) throw std::runtime_error("cannot read baseline " + path + ": is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read baseline " + path + ": " + std::strerror(errno));
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxBaselineBytes) {
+      throw std::runtime_error("baseline " + path + " is larger than " + std::to_string(kMaxBaselineBytes >> 20) +
+                               " MiB");
+    }
+  }
+  if (in.bad()) throw std::runtime_error("cannot read baseline " + path + ": read error");
+  return text;
+}
+
+std::vector<std::string> parse_baseline(const std::string& path, const std::string& text) {
+  const std::string where = "baseline " + path + ": ";
+  nlohmann::json root;
+  try {
+    root = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 2: ...".
+    const std::string what = e.what();
+    const std::size_t bracket = what.find("] ");
+    throw std::runtime_error(where + "not valid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
+  }
+  if (!root.is_object()) throw std::runtime_error(where + "expected a JSON object");
+  const auto version = root.find("version");
+  if (version == root.end() || *version != 1) throw std::runtime_error(where + "\"version\" must be 1");
+  const auto list = root.find("fingerprints");
+  if (list == root.end() || !list->is_array()) throw std::runtime_error(where + "\"fingerprints\" must be an array");
+  std::set<std::string> result;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto& item = (*list)[i];
+    if (!item.is_string() || !is_sha256_hex(item.get<std::string>())) {
+      throw std::runtime_error(where + "fingerprints[" + std::to_string(i) + "] is not a sha256 hex string");
+    }
+    result.insert(item.get<std::string>());
+  }
+  return {result.begin(), result.end()};
+}
+
+}  // namespace
+
+std::string fingerprint(const Diagnostic& diagnostic) { return sha256_hex(identity(diagnostic)); }
+
+std::vector<std::string> fingerprints(const std::vector<Diagnostic>& diagnostics) {
+  std::map<std::string, std::size_t> seen;
+  std::vector<std::string> result;
+  result.reserve(diagnostics.size());
+  for (const auto& d : diagnostics) {
+    std::string key = identity(d);
+    const std::size_t occurrence = seen[key]++;
+    if (occurrence > 0) key += '\0' + std::to_string(occurrence);
+    result.push_back(sha256_hex(key));
+  }
+  return result;
+}
+
+std::vector<Diagnostic> remove_baselined(const std::vector<Diagnostic>& diagnostics,
+                                         const std::vector<std::string>& baseline) {
+  const std::set<std::string> known(baseline.begin(), baseline.end());
+  const std::vector<std::string> prints = fingerprints(diagnostics);
+  std::vector<Diagnostic> kept;
+  for (std::size_t i = 0; i < diagnostics.size(); ++i) {
+    if (!known.contains(prints[i])) kept.push_back(diagnostics[i]);
+  }
+  return kept;
+}
+
+void write_baseline(const std::string& path, const std::vector<Diagnostic>& diagnostics) {
+  const std::vector<std::string> prints = fingerprints(diagnostics);
+  std::set<std::string> recorded;
+  for (std::size_t i = 0; i < diagnostics.size(); ++i) {
+    if (!diagnostics[i].suppressed_by) recorded.insert(prints[i]);
+  }
+  nlohmann::ordered_json root;
+  root["version"] = 1;
+  root["fingerprints"] = recorded;
+
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write baseline " + path + ": " + std::strerror(errno));
+    out << root.dump(2) << "\n";
+    out.close();
+    if (!out) throw std::runtime_error("cannot write baseline " + path + ": write error");
+  }
+  std::error_code error;
+  std::filesystem::rename(temp, path, error);
+  if (error) {
+    const std::string reason = error.message();
+    std::filesystem::remove(temp, error);
+    throw std::runtime_error("cannot write baseline " + path + ": " + reason);
+  }
+}
+
+std::vector<std::string> read_baseline(const std::string& path) { return parse_baseline(path, read_file_capped(path)); }
+
+}  // namespace writ

@@ -1,0 +1,75 @@
+// `--format json` (DESIGN §7): one object, keys in the documented order. Positions are
+// 1-based, columns in code points, end_line/end_column exclusive (the position just after the
+// span, as SARIF's endColumn); all four are null for a whole-file or source-less finding, and
+// "file" is null for a source-less one. Besides the contract keys each diagnostic carries
+// "help" (strings) and "notes" (objects with message and, when located, file/line/column).
+#include <nlohmann/json.hpp>
+
+#include "compiler/emit.h"
+#include "compiler/emit_common.h"
+
+namespace writ {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+void put_region(Json& object, const std::optional<emit_detail::Region>& region) {
+  if (!region) {
+    object["line"] = nullptr;
+    object["column"] = nullptr;
+    object["end_line"] = nullptr;
+    object["end_column"] = nullptr;
+    return;
+  }
+  object["line"] = region->start.line;
+  object["column"] = region->start.column;
+  object["end_line"] = region->end.line;
+  object["end_column"] = region->end.column;
+}
+
+Json note_json(const Note& note) {
+  Json object;
+  object["message"] = note.message;
+  if (note.source) {
+    object["file"] = note.source->path();
+    put_region(object, emit_detail::region_of(*note.source, note.span));
+  } else {
+    object["file"] = nullptr;
+    put_region(object, std::nullopt);
+  }
+  return object;
+}
+
+Json diagnostic_json(const Diagnostic& d) {
+  Json object;
+  object["rule"] = rule_info(d.rule).id;
+  object["severity"] = severity_name(d.severity);
+  object["file"] = d.source ? Json(d.source->path()) : Json(nullptr);
+  put_region(object, emit_detail::region_of(d));
+  object["message"] = d.message;
+  object["runbook"] = d.runbook;
+  object["step"] = d.step;
+  object["help"] = d.help;
+  object["notes"] = Json::array();
+  for (const auto& note : d.notes) object["notes"].push_back(note_json(note));
+  return object;
+}
+
+}  // namespace
+
+void emit_json(std::ostream& out, const std::vector<Diagnostic>& diagnostics, const EmitOptions& options) {
+  Json root;
+  root["version"] = 1;
+  root["files"] = options.files;
+  root["diagnostics"] = Json::array();
+  for (const auto& d : diagnostics) {
+    if (!d.suppressed_by) root["diagnostics"].push_back(diagnostic_json(d));
+  }
+  const emit_detail::Counts counts = emit_detail::count_reported(diagnostics);
+  root["summary"] = {{"errors", counts.errors}, {"warnings", counts.warnings}};
+  // Messages may quote user text that is not valid UTF-8: replace, never throw.
+  out << root.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+}
+
+}  // namespace writ
