@@ -85,7 +85,7 @@ struct PreserveOptions {
 };
 
 struct Preserved {
-  std::string artifact;            // the path as given
+  std::string artifact;            // absolute, lexically normalised path (symlinks not resolved)
   std::string sha256;              // lowercase hex
   std::uint64_t size = 0;
   std::filesystem::path object;    // ROOT/objects/sha256/<2>/<64>
@@ -102,7 +102,9 @@ enum class PreserveFailure {
 struct PreserveResult {
   std::optional<Preserved> preserved;
   PreserveFailure failure = PreserveFailure::none;
-  std::string error;  // "<path>: <reason>" when failure != none
+  // "<path>: <reason>" when failure != none. `preserved` is set with a `store` failure only when
+  // the records were appended but checkpoint.json could not be rewritten.
+  std::string error;
 
   explicit operator bool() const { return preserved.has_value(); }
 };

@@ -1,0 +1,50 @@
+// The append side of the custody ledger: ROOT/custody.jsonl plus ROOT/checkpoint.json.
+// append() takes ROOT/.lock (flock, shared by every writer process and thread), checks that
+// the existing ledger still matches its checkpoint, writes the new records in one write(2),
+// fsyncs, and rewrites checkpoint.json atomically (signed when a signer is given). A ledger
+// that no longer matches its checkpoint is never appended to: the caller gets an error that
+// says to run `writ evidence verify`, and nothing is written. Errors are returned as text.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "runtime/evidence/custody_record.h"
+#include "runtime/evidence/evidence_store.h"
+
+namespace writ::evidence {
+
+// What the caller decides about a record; seq, time, collector, prev and hash are filled in.
+struct RecordDraft {
+  CustodyEvent event = CustodyEvent::collected;
+  std::string artifact;
+  std::string sha256;
+  std::uint64_t size = 0;
+};
+
+struct AppendResult {
+  std::vector<CustodyRecord> records;  // as written, in order
+  std::string error;                   // non-empty: nothing was appended
+
+  bool ok() const { return error.empty(); }
+};
+
+class CustodyLedger {
+ public:
+  // `clock`, `identity` and `signer` (nullable) are not owned and must outlive the ledger.
+  CustodyLedger(std::filesystem::path root, const Clock& clock, const Identity& identity, std::string tool,
+                const CheckpointSigner* signer);
+
+  AppendResult append(std::span<const RecordDraft> drafts, const CustodyContext& context) const;
+
+ private:
+  std::filesystem::path root_;
+  const Clock& clock_;
+  const Identity& identity_;
+  std::string tool_;
+  const CheckpointSigner* signer_;
+};
+
+}  // namespace writ::evidence
