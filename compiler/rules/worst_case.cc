@@ -1,0 +1,90 @@
+#include "compiler/rules/worst_case.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace writ::rules {
+
+namespace {
+
+void add_part(Arrival& arrival, std::size_t step, bool approval, std::int64_t seconds) {
+  arrival.seconds += seconds;
+  if (seconds > 0) arrival.path.push_back({step, approval, seconds});
+}
+
+bool names(const ir::Step& step, const std::string& obligation) {
+  return std::find(step.satisfies.begin(), step.satisfies.end(), obligation) != step.satisfies.end();
+}
+
+Candidate judge(const ir::Runbook& runbook, std::size_t index, bool named, const ObligationStatus& status) {
+  Candidate c;
+  c.step = index;
+  c.named = named;
+  c.arrival = worst_case_arrival(runbook, index);
+  const auto& deadline = runbook.steps[index].deadline_seconds;
+  c.deadline_ok = !deadline || *deadline <= status.bound_seconds;
+  c.arrival_ok = c.arrival.seconds <= status.bound_seconds || (status.asap && !c.arrival.approval_on_path);
+  return c;
+}
+
+bool better(const Candidate& a, const Candidate& b) {
+  auto key = [](const Candidate& c) {
+    return std::make_tuple(!c.holds(), !c.deadline_ok, !c.named, c.arrival.seconds, c.step);
+  };
+  return key(a) < key(b);
+}
+
+ObligationStatus evaluate(const ir::Runbook& runbook, const Catalog& catalog, const ObligationInfo& info,
+                          std::string tag) {
+  ObligationStatus status;
+  status.obligation = info.id;
+  status.tag = std::move(tag);
+  status.asap = !info.deadline_seconds;
+  status.follow_up = info.follow_up();
+  status.bound_seconds = info.deadline_seconds.value_or(catalog.policy().asap_seconds);
+  for (std::size_t i = 0; i < runbook.steps.size(); ++i) {
+    const auto& step = runbook.steps[i];
+    bool named = names(step, info.id);
+    bool unnamed_notice = !status.follow_up && step.satisfies.empty() && step.effect == "notify" &&
+                          step.deadline_seconds.has_value();
+    if (named || unnamed_notice) status.candidates.push_back(judge(runbook, i, named, status));
+  }
+  std::stable_sort(status.candidates.begin(), status.candidates.end(), better);
+  return status;
+}
+
+}  // namespace
+
+Arrival worst_case_arrival(const ir::Runbook& runbook, std::size_t step) {
+  Arrival arrival;
+  arrival.step = step;
+  for (std::size_t i = 0; i <= step && i < runbook.steps.size(); ++i) {
+    const auto& s = runbook.steps[i];
+    if (s.approval) {
+      arrival.approval_on_path = true;
+      add_part(arrival, i, true, s.approval->timeout_seconds);
+    }
+    if (i < step) add_part(arrival, i, false, s.timeout_seconds);
+  }
+  return arrival;
+}
+
+std::vector<ObligationStatus> evaluate_obligations(const ir::Runbook& runbook, const Catalog& catalog) {
+  std::vector<ObligationStatus> out;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& id, const std::string& tag) {
+    auto it = catalog.obligations.find(id);
+    if (it == catalog.obligations.end() || !seen.insert(id).second) return;
+    out.push_back(evaluate(runbook, catalog, it->second, tag));
+  };
+  for (const auto& tag : runbook.compliance) {
+    for (const auto& id : catalog.obligations_for_tag(tag)) add(id, tag);
+  }
+  for (const auto& step : runbook.steps) {
+    for (const auto& id : step.satisfies) add(id, "");
+  }
+  return out;
+}
+
+}  // namespace writ::rules
