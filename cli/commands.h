@@ -22,6 +22,7 @@ void register_check_commands(CLI::App& app, CliContext& ctx);     // check compi
 void register_schema_command(CLI::App& app, CliContext& ctx);     // schema
 void register_evidence_commands(CLI::App& app, CliContext& ctx);  // evidence preserve|verify|prove
 void register_run_commands(CLI::App& app, CliContext& ctx);       // run rollback
-void register_report_commands(CLI::App& app, CliContext& ctx);    // report metrics
+void register_report_commands(CLI::App& app, CliContext& ctx);    // report (+ metrics)
+void register_metrics_command(CLI::App& app, CliContext& ctx);     // metrics
 
 }  // namespace writ::cli

@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
 
   writ::cli::register_check_commands(app, ctx);
   writ::cli::register_schema_command(app, ctx);
+  writ::cli::register_report_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

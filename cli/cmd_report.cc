@@ -1,0 +1,79 @@
+// `writ report`: the compiled regulatory mapping (md, html, json).
+#include <ctime>
+#include <fstream>
+#include <iostream>
+
+#include "cli/cli_support.h"
+#include "compiler/pipeline.h"
+#include "compiler/report.h"
+
+namespace writ::cli {
+
+namespace {
+
+struct ReportArgs {
+  std::vector<std::string> paths;
+  std::string format = "md";
+  std::string output;
+  std::vector<std::string> policies;
+  bool no_timestamp = false;
+};
+
+std::string now_rfc3339() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int run_report(const ReportArgs& args, const CliContext& ctx) {
+  std::vector<std::string> files;
+  for (const auto& path : args.paths) {
+    require_readable(path);
+    auto expanded = expand_inputs(path);
+    files.insert(files.end(), expanded.begin(), expanded.end());
+  }
+  Catalog catalog = load_catalog_or_report(ctx, args.policies);
+  std::vector<CompiledFile> compiled;
+  for (const auto& file : files) compiled.push_back(compile_file(file, catalog, CompileOptions{}));
+  ReportOptions options{WRIT_VERSION, args.no_timestamp ? std::string() : now_rfc3339()};
+  auto model = build_report(compiled, catalog, options);
+  std::string text = args.format == "json" ? model.dump(2) + "\n"
+                     : args.format == "html" ? render_report_html(model)
+                                             : render_report_markdown(model);
+  if (args.output.empty()) {
+    std::cout << text;
+  } else {
+    std::ofstream out(args.output, std::ios::binary);
+    if (!(out << text)) throw UsageError(args.output + ": cannot be written");
+  }
+  // The report documents findings; it does not gate. Unparseable input still fails.
+  for (const auto& file : compiled) {
+    if (!file.source) return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_report_commands(CLI::App& app, CliContext& ctx) {
+  auto args = std::make_shared<ReportArgs>();
+  auto* cmd = app.add_subcommand("report", "the compiled regulatory mapping for auditors");
+  cmd->add_option("paths", args->paths, "runbook files or directories")->required();
+  cmd->add_option("--format", args->format, "md, html or json")->check(CLI::IsMember({"md", "html", "json"}));
+  cmd->add_option("-o,--output", args->output, "write the report to this file");
+  cmd->add_option("--policy", args->policies, "policy file overriding the default policy");
+  cmd->add_flag("--no-timestamp", args->no_timestamp, "leave out generated_at (reproducible output)");
+  cmd->callback([args, &ctx] {
+    try {
+      ctx.exit_code = run_report(*args, ctx);
+    } catch (const CatalogError&) {
+      ctx.exit_code = 1;
+    }
+  });
+  register_metrics_command(app, ctx);
+}
+
+}  // namespace writ::cli

@@ -1,0 +1,187 @@
+#include "compiler/report.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "compiler/ir_json.h"
+#include "compiler/rules/worst_case.h"
+
+namespace writ {
+
+using nlohmann::json;
+
+namespace {
+
+std::string literal_text(const expr::NodePtr& node) { return node ? expr::to_source(*node) : std::string(); }
+
+std::string path_text(const expr::NodePtr& node) {
+  if (node && node->kind == expr::Node::Kind::Literal) {
+    if (const auto* s = std::get_if<std::string>(&node->literal.v)) return *s;
+  }
+  return literal_text(node);
+}
+
+std::vector<std::string> required_roles(const ir::Runbook& rb, const ir::Step& step, const Catalog& catalog) {
+  const auto& levels = catalog.policy().severities;
+  auto it = levels.find(rb.severity);
+  if (it == levels.end() || !it->second.effects.contains(step.effect)) return {};
+  return it->second.roles;
+}
+
+std::string rollback_status(const ir::Step& step, const Catalog& catalog) {
+  auto action = catalog.actions.find(step.action);
+  if (action == catalog.actions.end() || !action->second.inverse) return "n/a";
+  if (!step.rollback) return "missing";
+  return step.rollback->action == *action->second.inverse ? "covered" : "wrong";
+}
+
+json step_json(const ir::Runbook& rb, const ir::Step& step, const ast::Step* ast_step, const Catalog& catalog) {
+  json evidence = json::array();
+  for (const auto& path : step.preserve) evidence.push_back(path_text(path));
+  json approval = nullptr;
+  if (step.approval) {
+    approval = {{"roles", step.approval->roles},
+                {"timeout_seconds", step.approval->timeout_seconds},
+                {"timeout_declared", ast_step && ast_step->approval && ast_step->approval->timeout_seconds.has_value()}};
+  }
+  return {{"id", step.id},
+          {"action", step.action},
+          {"effect", step.effect},
+          {"required_roles", required_roles(rb, step, catalog)},
+          {"approval", approval},
+          {"timeout_seconds", step.timeout_seconds},
+          {"deadline_seconds", step.deadline_seconds ? json(*step.deadline_seconds) : json(nullptr)},
+          {"rollback", step.rollback ? json(step.rollback->action) : json(nullptr)},
+          {"rollback_status", rollback_status(step, catalog)},
+          {"evidence", evidence},
+          {"satisfies", step.satisfies}};
+}
+
+json obligation_json(const rules::ObligationStatus& status, const ir::Runbook& rb, const Catalog& catalog) {
+  const auto& info = catalog.obligations.at(status.obligation);
+  json out{{"id", info.id},
+           {"regime", info.regime},
+           {"title", info.title},
+           {"citation", info.citation},
+           {"trigger", info.trigger},
+           {"notify", info.notify},
+           {"deadline", info.deadline_text},
+           {"deadline_seconds", status.bound_seconds},
+           {"asap", status.asap},
+           {"follow_up", status.follow_up},
+           {"brought_in_by", status.tag}};
+  std::string verdict = status.met() ? "met" : status.follow_up ? "open" : "violated";
+  out["status"] = verdict;
+  if (status.candidates.empty()) {
+    out["step"] = nullptr;
+    out["reason"] = status.follow_up ? "follow-up obligation: no step yet; track it after the incident"
+                                     : "no step satisfies it";
+    return out;
+  }
+  const auto& best = status.candidates.front();
+  const auto& step = rb.steps[best.step];
+  out["step"] = step.id;
+  out["step_deadline_seconds"] = step.deadline_seconds ? json(*step.deadline_seconds) : json(nullptr);
+  out["worst_case_seconds"] = best.arrival.seconds;
+  out["margin_seconds"] = status.bound_seconds - std::max(best.arrival.seconds, step.deadline_seconds.value_or(0));
+  json path = json::array();
+  for (const auto& part : best.arrival.path) {
+    path.push_back({{"step", rb.steps[part.step].id}, {"kind", part.approval ? "approval" : "run"}, {"seconds", part.seconds}});
+  }
+  out["path"] = path;
+  if (!best.deadline_ok) out["reason"] = "the step's deadline is later than the obligation's";
+  else if (!best.arrival_ok) out["reason"] = "the worst-case time to reach the step exceeds the deadline";
+  return out;
+}
+
+json suppressions_json(const ast::File& file) {
+  json out = json::array();
+  for (const auto& s : file.suppressions) {
+    out.push_back({{"rule", s.rule.value},
+                   {"reason", s.reason ? json(s.reason->value) : json(nullptr)},
+                   {"expires", s.expires ? json(s.expires->value) : json(nullptr)},
+                   {"line", file.source ? file.source->locate(s.span.begin).line : 0},
+                   {"applies_to_line", s.target_line}});
+  }
+  return out;
+}
+
+json runbook_json(const CompiledFile& file, std::size_t index, const Catalog& catalog) {
+  const auto& rb = file.runbooks[index];
+  const auto& ast_rb = file.ast.runbooks[index];
+  json steps = json::array();
+  int reversible = 0;
+  int covered = 0;
+  json artifacts = json::array();
+  for (std::size_t i = 0; i < rb.steps.size(); ++i) {
+    const ast::Step* ast_step = i < ast_rb.steps.size() ? &ast_rb.steps[i] : nullptr;
+    json step = step_json(rb, rb.steps[i], ast_step, catalog);
+    if (step["rollback_status"] != "n/a") ++reversible;
+    if (step["rollback_status"] == "covered") ++covered;
+    for (const auto& path : step["evidence"]) artifacts.push_back({{"step", rb.steps[i].id}, {"path", path}});
+    steps.push_back(std::move(step));
+  }
+  json obligations = json::array();
+  for (const auto& status : rules::evaluate_obligations(rb, catalog)) obligations.push_back(obligation_json(status, rb, catalog));
+  int errors = 0;
+  int warnings = 0;
+  for (const auto& d : file.diagnostics) {
+    if (d.suppressed_by || d.runbook != rb.id) continue;
+    errors += d.severity == Severity::Error;
+    warnings += d.severity == Severity::Warning;
+  }
+  return {{"id", rb.id},
+          {"title", rb.title},
+          {"file", file.source ? file.source->path() : std::string()},
+          {"digest", ir::digest(rb)},
+          {"severity", rb.severity},
+          {"compliance", rb.compliance},
+          {"errors", errors},
+          {"warnings", warnings},
+          {"steps", steps},
+          {"rollback_coverage", {{"reversible_steps", reversible}, {"covered", covered}}},
+          {"evidence_plan", {{"roots", catalog.policy().evidence_roots}, {"artifacts", artifacts}}},
+          {"obligations", obligations},
+          {"suppressions", suppressions_json(file.ast)}};
+}
+
+json summary_json(const json& runbooks) {
+  std::set<std::string> regimes;
+  json matrix = json::array();
+  std::map<std::string, int> totals{{"met", 0}, {"violated", 0}, {"open", 0}};
+  for (const auto& rb : runbooks) {
+    std::map<std::string, std::string> per_regime;
+    for (const auto& ob : rb["obligations"]) {
+      std::string regime = ob["regime"];
+      std::string status = ob["status"];
+      regimes.insert(regime);
+      ++totals[status];
+      auto& cell = per_regime[regime];
+      // A regime is violated if any of its obligations is, open if any is open, else met.
+      if (cell.empty() || status == "violated" || (status == "open" && cell == "met")) cell = status;
+    }
+    for (const auto& [regime, status] : per_regime) matrix.push_back({{"regime", regime}, {"runbook", rb["id"]}, {"status", status}});
+  }
+  return {{"regimes", regimes}, {"matrix", matrix}, {"totals", totals}};
+}
+
+}  // namespace
+
+json build_report(const std::vector<CompiledFile>& files, const Catalog& catalog, const ReportOptions& options) {
+  json runbooks = json::array();
+  for (const auto& file : files) {
+    for (std::size_t i = 0; i < file.runbooks.size() && i < file.ast.runbooks.size(); ++i) {
+      runbooks.push_back(runbook_json(file, i, catalog));
+    }
+  }
+  json report{{"version", 1},
+              {"tool", "writ " + options.tool_version},
+              {"policy", catalog.policy().name},
+              {"runbooks", runbooks},
+              {"summary", summary_json(runbooks)}};
+  if (!options.generated_at.empty()) report["generated_at"] = options.generated_at;
+  return report;
+}
+
+}  // namespace writ
