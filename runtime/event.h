@@ -1,0 +1,48 @@
+// The event a run responds to: the JSON object as received, checked against the runbook's
+// event schema (ir::Runbook::event) and converted to typed expression values. A field of the
+// wrong type is an EventError naming the field, the expected and the actual type; fields the
+// schema does not declare are kept in `raw` (sent to approvers) but templates cannot see them.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "compiler/expr.h"
+#include "compiler/ir.h"
+
+namespace writ::runtime {
+
+struct EventError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Event {
+  std::string origin;  // file name for messages
+  std::string text;    // the bytes as received (journaled verbatim)
+  nlohmann::json raw;  // the parsed object
+  std::map<std::string, expr::Value> fields;  // declared fields present in the event, typed
+
+  std::string id() const;        // "id" when a string or integer, else ""
+  std::string severity() const;  // "severity" (checked to be a string by parse_event)
+};
+
+// Parses the event text: a JSON object whose `severity` is a string. Fields are not typed
+// yet (the schema depends on the runbook routing picks): see type_event.
+Event parse_event(std::string text, std::string origin, std::size_t max_depth);
+
+// Fills event.fields from event.raw against `schema`. A JSON null counts as absent. Throws
+// EventError: "<origin>: field `confidence`: expected float, got string".
+void type_event(Event& event, std::span<const ir::EventField> schema);
+
+// The environment templates and `when` conditions evaluate in: event.<field> and run.id.
+expr::Environment make_environment(const Event& event, const std::string& run_id);
+
+// A rendered value as the JSON sent to connectors and journaled: strings, integers, floats,
+// booleans, null, arrays; durations as integer seconds; timestamps as RFC 3339 UTC.
+nlohmann::json value_to_json(const expr::Value& value);
+
+}  // namespace writ::runtime

@@ -1,0 +1,118 @@
+#include "runtime/exec_connector.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+#include <optional>
+#include <stdexcept>
+
+#include "runtime/http_connector.h"
+#include "runtime/subprocess.h"
+
+namespace writ::runtime {
+
+namespace {
+
+std::string trim(std::string_view text) {
+  const auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return "";
+  const auto end = text.find_last_not_of(" \t");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+bool valid_placeholder(const std::string& name) {
+  if (name == "run_id" || name == "step" || name == "action" || name == "idempotency_key") return true;
+  if (name.rfind("args.", 0) != 0 || name.size() == 5) return false;
+  return std::all_of(name.begin() + 5, name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+std::string display(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_array()) {
+    std::string out;
+    for (const auto& item : value) out += (out.empty() ? "" : ",") + display(item);
+    return out;
+  }
+  return value.dump();
+}
+
+std::optional<std::string> lookup(const std::string& name, const ConnectorCall& call) {
+  if (name == "run_id") return call.run_id;
+  if (name == "step") return call.step;
+  if (name == "action") return call.action;
+  if (name == "idempotency_key") return call.idempotency_key;
+  auto it = call.args.find(name.substr(5));
+  if (it == call.args.end()) return std::nullopt;
+  return display(*it);
+}
+
+}  // namespace
+
+ArgvTemplate parse_argv_template(const std::string& text) {
+  ArgvTemplate out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto open = text.find("{{", pos);
+    if (open == std::string::npos) {
+      out.parts.push_back({false, text.substr(pos)});
+      break;
+    }
+    if (open > pos) out.parts.push_back({false, text.substr(pos, open - pos)});
+    const auto close = text.find("}}", open + 2);
+    if (close == std::string::npos) throw std::invalid_argument(fmt::format("unterminated `{{{{` in \"{}\"", text));
+    auto name = trim(std::string_view(text).substr(open + 2, close - open - 2));
+    if (!valid_placeholder(name)) {
+      throw std::invalid_argument(fmt::format(
+          "unknown placeholder `{{{{{}}}}}` (use args.NAME, run_id, step, action or idempotency_key)", name));
+    }
+    out.parts.push_back({true, std::move(name)});
+    pos = close + 2;
+  }
+  return out;
+}
+
+ExecConnector::ExecConnector(ExecConnectorConfig config, const RuntimeOptions& options)
+    : config_(std::move(config)), options_(options) {}
+
+ConnectorResult ExecConnector::call(const ConnectorCall& call) {
+  ProcessSpec spec;
+  for (const auto& element : config_.argv) {
+    std::string arg;
+    for (const auto& part : element.parts) {
+      if (!part.placeholder) {
+        arg += part.text;
+        continue;
+      }
+      auto value = lookup(part.text, call);
+      if (!value) {
+        return ConnectorResult{false, false, "not started",
+                               fmt::format("argv needs `{}`, but action `{}` has no such argument", part.text, call.action)};
+      }
+      arg += *value;
+    }
+    spec.argv.push_back(std::move(arg));
+  }
+  spec.stdin_data = call_body(call).dump() + "\n";
+  spec.timeout = std::min(config_.timeout, call.timeout);
+  spec.max_output_bytes = options_.max_exec_output_bytes;
+  spec.max_memory_bytes = options_.exec_max_memory_bytes;
+  spec.max_open_files = options_.exec_max_open_files;
+  spec.max_file_bytes = options_.exec_max_file_bytes;
+  const auto result = run_process(spec);
+  ConnectorResult out;
+  out.detail = result.summary(spec.timeout);
+  if (result.succeeded()) {
+    out.ok = true;
+    out.retryable = false;
+    return out;
+  }
+  out.retryable = result.started;
+  out.error = out.detail;
+  if (!result.err.empty()) {
+    const auto tail = result.err.size() > 300 ? result.err.substr(result.err.size() - 300) : result.err;
+    out.error += ": " + printable_excerpt(tail, 300);
+  }
+  return out;
+}
+
+}  // namespace writ::runtime

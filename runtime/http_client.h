@@ -1,0 +1,52 @@
+// A small blocking HTTP client over libcurl, shared by the approval gate and the http
+// connector. TLS peer and host verification are always on; redirects are never followed;
+// only http and https are spoken; loopback never goes through a proxy. Bodies larger than
+// the limit abort the transfer. Every fault is returned in HttpResponse::error (never thrown),
+// and no message ever contains a header value (bearer tokens stay out of logs).
+// An HttpClient holds no connection state: send() may be called from several threads.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace writ::runtime {
+
+struct HttpRequest {
+  std::string method = "POST";  // "POST" or "GET"
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{30000};
+};
+
+struct HttpResponse {
+  long status = 0;  // 0 when no HTTP answer arrived
+  std::string body;
+  std::string error;  // transport failure: "connection refused", "timed out after 500 ms", ...
+  bool timed_out = false;
+  bool too_large = false;
+  bool answered() const { return error.empty(); }
+};
+
+class HttpClient {
+ public:
+  HttpClient(std::size_t max_response_bytes, std::chrono::milliseconds connect_timeout);
+  HttpResponse send(const HttpRequest& request) const;
+
+ private:
+  std::size_t max_response_bytes_;
+  std::chrono::milliseconds connect_timeout_;
+};
+
+// "scheme://host:port" of an absolute http(s) URL (default ports filled in), or nothing when
+// `url` is not one.
+std::optional<std::string> url_origin(const std::string& url);
+
+// Resolves `reference` (absolute URL, or a path starting with "/") against `base`; nothing
+// when it is neither.
+std::optional<std::string> resolve_url(const std::string& base, const std::string& reference);
+
+}  // namespace writ::runtime

@@ -1,0 +1,131 @@
+#include "runtime/json_input.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "runtime/unique_fd.h"
+
+namespace writ::runtime {
+
+namespace {
+
+std::string position(std::string_view text, std::size_t byte) {
+  int line = 1;
+  int col = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++col;
+    }
+  }
+  return fmt::format("{}:{}", line, col);
+}
+
+// nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1,
+// column 2: "; keep only the part after the position.
+std::string short_reason(const std::string& what) {
+  const auto colon = what.find(": ");
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+}  // namespace
+
+nlohmann::json parse_json(std::string_view text, std::string_view origin, std::size_t max_depth) {
+  bool too_deep = false;
+  auto limit = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
+        static_cast<std::size_t>(depth) >= max_depth) {
+      too_deep = true;
+      return false;
+    }
+    return !too_deep;
+  };
+  try {
+    auto value = nlohmann::json::parse(text.begin(), text.end(), limit);
+    if (too_deep) throw JsonInputError(fmt::format("{}: JSON nested deeper than {} levels", origin, max_depth));
+    return value;
+  } catch (const nlohmann::json::parse_error& e) {
+    const std::size_t at = e.byte == 0 ? 0 : e.byte - 1;
+    throw JsonInputError(fmt::format("{}:{}: invalid JSON: {}", origin, position(text, at), short_reason(e.what())));
+  } catch (const nlohmann::json::exception& e) {
+    throw JsonInputError(fmt::format("{}: invalid JSON: {}", origin, short_reason(e.what())));
+  }
+}
+
+std::string read_text_file(const std::string& path, std::size_t max_bytes) {
+  UniqueFd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (!fd) throw JsonInputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw JsonInputError(fmt::format("{}: not a regular file", path));
+  std::string text;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw JsonInputError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+    if (n == 0) break;
+    if (text.size() + static_cast<std::size_t>(n) > max_bytes)
+      throw JsonInputError(fmt::format("{}: larger than the limit of {} bytes", path, max_bytes));
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+nlohmann::json read_json_file(const std::string& path, std::size_t max_bytes, std::size_t max_depth) {
+  return parse_json(read_text_file(path, max_bytes), path, max_depth);
+}
+
+nlohmann::json tag_floats(const nlohmann::json& value) {
+  if (value.is_number_float()) return nlohmann::json{{"$float", nlohmann::json(value).dump()}};
+  if (value.is_array()) {
+    auto out = nlohmann::json::array();
+    for (const auto& item : value) out.push_back(tag_floats(item));
+    return out;
+  }
+  if (value.is_object()) {
+    auto out = nlohmann::json::object();
+    for (const auto& [key, item] : value.items()) out[key] = tag_floats(item);
+    return out;
+  }
+  return value;
+}
+
+nlohmann::json untag_floats(const nlohmann::json& value) {
+  if (value.is_object() && value.size() == 1 && value.contains("$float") && value["$float"].is_string()) {
+    return nlohmann::json::parse(value["$float"].get<std::string>());
+  }
+  if (value.is_array()) {
+    auto out = nlohmann::json::array();
+    for (const auto& item : value) out.push_back(untag_floats(item));
+    return out;
+  }
+  if (value.is_object()) {
+    auto out = nlohmann::json::object();
+    for (const auto& [key, item] : value.items()) out[key] = untag_floats(item);
+    return out;
+  }
+  return value;
+}
+
+std::string json_kind(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::string: return "string";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return "integer";
+    case nlohmann::json::value_t::number_float: return "float";
+    case nlohmann::json::value_t::boolean: return "boolean";
+    case nlohmann::json::value_t::array: return "array";
+    case nlohmann::json::value_t::object: return "object";
+    case nlohmann::json::value_t::null: return "null";
+    default: return "invalid";
+  }
+}
+
+}  // namespace writ::runtime

@@ -1,0 +1,62 @@
+// Every limit the runtime enforces, in one place (the sandbox bounds of DESIGN §9 and §12).
+// A limit hit is reported as data — a failed step, a refused approval, a clear error — never
+// a crash or a hang. Each limit has a test in tests/unit/runtime/options_test.cc (or the test
+// file of the component that enforces it, named in the comment).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace writ::runtime {
+
+struct RuntimeOptions {
+  // Wall time one `writ run`, `--resume` or `writ rollback` invocation may take, measured by
+  // the Clock from the start of the invocation. When reached, the current step fails with
+  // "run time limit reached" and no further step starts; approval waits and connector calls
+  // are cut to what is left. (interpreter_test.cc)
+  std::chrono::seconds max_run_time{std::chrono::hours(24)};
+
+  // Steps one runbook may hold for the runtime to accept it. (plan_test.cc)
+  std::size_t max_steps = 1000;
+
+  // Body bytes accepted from a connector or the approval service; more aborts the transfer
+  // and counts as a failure (fail closed). (http_client_test.cc)
+  std::size_t max_response_bytes = 1024 * 1024;
+
+  // Bytes kept from each of an exec connector's stdout and stderr; the rest is drained and
+  // dropped, and the result says it was truncated. (subprocess_test.cc)
+  std::size_t max_exec_output_bytes = 64 * 1024;
+
+  // Event file size and JSON nesting depth of any JSON the runtime reads (event, approvals
+  // file, approval replies, journal lines). (json_input_test.cc, event_test.cc)
+  std::size_t max_event_bytes = 1024 * 1024;
+  std::size_t max_json_depth = 64;
+
+  // Cap on a step's `retries` (more is clamped), and the exponential backoff between
+  // attempts: initial, doubled each time, never above max. (interpreter_test.cc)
+  int max_retries = 10;
+  std::chrono::milliseconds retry_backoff_initial{500};
+  std::chrono::milliseconds retry_backoff_max{std::chrono::seconds(30)};
+
+  // Approval polling after `202 {"poll": URL}`: initial interval, doubled, capped.
+  // (http_approval_test.cc)
+  std::chrono::milliseconds approval_poll_initial{250};
+  std::chrono::milliseconds approval_poll_max{std::chrono::seconds(5)};
+
+  // TCP/TLS connect timeout of every HTTP request (never longer than the request's own
+  // timeout). (http_client_test.cc)
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+
+  // Resource limits of an exec connector's child process (setrlimit before exec): address
+  // space, open files, bytes per written file. CPU seconds follow the call's timeout.
+  // (subprocess_test.cc)
+  std::uint64_t exec_max_memory_bytes = 1024ULL * 1024 * 1024;
+  std::uint64_t exec_max_open_files = 64;
+  std::uint64_t exec_max_file_bytes = 64ULL * 1024 * 1024;
+
+  // Size of a run journal the runtime agrees to read back (--resume, rollback). (journal_test.cc)
+  std::size_t max_journal_bytes = 64 * 1024 * 1024;
+};
+
+}  // namespace writ::runtime

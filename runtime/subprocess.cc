@@ -1,0 +1,227 @@
+#include "runtime/subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <system_error>
+
+#include "runtime/unique_fd.h"
+
+namespace writ::runtime {
+
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Pipe make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+  return Pipe{UniqueFd{fds[0]}, UniqueFd{fds[1]}};
+}
+
+// stdin is a socket so the parent can write with MSG_NOSIGNAL: a child that closes its stdin
+// must not kill writ with SIGPIPE.
+Pipe make_input() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::system_error(errno, std::generic_category(), "socketpair");
+  ::shutdown(fds[0], SHUT_WR);
+  return Pipe{UniqueFd{fds[0]}, UniqueFd{fds[1]}};
+}
+
+void limit(int resource, std::uint64_t value) {
+  const rlimit r{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
+  ::setrlimit(resource, &r);
+}
+
+// Between fork and exec only async-signal-safe calls.
+[[noreturn]] void child(const ProcessSpec& spec, char* const argv[], int in, int out, int err, int report) {
+  ::setpgid(0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::signal(sig, SIG_DFL);
+  if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0 || ::dup2(report, 3) < 0) ::_exit(127);
+  ::fcntl(3, F_SETFD, FD_CLOEXEC);
+  ::syscall(SYS_close_range, 4U, ~0U, 0U);
+  const auto cpu = static_cast<std::uint64_t>(spec.timeout.count() / 1000 + 1);
+  limit(RLIMIT_CPU, cpu);
+  limit(RLIMIT_AS, spec.max_memory_bytes);
+  limit(RLIMIT_NOFILE, spec.max_open_files);
+  limit(RLIMIT_FSIZE, spec.max_file_bytes);
+  limit(RLIMIT_CORE, 0);
+  if (::chdir("/") != 0) ::_exit(127);
+  char* const envp[] = {nullptr};
+  ::execve(argv[0], argv, envp);
+  const int code = errno;
+  [[maybe_unused]] auto n = ::write(3, &code, sizeof code);
+  ::_exit(127);
+}
+
+struct Capture {
+  std::string* text;
+  bool* truncated;
+  std::size_t limit;
+  UniqueFd fd;
+};
+
+// Reads what is available; returns false at end of stream.
+bool drain(Capture& c) {
+  char buffer[8192];
+  for (;;) {
+    const ssize_t n = ::read(c.fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) return false;
+    const std::size_t room = c.limit > c.text->size() ? c.limit - c.text->size() : 0;
+    c.text->append(buffer, std::min(room, static_cast<std::size_t>(n)));
+    if (static_cast<std::size_t>(n) > room) *c.truncated = true;
+  }
+}
+
+class Runner {
+ public:
+  Runner(const ProcessSpec& spec, ProcessResult& result) : spec_(spec), result_(result) {}
+  void run();
+
+ private:
+  bool feed();
+  void pump(SteadyTime deadline);
+  void reap(bool block);
+
+  const ProcessSpec& spec_;
+  ProcessResult& result_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  UniqueFd input_;
+  std::size_t fed_ = 0;
+  Capture out_{}, err_{};
+};
+
+void Runner::run() {
+  std::vector<char*> argv;
+  for (const auto& arg : spec_.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  auto in = make_input();
+  auto out = make_pipe();
+  auto err = make_pipe();
+  auto report = make_pipe();
+  pid_ = ::fork();
+  if (pid_ < 0) {
+    result_.error = fmt::format("cannot start: fork: {}", std::strerror(errno));
+    return;
+  }
+  if (pid_ == 0) child(spec_, argv.data(), in.read.get(), out.write.get(), err.write.get(), report.write.get());
+  ::setpgid(pid_, pid_);  // also from the parent: no race with the kill below
+  in.read.reset();
+  out.write.reset();
+  err.write.reset();
+  report.write.reset();
+  int code = 0;
+  if (::read(report.read.get(), &code, sizeof code) == static_cast<ssize_t>(sizeof code)) {
+    reap(true);
+    result_.error = fmt::format("cannot start {}: {}", spec_.argv[0], std::strerror(code));
+    return;
+  }
+  result_.started = true;
+  input_ = std::move(in.write);
+  out_ = Capture{&result_.out, &result_.out_truncated, spec_.max_output_bytes, std::move(out.read)};
+  err_ = Capture{&result_.err, &result_.err_truncated, spec_.max_output_bytes, std::move(err.read)};
+  for (int fd : {input_.get(), out_.fd.get(), err_.fd.get()}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  pump(std::chrono::steady_clock::now() + spec_.timeout);
+}
+
+bool Runner::feed() {
+  while (fed_ < spec_.stdin_data.size()) {
+    const ssize_t n = ::send(input_.get(), spec_.stdin_data.data() + fed_, spec_.stdin_data.size() - fed_, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) return false;  // the child closed its stdin: stop feeding
+    fed_ += static_cast<std::size_t>(n);
+  }
+  return false;
+}
+
+void Runner::pump(SteadyTime deadline) {
+  if (!feed()) input_.reset();
+  SteadyTime drain_until = deadline;
+  while (out_.fd || err_.fd || !exited_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline || (exited_ && now >= drain_until)) break;
+    std::vector<pollfd> fds;
+    for (auto* c : {&out_, &err_})
+      if (c->fd) fds.push_back({c->fd.get(), POLLIN, 0});
+    if (input_) fds.push_back({input_.get(), POLLOUT, 0});
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+    ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(left, 1, 50)));
+    for (auto* c : {&out_, &err_})
+      if (c->fd && !drain(*c)) c->fd.reset();
+    if (input_ && !feed()) input_.reset();
+    if (!exited_) {
+      reap(false);
+      // A grandchild may keep the pipes open: read what it wrote for a moment, then stop.
+      if (exited_) drain_until = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
+    }
+  }
+  if (!exited_) {
+    result_.timed_out = true;
+    ::kill(-pid_, SIGKILL);
+    reap(true);
+  }
+}
+
+void Runner::reap(bool block) {
+  siginfo_t info{};
+  int r;
+  do {
+    r = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT | (block ? 0 : WNOHANG));
+  } while (r < 0 && errno == EINTR);
+  if (r != 0 || info.si_pid != pid_) return;
+  // The unreaped leader keeps the group id ours, so this reaches only its own leftovers.
+  ::kill(-pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  exited_ = true;
+  if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result_.signal = WTERMSIG(status);
+}
+
+}  // namespace
+
+std::string ProcessResult::summary(std::chrono::milliseconds timeout) const {
+  if (!started) return error;
+  if (timed_out) return fmt::format("timed out after {} ms", timeout.count());
+  if (signal != 0) return fmt::format("killed by signal {}", signal);
+  return fmt::format("exit {}", exit_code);
+}
+
+ProcessResult run_process(const ProcessSpec& spec) {
+  ProcessResult result;
+  if (spec.argv.empty() || spec.argv[0].empty() || spec.argv[0][0] != '/') {
+    result.error = "cannot start: argv[0] must be an absolute path";
+    return result;
+  }
+  Runner runner(spec, result);
+  try {
+    runner.run();
+  } catch (const std::system_error& e) {
+    result.error = fmt::format("cannot start: {}", e.what());
+  }
+  return result;
+}
+
+}  // namespace writ::runtime
