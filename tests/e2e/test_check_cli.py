@@ -1,0 +1,116 @@
+"""`writ check` / `compile` / `convert` end to end: exit codes, formats, directory walking,
+YAML and DSL twins compiling to one digest."""
+import json
+import os
+import pathlib
+import sys
+import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import wrt  # noqa: E402
+
+A = wrt.args()
+SRC = pathlib.Path(A.source)
+W = A.writ
+
+
+def test_bundled_runbooks_pass():
+    proc = wrt.run(W, "check", "runbooks/", cwd=SRC)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_missing_path_exits_2():
+    proc = wrt.run(W, "check", "does/not/exist.yaml", cwd=SRC)
+    assert proc.returncode == 2, proc
+    assert "does/not/exist.yaml" in proc.stderr
+
+
+def test_usage_error_exits_2():
+    assert wrt.run(W, "check", "--format", "xml", "runbooks/", cwd=SRC).returncode == 2
+    assert wrt.run(W, "frobnicate").returncode == 2
+
+
+def test_json_format_contract():
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = pathlib.Path(tmp, "bad.yaml")
+        bad.write_text('playbooks:\n  critical:\n    name: "x"\n    steps:\n      - action: "isolate_hots"\n'
+                       '        target: "{{event.host_id}}"\n')
+        proc, doc = wrt.run_json(W, "check", "--format", "json", str(bad))
+        assert proc.returncode == 1
+        assert doc["version"] == 1 and doc["files"] == 1
+        d = [x for x in doc["diagnostics"] if x["rule"] == "unknown-action"][0]
+        for key in ("rule", "severity", "file", "line", "column", "end_line", "end_column", "message", "runbook", "step"):
+            assert key in d, key
+        assert (d["line"], d["column"]) == (5, 18), d
+        assert doc["summary"]["errors"] >= 1
+
+
+def test_werror_turns_warnings_into_failure():
+    with tempfile.TemporaryDirectory() as tmp:
+        f = pathlib.Path(tmp, "warn.yaml")
+        f.write_text('playbooks:\n  high:\n    name: "x"\n    steps:\n      - action: "trigger_forensic_imaging"\n'
+                     '        target: "{{event.host_id}}"\n        requires_approval: true\n')
+        proc = wrt.run(W, "check", str(f))
+        assert proc.returncode == 0, proc.stdout
+        assert "approval-timeout" in proc.stdout
+        assert wrt.run(W, "check", "--werror", str(f)).returncode == 1
+
+
+def test_no_color_and_plain_output():
+    proc = wrt.run(W, "check", "tests/data/seed/seed_ransomware.yaml", cwd=SRC)
+    assert "\x1b[" not in proc.stdout
+    assert proc.returncode == 1
+
+
+def digest_of(path):
+    proc, doc = wrt.run_json(W, "compile", path, cwd=SRC)
+    assert proc.returncode == 0, proc.stderr
+    return doc["digest"]
+
+
+def test_yaml_and_dsl_twins_share_a_digest():
+    for name in ("active_breach", "ransomware_containment"):
+        assert digest_of(f"runbooks/{name}.yaml") == digest_of(f"runbooks/dsl/{name}.writ"), name
+
+
+def test_convert_round_trips_to_the_same_digest():
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("active_breach", "ransomware_containment", "credential_compromise"):
+            proc = wrt.run(W, "convert", f"runbooks/{name}.yaml", cwd=SRC)
+            assert proc.returncode == 0, proc.stderr
+            out = pathlib.Path(tmp, name + ".writ")
+            out.write_text(proc.stdout)
+            assert digest_of(str(out)) == digest_of(f"runbooks/{name}.yaml"), name
+
+
+def test_fmt_is_idempotent():
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = wrt.run(W, "fmt", "runbooks/dsl/active_breach.writ", cwd=SRC)
+        assert proc.returncode == 0, proc.stderr
+        f = pathlib.Path(tmp, "a.writ")
+        f.write_text(proc.stdout)
+        again = wrt.run(W, "fmt", str(f))
+        assert again.stdout == proc.stdout
+        assert wrt.run(W, "fmt", "--check", str(f)).returncode == 0
+
+
+def test_directory_output_is_deterministic():
+    first = wrt.run(W, "check", "--format", "json", "tests/data", cwd=SRC).stdout
+    second = wrt.run(W, "check", "--format", "json", "-j", "1", "tests/data", cwd=SRC).stdout
+    assert first == second
+
+
+def test_list_rules_and_version():
+    rules = wrt.run(W, "--list-rules").stdout
+    for rule in ("syntax", "unknown-key", "approval-coverage", "regulatory-deadline", "severity-coverage"):
+        assert rule in rules
+    assert wrt.run(W, "--version").stdout.startswith("writ ")
+    assert wrt.run(W, "help", "check").returncode == 0
+
+
+def test_schema_is_json():
+    proc, doc = wrt.run_json(W, "schema")
+    assert "requires_approval" in doc["$defs"]["step"]["properties"]
+
+
+wrt.main([v for k, v in sorted(globals().items()) if k.startswith("test_")])

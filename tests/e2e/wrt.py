@@ -1,0 +1,46 @@
+"""Shared helpers for the end-to-end tests: run the real `writ` binary and count results."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import traceback
+
+
+def args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--writ", required=True)
+    parser.add_argument("--source", required=True)
+    return parser.parse_args()
+
+
+def run(writ, *argv, cwd=None, timeout=60, env=None, input=None):
+    full_env = dict(os.environ, NO_COLOR="1")
+    if env:
+        full_env.update(env)
+    return subprocess.run([writ, *argv], cwd=cwd, env=full_env, capture_output=True, text=True,
+                          timeout=timeout, input=input)
+
+
+def run_json(writ, *argv, **kw):
+    proc = run(writ, *argv, **kw)
+    try:
+        return proc, json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(f"not JSON (exit {proc.returncode}): {proc.stdout[:500]} {proc.stderr[:500]}")
+
+
+def main(tests):
+    """Runs test functions, prints 'N passed, M failed', exits non-zero on failure."""
+    passed = failed = 0
+    for test in tests:
+        try:
+            test()
+            passed += 1
+            print(f"ok   {test.__name__}")
+        except Exception:  # noqa: BLE001 - report every failure and go on
+            failed += 1
+            print(f"FAIL {test.__name__}")
+            traceback.print_exc(file=sys.stdout)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
