@@ -1,8 +1,9 @@
 // `--format sarif` (DESIGN §7): SARIF 2.1.0, one run. rules[] comes from the rule table;
 // columns are code points (run.columnKind "unicodeCodePoints"); whole-file findings carry a
-// location without a region; source-less ones carry no location. Help lines and located-less
-// notes follow the message text (code-scanning UIs show only that); located notes become
-// relatedLocations. Suppressed findings are listed with suppressions[].justification.
+// location without a region; source-less ones are located at their first located note, or
+// carry no location. Help lines and unlocated notes follow the message text (code-scanning UIs
+// show only that); located notes become relatedLocations. Suppressed findings are listed with
+// suppressions[].justification.
 #include <nlohmann/json.hpp>
 
 #include "compiler/emit.h"
@@ -130,33 +131,52 @@ std::string message_text(const Diagnostic& d) {
   return text;
 }
 
-Json related_locations(const Diagnostic& d) {
+Json note_location(const Note& note) {
+  Json location;
+  location["physicalLocation"] = physical_location(emit_detail::normalized_path(note.source->path()),
+                                                   emit_detail::region_of(*note.source, note.span));
+  location["message"] = {{"text", note.message}};
+  return location;
+}
+
+// GitHub code scanning rejects a whole upload for one result without a location, so a
+// source-less finding is anchored at its first located note when it has one.
+const Note* anchor_note(const Diagnostic& d) {
+  if (d.source) return nullptr;
+  for (const auto& note : d.notes) {
+    if (note.source) return &note;
+  }
+  return nullptr;
+}
+
+Json locations(const Diagnostic& d, const Note* anchor) {
+  if (anchor) return Json::array({note_location(*anchor)});
+  if (!d.source) return Json::array();
+  Json location;
+  location["physicalLocation"] = physical_location(emit_detail::normalized_path(d), emit_detail::region_of(d));
+  return Json::array({std::move(location)});
+}
+
+Json related_locations(const Diagnostic& d, const Note* anchor) {
   Json related = Json::array();
   for (const auto& note : d.notes) {
-    if (!note.source) continue;
-    Json location;
+    if (!note.source || &note == anchor) continue;
+    Json location = note_location(note);
     location["id"] = related.size();
-    location["physicalLocation"] = physical_location(emit_detail::normalized_path(note.source->path()),
-                                                     emit_detail::region_of(*note.source, note.span));
-    location["message"] = {{"text", note.message}};
     related.push_back(std::move(location));
   }
   return related;
 }
 
 Json result_json(const Diagnostic& d, const std::string& fingerprint_v1) {
+  const Note* anchor = anchor_note(d);
   Json result;
   result["ruleId"] = rule_info(d.rule).id;
   result["ruleIndex"] = static_cast<std::size_t>(d.rule);  // all_rules() is in enum order
   result["level"] = level(d.severity);
   result["message"] = {{"text", message_text(d)}};
-  if (d.source) {
-    Json location;
-    location["physicalLocation"] = physical_location(emit_detail::normalized_path(d), emit_detail::region_of(d));
-    result["locations"] = Json::array({std::move(location)});
-  }
-  Json related = related_locations(d);
-  if (!related.empty()) result["relatedLocations"] = std::move(related);
+  if (Json where = locations(d, anchor); !where.empty()) result["locations"] = std::move(where);
+  if (Json related = related_locations(d, anchor); !related.empty()) result["relatedLocations"] = std::move(related);
   result["partialFingerprints"] = {{"writ/v1", fingerprint_v1}};
   result["properties"] = {{"runbook", d.runbook}, {"step", d.step}};
   if (d.suppressed_by) {
