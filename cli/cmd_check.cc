@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <thread>
 
 #include "cli/cli_support.h"
@@ -91,9 +90,13 @@ int run_check(const CheckOptions& opt, const CliContext& ctx) {
   if (!opt.write_baseline.empty()) write_baseline(opt.write_baseline, all);
   if (!opt.baseline.empty()) {
     require_readable(opt.baseline);
-    auto known = read_baseline(opt.baseline);
-    std::set<std::string> set(known.begin(), known.end());
-    std::erase_if(all, [&](const Diagnostic& d) { return set.contains(fingerprint(d)); });
+    std::vector<std::string> baseline;
+    try {
+      baseline = read_baseline(opt.baseline);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());  // a malformed baseline is bad input, not a writ bug
+    }
+    all = remove_baselined(all, baseline);
   }
 
   EmitOptions emit;
