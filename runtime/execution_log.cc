@@ -1,0 +1,90 @@
+#include "runtime/execution_log.h"
+
+#include <fmt/format.h>
+
+#include "common/text.h"
+
+namespace writ::runtime {
+
+namespace {
+
+nlohmann::json approvers_json(const std::vector<Approver>& approvers) {
+  auto out = nlohmann::json::array();
+  for (const auto& a : approvers) out.push_back({{"approver", a.approver}, {"role", a.role}});
+  return out;
+}
+
+nlohmann::json optional_string(const std::optional<std::string>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json step_json(const StepEntry& step) {
+  nlohmann::json approval = nullptr;
+  if (step.approval) {
+    approval = {{"required_roles", step.approval->required_roles},
+                {"approved", step.approval->approved},
+                {"approvers", approvers_json(step.approval->approvers)},
+                {"latency_ms", step.approval->latency_ms}};
+  }
+  return {{"step", step.step},
+          {"action", step.action},
+          {"status", step.status},
+          {"attempts", step.attempts},
+          {"started_at", step.started_at},
+          {"finished_at", step.finished_at},
+          {"approval", approval},
+          {"error", optional_string(step.error)}};
+}
+
+// "08:00:00.123" from "2026-11-27T08:00:00.123Z".
+std::string clock_time(const std::string& rfc3339) { return rfc3339.size() >= 23 ? rfc3339.substr(11, 12) : rfc3339; }
+
+std::string approval_text(const ApprovalEntry& a) {
+  std::vector<std::string> who;
+  for (const auto& approver : a.approvers) who.push_back(fmt::format("{} ({})", approver.approver, approver.role));
+  const auto roles = a.required_roles.empty() ? std::string("any") : join(a.required_roles, " + ");
+  if (a.approved) {
+    return fmt::format("approval [{}] granted{} after {} ms", roles, who.empty() ? "" : " by " + join(who, ", "), a.latency_ms);
+  }
+  return fmt::format("approval [{}] refused after {} ms: {}", roles, a.latency_ms, a.reason);
+}
+
+}  // namespace
+
+nlohmann::json to_json(const ExecutionLog& log) {
+  auto steps = nlohmann::json::array();
+  for (const auto& step : log.steps) steps.push_back(step_json(step));
+  auto rollbacks = nlohmann::json::array();
+  for (const auto& r : log.rollbacks) rollbacks.push_back({{"step", r.step}, {"action", r.action}, {"status", r.status}});
+  auto evidence = nlohmann::json::array();
+  for (const auto& e : log.evidence) evidence.push_back({{"artifact", e.artifact}, {"sha256", e.sha256}, {"size", e.size}});
+  return {{"run_id", log.run_id},
+          {"runbook", log.runbook},
+          {"event_id", log.event_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(log.event_id)},
+          {"status", log.status},
+          {"steps", steps},
+          {"rollbacks", rollbacks},
+          {"evidence", evidence}};
+}
+
+void print_text(std::ostream& out, const ExecutionLog& log) {
+  out << fmt::format("run {}  runbook {}  event {}\n", log.run_id, log.runbook, log.event_id.empty() ? "-" : log.event_id);
+  for (const auto& step : log.steps) {
+    const auto attempts = step.attempts == 1 ? std::string("1 attempt") : fmt::format("{} attempts", step.attempts);
+    out << fmt::format("  {}  {:<16} {:<32} {:<11}", clock_time(step.started_at), step.step, step.action, step.status);
+    if (step.status != "skipped" && step.status != "refused") out << fmt::format(" {}", attempts);
+    if (!step.connector.empty()) out << fmt::format(" via {}", step.connector);
+    out << '\n';
+    if (step.approval) out << fmt::format("{:16}{}\n", "", approval_text(*step.approval));
+    if (step.error) out << fmt::format("{:16}error: {}\n", "", *step.error);
+  }
+  for (const auto& r : log.rollbacks) {
+    out << fmt::format("  rollback      {:<16} {:<32} {}\n", r.step, r.action, r.status);
+    if (r.error) out << fmt::format("{:16}error: {}\n", "", *r.error);
+  }
+  for (const auto& e : log.evidence) out << fmt::format("  evidence      {}  sha256:{}  {} bytes\n", e.artifact, e.sha256, e.size);
+  for (const auto& note : log.notes) out << fmt::format("  note: {}\n", note);
+  out << fmt::format("status: {}\n", log.status);
+}
+
+}  // namespace writ::runtime

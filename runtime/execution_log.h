@@ -1,0 +1,67 @@
+// The execution log: what `writ run --format json` prints (DESIGN §9, contract) and the text
+// timeline. It is a projection of the journal (run_state.h builds it), so a resumed or rolled
+// back run reports its whole history, not only the last invocation.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "runtime/approval.h"
+
+namespace writ::runtime {
+
+struct ApprovalEntry {
+  std::vector<std::string> required_roles;
+  bool approved = false;
+  std::vector<Approver> approvers;
+  std::int64_t latency_ms = 0;
+  std::string reason;  // text output only
+};
+
+struct StepEntry {
+  std::string step;
+  std::string action;
+  std::string status;  // executed skipped refused failed compensated
+  int attempts = 0;
+  std::string started_at;
+  std::string finished_at;
+  std::optional<ApprovalEntry> approval;
+  std::optional<std::string> error;
+  std::string connector;  // text output only
+};
+
+struct RollbackEntry {
+  std::string step;
+  std::string action;
+  std::string status;  // executed failed
+  std::optional<std::string> error;  // text output only
+};
+
+struct EvidenceEntry {
+  std::string artifact;
+  std::string sha256;
+  std::uint64_t size = 0;
+};
+
+struct ExecutionLog {
+  std::string run_id;
+  std::string runbook;
+  std::string event_id;
+  std::string status;  // completed halted_by_approval failed rolled_back rollback_incomplete
+  std::vector<StepEntry> steps;
+  std::vector<RollbackEntry> rollbacks;
+  std::vector<EvidenceEntry> evidence;
+  std::vector<std::string> notes;  // text output only: skipped evidence, uncompensated steps
+};
+
+// Exactly the object of DESIGN §9.
+nlohmann::json to_json(const ExecutionLog& log);
+
+// A readable timeline for a terminal.
+void print_text(std::ostream& out, const ExecutionLog& log);
+
+}  // namespace writ::runtime

@@ -1,0 +1,177 @@
+#include "runtime/run_state.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "runtime/json_input.h"
+
+namespace writ::runtime {
+
+namespace {
+
+template <typename T>
+T get(const JournalRecord& record, const char* key) {
+  auto it = record.data.find(key);
+  if (it == record.data.end()) throw JournalError(fmt::format("record {} ({}): missing `{}`", record.seq, record.type, key));
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw JournalError(fmt::format("record {} ({}): `{}` has the wrong type", record.seq, record.type, key));
+  }
+}
+
+std::optional<std::string> get_error(const JournalRecord& record) {
+  auto it = record.data.find("error");
+  if (it == record.data.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::vector<Approver> get_approvers(const JournalRecord& record) {
+  std::vector<Approver> out;
+  for (const auto& a : get<nlohmann::json>(record, "approvers")) {
+    out.push_back({a.value("approver", std::string{}), a.value("role", std::string{})});
+  }
+  return out;
+}
+
+}  // namespace
+
+const StepProgress* RunState::find_step(const std::string& id) const {
+  auto it = steps_.find(id);
+  return it == steps_.end() ? nullptr : &it->second;
+}
+
+StepEntry& RunState::entry(const std::string& step) {
+  for (auto& e : log_.steps) {
+    if (e.step == step) return e;
+  }
+  log_.steps.push_back(StepEntry{});
+  log_.steps.back().step = step;
+  return log_.steps.back();
+}
+
+void RunState::apply(const JournalRecord& record) {
+  if (!started_) {
+    if (record.type != "run_started") throw JournalError(fmt::format("record {}: the journal does not begin with run_started", record.seq));
+    on_run_started(record);
+    return;
+  }
+  const auto& t = record.type;
+  if (t == "run_started") throw JournalError(fmt::format("record {}: a second run_started", record.seq));
+  if (t == "run_finished") {
+    finished_ = get<std::string>(record, "status");
+    log_.status = *finished_;
+  } else if (t == "run_resumed") {
+    finished_.reset();
+  } else if (t == "rollback_requested") {
+    rollback_trigger_ = get<std::string>(record, "trigger");
+    finished_.reset();
+  } else if (t.rfind("rollback_", 0) == 0 || (t.rfind("connector_", 0) == 0 && record.data.value("phase", "") == "rollback")) {
+    on_rollback_record(record);
+  } else {
+    on_step_record(record);
+  }
+}
+
+void RunState::on_run_started(const JournalRecord& record) {
+  started_ = true;
+  start_ = record.data;
+  run_id_ = get<std::string>(record, "run_id");
+  try {
+    plan_ = plan_from_json(get<nlohmann::json>(record, "plan"));
+  } catch (const PlanError& e) {
+    throw JournalError(fmt::format("record {} (run_started): {}", record.seq, e.what()));
+  }
+  log_.run_id = run_id_;
+  log_.runbook = plan_.runbook;
+  log_.event_id = get<std::string>(record, "event_id");
+  log_.status = "running";
+}
+
+void RunState::on_step_record(const JournalRecord& record) {
+  const auto id = get<std::string>(record, "step");
+  if (!plan_.find(id)) throw JournalError(fmt::format("record {} ({}): unknown step `{}`", record.seq, record.type, id));
+  auto& p = steps_[id];
+  const auto& t = record.type;
+  if (t == "step_started") {
+    p.started = true;
+    p.started_at = record.at;
+  } else if (t == "approval_requested") {
+    p.approval_pending = true;
+    required_roles_[id] = get<std::vector<std::string>>(record, "required_roles");
+  } else if (t == "approval_decided") {
+    p.approval_pending = false;
+    p.decision = ApprovalDecision{get<bool>(record, "approved"), get<bool>(record, "rollback"), get_approvers(record),
+                                  get<std::string>(record, "reason")};
+    p.approval_latency_ms = get<std::int64_t>(record, "latency_ms");
+  } else if (t == "connector_call") {
+    ++p.sends;
+    p.in_flight = true;
+    connector_of_[id] = get<std::string>(record, "connector");
+  } else if (t == "connector_result") {
+    p.in_flight = false;
+    if (get<bool>(record, "ok")) {
+      p.applied = true;
+      applied_order_.push_back(id);
+    } else {
+      ++p.failures;
+    }
+  } else if (t == "evidence_preserved") {
+    const auto artifact = get<std::string>(record, "artifact");
+    p.artifacts_done.insert(artifact);
+    log_.evidence.push_back({artifact, get<std::string>(record, "sha256"), get<std::uint64_t>(record, "size")});
+  } else if (t == "evidence_skipped") {
+    const auto artifact = get<std::string>(record, "artifact");
+    p.artifacts_done.insert(artifact);
+    log_.notes.push_back(fmt::format("{}: artifact {} not preserved ({})", id, artifact, get<std::string>(record, "reason")));
+  } else if (t == "step_finished") {
+    p.status = get<std::string>(record, "status");
+    auto& e = entry(id);
+    e.action = plan_.find(id)->action;
+    e.status = *p.status;
+    e.attempts = p.sends;
+    e.started_at = p.started ? p.started_at : record.at;
+    e.finished_at = record.at;
+    e.error = get_error(record);
+    e.connector = connector_of_.count(id) ? connector_of_[id] : "";
+    if (p.decision) {
+      e.approval = ApprovalEntry{required_roles_[id], p.decision->approved, p.decision->approvers,
+                                 p.approval_latency_ms, p.decision->reason};
+    }
+  } else if (t == "evidence_requested" || t == "evidence_failed") {
+    // evidence_failed is reported through the step's error; nothing else to track.
+  } else {
+    throw JournalError(fmt::format("record {}: unknown record type `{}`", record.seq, t));
+  }
+}
+
+void RunState::on_rollback_record(const JournalRecord& record) {
+  const auto id = get<std::string>(record, "step");
+  const auto* step = plan_.find(id);
+  if (!step) throw JournalError(fmt::format("record {} ({}): unknown step `{}`", record.seq, record.type, id));
+  auto& r = rollbacks_[id];
+  const auto& t = record.type;
+  if (t == "rollback_started") {
+    r.status.reset();
+  } else if (t == "connector_call") {
+    ++r.sends;
+    r.in_flight = true;
+  } else if (t == "connector_result") {
+    r.in_flight = false;
+  } else if (t == "rollback_skipped") {
+    r.status = "none";
+    log_.notes.push_back(fmt::format("{} ({}) stays in force: {}", id, step->action, get<std::string>(record, "reason")));
+  } else if (t == "rollback_finished") {
+    r.status = get<std::string>(record, "status");
+    const auto action = get<std::string>(record, "action");
+    auto it = std::find_if(log_.rollbacks.begin(), log_.rollbacks.end(), [&](const RollbackEntry& e) { return e.step == id; });
+    if (it == log_.rollbacks.end()) it = log_.rollbacks.insert(log_.rollbacks.end(), RollbackEntry{id, action, "", std::nullopt});
+    it->status = *r.status;
+    it->error = get_error(record);
+    if (*r.status == "executed") entry(id).status = "compensated";
+  } else {
+    throw JournalError(fmt::format("record {}: unknown record type `{}`", record.seq, t));
+  }
+}
+
+}  // namespace writ::runtime
