@@ -129,3 +129,19 @@ TEST_CASE("approval-coverage: more roles than required pass", "[rules]") {
   CHECK(c.of(Rule::ApprovalCoverage).empty());
   CHECK_FALSE(c.file.has_errors());
 }
+
+TEST_CASE("approval-coverage: a misspelt role is reported once", "[rules]") {
+  auto c = compile_dsl(R"(runbook t {
+  title "T"
+  severity critical
+  step image = trigger_full_disk_imaging(target: event.host_id) {
+    approve cisco, legal within 20m
+  }
+}
+)");
+  INFO(c.dump());
+  auto found = c.of(Rule::ApprovalCoverage);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]->message == "unknown approver role `cisco`");
+  CHECK(found[0]->help == std::vector<std::string>{"did you mean `ciso`?"});
+}
