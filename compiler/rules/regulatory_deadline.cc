@@ -98,12 +98,18 @@ Span tag_span(const Context& ctx, const std::string& tag) {
   return ctx.ast.head;
 }
 
+// "sec.8k" -> "sec_8k": a valid step id for the suggested step.
+std::string step_name(std::string id) {
+  std::replace(id.begin(), id.end(), '.', '_');
+  return lower(id);
+}
+
 std::string add_step_help(const Context& ctx, const ObligationInfo& ob) {
   std::int64_t bound = bound_of(ctx, ob);
   if (is_dsl(ctx)) {
     return fmt::format("add a step that notifies in time, e.g. `step {} = notify_regulatory_contact(channels: "
-                       "[secure_portal]) {{ deadline {} satisfies {} }}` before any long approval",
-                       lower(ob.id.substr(ob.id.find('.') + 1)), dsl_duration(bound), ob.id);
+                       "[secure_portal]) {{ deadline {}; satisfies {} }}` before any long approval",
+                       step_name(ob.id), dsl_duration(bound), ob.id);
   }
   return fmt::format("add a step that notifies in time, e.g. `- action: notify_regulatory_contact` with "
                      "`channels: [secure_portal]`, `deadline_hours: {}` and `satisfies: [{}]`, before any long "
