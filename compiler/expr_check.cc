@@ -186,21 +186,22 @@ class Checker {
     return fail(node, node.span, "cannot compare " + quoted(l.to_string()) + " with " + quoted(r.to_string()));
   }
 
-  bool is_bare_unbound(const Node& node) const {
+  // A bare identifier that is no variable, or a string literal: an enum constant when the
+  // other operand is of an enumerated type.
+  bool needs_context(const Node& node) const {
+    if (node.kind == Node::Kind::Literal) return std::holds_alternative<std::string>(node.literal.v);
     return node.kind == Node::Kind::Path && node.path.size() == 1 && scope_.variables.count(node.path[0]) == 0;
   }
 
-  // Checks both operands; the second is checked against the first's type, so that an enum
-  // constant on either side of `==` resolves against the other side.
+  // Checks both operands; an operand that needs context is checked against the other's
+  // nominal type, so that an enum constant on either side of `==` resolves.
   std::pair<Type, Type> operands(Node& left, Node& right) {
-    if (is_bare_unbound(left) && !is_bare_unbound(right)) {
-      Type r = check(right, nullptr);
-      Type l = check(left, r.kind == K::Nominal ? &r : nullptr);
-      return {l, r};
-    }
-    Type l = check(left, nullptr);
-    Type r = check(right, l.kind == K::Nominal ? &l : nullptr);
-    return {l, r};
+    bool left_first = !needs_context(left) || needs_context(right);
+    Node& first = left_first ? left : right;
+    Node& second = left_first ? right : left;
+    Type a = check(first, nullptr);
+    Type b = check(second, needs_context(second) && a.kind == K::Nominal ? &a : nullptr);
+    return left_first ? std::pair{a, b} : std::pair{b, a};
   }
 
   Type membership(Node& node, Node& left, Node& right) {
@@ -238,16 +239,16 @@ class Checker {
 
   Type list(Node& node, const Type* expected) {
     const Type* element = expected && expected->kind == K::List ? expected->element.get() : nullptr;
-    std::optional<Type> first;
+    std::optional<Type> first;  // without an expected element type, the first element's type
     bool failed = false;
     for (auto& child : node.children) {
-      const Type* want = element ? element : (first ? &*first : nullptr);
-      Type type = check(*child, want);
+      Type type = check(*child, element ? element : (first ? &*first : nullptr));
       failed = failed || type.is_error();
       if (!first && !type.is_error() && type.kind != K::Null) first = type;
     }
-    if (element && !failed) return *expected;
-    if (!first) return node.children.empty() || !failed ? Type{K::List, {}, nullptr} : Type::error();
+    if (failed) return Type::error();
+    if (element) return *expected;
+    if (!first) return Type{K::List, {}, nullptr};
     return Type::list(*first);
   }
 

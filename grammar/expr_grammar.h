@@ -126,7 +126,7 @@ struct cmp_expr : pegtl::seq<add_expr, pegtl::star<pegtl::sor<binary_tail<op_eq,
 struct and_expr : pegtl::seq<cmp_expr, pegtl::star<binary_tail<op_and, cmp_expr>>> {};
 struct or_expr : pegtl::seq<and_expr, pegtl::star<binary_tail<op_or, and_expr>>> {};
 
-struct expression : or_expr {};
+struct expression : pegtl::seq<or_expr> {};
 
 // ---------------------------------------------------------------------------------------
 // Top-level rules

@@ -1,0 +1,117 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "compiler/expr.h"
+#include "unit/compiler/expr_test_support.h"
+
+using namespace writ;
+using namespace writ::expr;
+using writ::expr::testing::parse;
+using writ::expr::testing::same_tree;
+
+namespace {
+
+std::string printed(std::string_view text, bool is_template = false) {
+  auto p = parse(text, is_template);
+  INFO(text);
+  REQUIRE(p.sink.diagnostics().empty());
+  return to_source(*p.node);
+}
+
+}  // namespace
+
+TEST_CASE("parse(to_source(x)) == x", "[expr]") {
+  const char* expressions[] = {
+      "a",
+      "event.host_id",
+      "event.severity == \"high\" && event.confidence >= 0.8",
+      "a || b && c",
+      "(a || b) && c",
+      "a && (b || c)",
+      "a + (b + c)",
+      "(a + b) + c",
+      "!(a && b)",
+      "!!a",
+      "-x",
+      "- 5",
+      "-5",
+      "--5",
+      "-(-5)",
+      "-(a + b)",
+      "(a == b) == c",
+      "a == (b == c)",
+      "a in [1, 2.5, -3e-7, \"x\", 'y', true, false, null]",
+      "\"quote \\\" backslash \\\\ newline \\n tab \\t return \\r\"",
+      "'single \" quote'",
+      "[15m, 72h, 4bd, 30s, 2d, 1mo, 90s, 0s]",
+      "len(event.id) > 3 && lower(event.host_id) != upper(\"x\")",
+      "contains(event.channels, \"slack\") || starts_with(event.host_id, \"web\")",
+      "default(event.impact, \"none\")",
+      "f()",
+      "[]",
+      "[[1], [2, [3]]]",
+      "1.0",
+      "100000000000000000000.0",
+      "9223372036854775807",
+      "-9223372036854775808",
+      "event.in",
+      "a < b || c <= d || e > f || g >= h",
+      "x + \"{{ not a template }}\"",
+      "  (  spaced  )   ==   out  ",
+  };
+  for (const char* text : expressions) {
+    INFO(text);
+    auto first = parse(text);
+    REQUIRE(first.sink.diagnostics().empty());
+    std::string source = to_source(*first.node);
+    INFO(source);
+    auto second = parse(source);
+    REQUIRE(second.sink.diagnostics().empty());
+    CHECK(same_tree(*first.node, *second.node));
+    CHECK(to_source(*second.node) == source);  // printing is a fixed point
+  }
+}
+
+TEST_CASE("printing uses minimal parentheses and canonical literals", "[expr]") {
+  CHECK(printed("a || (b && c)") == "a || b && c");
+  CHECK(printed("(a || b) && c") == "(a || b) && c");
+  CHECK(printed("((a))") == "a");
+  CHECK(printed("a+(b+c)") == "a + (b + c)");
+  CHECK(printed("(a+b)+c") == "a + b + c");
+  CHECK(printed("!(a)") == "!a");
+  CHECK(printed("!(a == b)") == "!(a == b)");
+  CHECK(printed("- 5") == "- 5");
+  CHECK(printed("-5") == "-5");
+  CHECK(printed("1.0") == "1.0");
+  CHECK(printed("2e3") == "2000.0");
+  CHECK(printed("4bd") == "4d");
+  CHECK(printed("1mo") == "28d");
+  CHECK(printed("120m") == "2h");
+  CHECK(printed("'it\\'s'") == "\"it's\"");
+  CHECK(printed("len( x ,y )") == "len(x, y)");
+  CHECK(printed("[ 1,2 ]") == "[1, 2]");
+}
+
+TEST_CASE("templates print as strings with {{ }} parts", "[expr]") {
+  CHECK(printed("Host {{event.host_id}} is down", true) == "\"Host {{ event.host_id }} is down\"");
+  CHECK(printed("{{ event.host_id }}", true) == "event.host_id");
+  CHECK(printed("plain", true) == "\"plain\"");
+  // The printed interpolation, unquoted, parses back to the same template.
+  auto p = parse("a \"{{ x + 'q' }}\" b", true);
+  std::string source = to_source(*p.node);
+  CHECK(source == "\"a \\\"{{ x + \\\"q\\\" }}\\\" b\"");
+  auto literal = parse(source);
+  REQUIRE(literal.node->kind == Node::Kind::Literal);
+  auto again = parse(std::get<std::string>(literal.node->literal.v), true);
+  CHECK(same_tree(*p.node, *again.node));
+}
+
+TEST_CASE("checked enum constants print as identifiers", "[expr]") {
+  auto p = parse("[\"secure_portal\", \"slack\"]");
+  Scope scope = testing::test_scope();
+  Type channels = Type::list(Type::nominal("channel"));
+  check(*p.node, &channels, scope, p.sink);
+  REQUIRE(p.sink.diagnostics().empty());
+  CHECK(to_source(*p.node) == "[secure_portal, slack]");
+}
