@@ -346,11 +346,11 @@ expr::NodePtr Reader::argument_value(const YAML::Node& node, Span span, std::str
         return literal(*b, span);
       }
       if (auto i = core_int(text, overflow); i && tag != "tag:yaml.org,2002:float") return literal(*i, span);
-      if (auto f = core_float(text)) return literal(*f, span);
-      if (overflow) {
+      if (overflow && tag != "tag:yaml.org,2002:float") {
         error(Rule::Syntax, span, fmt::format("the number in `{}` does not fit in 64 bits", arg));
         return error_node(span);
       }
+      if (auto f = core_float(text)) return literal(*f, span);
     }
     return template_of(node);
   }
