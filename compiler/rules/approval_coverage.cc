@@ -28,19 +28,20 @@ std::string approve_help(const Context& ctx, const std::vector<std::string>& rol
 void report_missing_approval(const Context& ctx, const ast::Step& ast, const ir::Step& step,
                              const PolicyInfo::Level& level) {
   const auto& policy = ctx.catalog.policy();
-  auto& d = ctx.report(Rule::ApprovalCoverage, ast.head,
-                       fmt::format("step `{}` ({}) has no approval, but policy `{}` requires approval by {} for {} "
-                                   "steps at severity {}",
-                                   step.id, step.effect, policy.name, backticked(level.roles), step.effect,
-                                   ctx.ir.severity),
-                       step.id);
+  auto& d =
+      ctx.report(Rule::ApprovalCoverage, ast.head,
+                 fmt::format("step `{}` ({}) has no approval, but policy `{}` requires approval by {} for {} "
+                             "steps at severity {}",
+                             step.id, step.effect, policy.name, backticked(level.roles), step.effect, ctx.ir.severity),
+                 step.id);
   d.help.push_back(approve_help(ctx, level.roles, policy.approval_timeout_seconds));
   auto action = ctx.catalog.actions.find(step.action);
   if (step.effect == "contain" && action != ctx.catalog.actions.end() && action->second.inverse) {
     const auto& inverse = *action->second.inverse;
-    d.help.push_back(fmt::format("or declare its rollback (`{}`): a reversible contain step with a rollback may run "
-                                 "without approval",
-                                 is_dsl(ctx) ? "rollback " + inverse : "rollback: " + inverse));
+    d.help.push_back(
+        fmt::format("or declare its rollback (`{}`): a reversible contain step with a rollback may run "
+                    "without approval",
+                    is_dsl(ctx) ? "rollback " + inverse : "rollback: " + inverse));
   }
 }
 

@@ -32,9 +32,9 @@ void approval_timeout(const Context& ctx) {
                                      "assumed",
                                      step.id.value, policy.name, minutes(seconds)),
                          step.id.value);
-    d.help.push_back(is_dsl(ctx) ? fmt::format("state it: `{} within {}`", approve_statement(step.approval->roles),
-                                               minutes(seconds))
-                                 : fmt::format("state it: `approval_timeout_minutes: {}`", (seconds + 59) / 60));
+    d.help.push_back(
+        is_dsl(ctx) ? fmt::format("state it: `{} within {}`", approve_statement(step.approval->roles), minutes(seconds))
+                    : fmt::format("state it: `approval_timeout_minutes: {}`", (seconds + 59) / 60));
   }
 }
 

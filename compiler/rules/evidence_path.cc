@@ -90,7 +90,8 @@ void check_path(const Context& ctx, const ast::Step& step, const ast::Located<ex
   }
   const auto& roots = ctx.catalog.policy().evidence_roots;
   if (roots.empty()) return;
-  bool inside = std::any_of(roots.begin(), roots.end(), [&](const std::string& root) { return under(parts, segments(root)); });
+  bool inside =
+      std::any_of(roots.begin(), roots.end(), [&](const std::string& root) { return under(parts, segments(root)); });
   if (inside) return;
   std::vector<std::string> quoted;
   for (const auto& root : roots) quoted.push_back("`" + root + "`");

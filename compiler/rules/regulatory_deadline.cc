@@ -32,7 +32,8 @@ std::string due(const Context& ctx, const ObligationInfo& ob) {
     return fmt::format("without undue delay (asap; policy bound {})", format_duration(bound_of(ctx, ob)));
   }
   std::string text = ob.deadline_text.empty() ? format_duration(*ob.deadline_seconds) : ob.deadline_text;
-  if (!text.empty() && text.back() != 'h') text += fmt::format(" (counted as {})", format_duration(*ob.deadline_seconds));
+  if (!text.empty() && text.back() != 'h')
+    text += fmt::format(" (counted as {})", format_duration(*ob.deadline_seconds));
   return "within " + text;
 }
 
@@ -72,10 +73,10 @@ void check_satisfies(const Context& ctx, const ast::Step& ast, const ir::Step& s
   for (const auto& name : ast.satisfies) {
     auto it = ctx.catalog.obligations.find(name.value);
     if (it == ctx.catalog.obligations.end()) {
-      auto& d = ctx.report(Rule::RegulatoryDeadline, name.span,
-                           fmt::format("step `{}` satisfies `{}`, which is not an obligation in the catalog", step.id,
-                                       name.value),
-                           step.id);
+      auto& d = ctx.report(
+          Rule::RegulatoryDeadline, name.span,
+          fmt::format("step `{}` satisfies `{}`, which is not an obligation in the catalog", step.id, name.value),
+          step.id);
       std::vector<std::string> ids;
       for (const auto& [id, ob] : ctx.catalog.obligations) ids.push_back(id);
       if (auto hint = did_you_mean(name.value, ids)) d.help.push_back(fmt::format("did you mean `{}`?", *hint));
@@ -107,14 +108,16 @@ std::string step_name(std::string id) {
 std::string add_step_help(const Context& ctx, const ObligationInfo& ob) {
   std::int64_t bound = bound_of(ctx, ob);
   if (is_dsl(ctx)) {
-    return fmt::format("add a step that notifies in time, e.g. `step {} = notify_regulatory_contact(channels: "
-                       "[secure_portal]) {{ deadline {}; satisfies {} }}` before any long approval",
-                       step_name(ob.id), dsl_duration(bound), ob.id);
+    return fmt::format(
+        "add a step that notifies in time, e.g. `step {} = notify_regulatory_contact(channels: "
+        "[secure_portal]) {{ deadline {}; satisfies {} }}` before any long approval",
+        step_name(ob.id), dsl_duration(bound), ob.id);
   }
-  return fmt::format("add a step that notifies in time, e.g. `- action: notify_regulatory_contact` with "
-                     "`channels: [secure_portal]`, `deadline_hours: {}` and `satisfies: [{}]`, before any long "
-                     "approval",
-                     bound / 3600, ob.id);
+  return fmt::format(
+      "add a step that notifies in time, e.g. `- action: notify_regulatory_contact` with "
+      "`channels: [secure_portal]`, `deadline_hours: {}` and `satisfies: [{}]`, before any long "
+      "approval",
+      bound / 3600, ob.id);
 }
 
 void report_unsatisfied(const Context& ctx, const ObligationStatus& status, const ObligationInfo& ob) {
@@ -127,9 +130,9 @@ void report_unsatisfied(const Context& ctx, const ObligationStatus& status, cons
     d.severity = Severity::Note;
     return;
   }
-  auto& d = ctx.report(Rule::RegulatoryDeadline, at,
-                       fmt::format("no step satisfies {} {} ({}, {}, {})", ob.regime, ob.title, ob.id, limit(ctx, ob),
-                                   ob.citation));
+  auto& d = ctx.report(
+      Rule::RegulatoryDeadline, at,
+      fmt::format("no step satisfies {} {} ({}, {}, {})", ob.regime, ob.title, ob.id, limit(ctx, ob), ob.citation));
   d.help.push_back(add_step_help(ctx, ob));
 }
 
@@ -139,8 +142,8 @@ void report_late_deadline(const Context& ctx, const ast::Step& ast, const ir::St
                        fmt::format("{} is due {} ({}) but step `{}` promises {}", describe(ob), due(ctx, ob),
                                    ob.citation, step.id, dsl_duration(step.deadline_seconds.value_or(0))),
                        step.id);
-  d.help.push_back(fmt::format("add a step that satisfies `{}` within {}, or promise {} here", ob.id,
-                               limit(ctx, ob), dsl_duration(bound_of(ctx, ob))));
+  d.help.push_back(fmt::format("add a step that satisfies `{}` within {}, or promise {} here", ob.id, limit(ctx, ob),
+                               dsl_duration(bound_of(ctx, ob))));
 }
 
 std::string path_summary(const Context& ctx, const Arrival& arrival) {
@@ -162,24 +165,26 @@ void add_path_notes(const Context& ctx, Diagnostic& d, const Arrival& arrival) {
     const auto* ast = ast_step(ctx, part.step);
     const auto& step = ctx.ir.steps[part.step];
     Span at = ast ? (part.approval && ast->approval ? ast->approval->span : ast->head) : ctx.ast.head;
-    std::string message = part.approval
-                              ? fmt::format("+{}: `{}` waits up to this long for approval", format_duration(part.seconds), step.id)
-                              : fmt::format("+{}: `{}` may run this long (its timeout)", format_duration(part.seconds), step.id);
+    std::string message =
+        part.approval
+            ? fmt::format("+{}: `{}` waits up to this long for approval", format_duration(part.seconds), step.id)
+            : fmt::format("+{}: `{}` may run this long (its timeout)", format_duration(part.seconds), step.id);
     d.notes.push_back({std::move(message), ctx.file.source, at});
   }
 }
 
 void report_late_arrival(const Context& ctx, const ast::Step& ast, const Candidate& best, const ObligationInfo& ob) {
   const auto& step = ctx.ir.steps[best.step];
-  auto& d = ctx.report(Rule::RegulatoryDeadline, ast.head,
-                       fmt::format("{} → step `{}` reached at {} > {} for {} {} ({}, {})",
-                                   path_summary(ctx, best.arrival), step.id, format_duration(best.arrival.seconds),
-                                   limit(ctx, ob), ob.regime, ob.title, ob.id, ob.citation),
-                       step.id);
+  auto& d = ctx.report(
+      Rule::RegulatoryDeadline, ast.head,
+      fmt::format("{} → step `{}` reached at {} > {} for {} {} ({}, {})", path_summary(ctx, best.arrival), step.id,
+                  format_duration(best.arrival.seconds), limit(ctx, ob), ob.regime, ob.title, ob.id, ob.citation),
+      step.id);
   add_path_notes(ctx, d, best.arrival);
-  d.help.push_back(fmt::format("move the step before long approvals or shorten the timeouts on its path; the worst "
-                               "case must stay within {}",
-                               format_duration(bound_of(ctx, ob))));
+  d.help.push_back(
+      fmt::format("move the step before long approvals or shorten the timeouts on its path; the worst "
+                  "case must stay within {}",
+                  format_duration(bound_of(ctx, ob))));
 }
 
 void check_obligation(const Context& ctx, const ObligationStatus& status) {

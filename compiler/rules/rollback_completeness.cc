@@ -47,8 +47,8 @@ void check_targets(const Context& ctx, const ast::Rollback& ast, const ir::Step&
                          fmt::format("rollback binds `{}` to `{}` but the step binds `{}`", arg.name,
                                      expr::to_source(*arg.value), expr::to_source(*own->value)),
                          step.id);
-    d.help.push_back(fmt::format("bind `{}: {}` so the rollback undoes this step's effect", arg.name,
-                                 expr::to_source(*own->value)));
+    d.help.push_back(
+        fmt::format("bind `{}: {}` so the rollback undoes this step's effect", arg.name, expr::to_source(*own->value)));
   }
 }
 

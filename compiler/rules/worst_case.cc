@@ -46,8 +46,8 @@ ObligationStatus evaluate(const ir::Runbook& runbook, const Catalog& catalog, co
   for (std::size_t i = 0; i < runbook.steps.size(); ++i) {
     const auto& step = runbook.steps[i];
     bool named = names(step, info.id);
-    bool unnamed_notice = !status.follow_up && step.satisfies.empty() && step.effect == "notify" &&
-                          step.deadline_seconds.has_value();
+    bool unnamed_notice =
+        !status.follow_up && step.satisfies.empty() && step.effect == "notify" && step.deadline_seconds.has_value();
     if (named || unnamed_notice) status.candidates.push_back(judge(runbook, i, named, status));
   }
   std::stable_sort(status.candidates.begin(), status.candidates.end(), better);

@@ -11,7 +11,8 @@ namespace {
 std::string yaml_with_path(const std::string& path) {
   return "event:\n  host_id: host\n  id: string\nplaybooks:\n  low:\n    name: \"T\"\n    steps:\n"
          "      - action: trigger_full_disk_imaging\n        target: \"{{event.host_id}}\"\n"
-         "        preserve_artifacts:\n          - \"" + path + "\"\n";
+         "        preserve_artifacts:\n          - \"" +
+         path + "\"\n";
 }
 
 Catalog catalog_with_roots(std::vector<std::string> roots) {
@@ -44,7 +45,8 @@ TEST_CASE("evidence-path: relative paths and `..` fail at the path", "[rules]") 
            Case{"", "artifact path `` is relative"},
            Case{"{{event.id}}/x.log", "artifact path `{{ event.id }}/x.log` does not start with an absolute directory"},
            Case{"/evidence/../etc/shadow", "artifact path `/evidence/../etc/shadow` contains a `..` segment"},
-           Case{"/evidence/{{event.id}}/../../x", "artifact path `/evidence/{{ event.id }}/../../x` contains a `..` segment"},
+           Case{"/evidence/{{event.id}}/../../x",
+                "artifact path `/evidence/{{ event.id }}/../../x` contains a `..` segment"},
        }) {
     auto c = compile_yaml(yaml_with_path(path));
     INFO(path << "\n" << c.dump());

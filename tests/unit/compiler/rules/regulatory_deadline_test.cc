@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
+
+#include <catch2/catch.hpp>
 
 #include "tests/unit/compiler/rules/rules_test_support.h"
 

@@ -59,7 +59,8 @@ TEST_CASE("rollback-completeness: a rollback that is not the inverse fails at th
   INFO(c.dump());
   auto found = c.of(Rule::RollbackCompleteness);
   REQUIRE(found.size() == 1);
-  CHECK(found[0]->message == "rollback `isolate_host` does not undo `isolate_host`; its declared inverse is `restore_host`");
+  CHECK(found[0]->message ==
+        "rollback `isolate_host` does not undo `isolate_host`; its declared inverse is `restore_host`");
   CHECK(found[0]->help == std::vector<std::string>{"write `rollback restore_host`"});
   CHECK(c.text(*found[0]) == "isolate_host");
   CHECK(c.line(*found[0]) == 5);
@@ -97,7 +98,8 @@ playbooks:
   REQUIRE(found.size() == 1);
   CHECK(found[0]->message == "rollback binds `target` to `event.user_id` but the step binds `event.user_account`");
   CHECK(dsl.text(*found[0]) == "target: event.user_id");
-  CHECK(found[0]->help == std::vector<std::string>{"bind `target: event.user_account` so the rollback undoes this step's effect"});
+  CHECK(found[0]->help ==
+        std::vector<std::string>{"bind `target: event.user_account` so the rollback undoes this step's effect"});
 }
 
 TEST_CASE("rollback-completeness: irreversible actions need no rollback", "[rules]") {

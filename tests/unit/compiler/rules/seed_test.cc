@@ -1,6 +1,5 @@
 // The seed article's two runbooks give exactly the findings the design promises.
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <tuple>
 
