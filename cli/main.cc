@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   help->add_option("command", help_topic);
 
   writ::cli::register_check_commands(app, ctx);
+  writ::cli::register_run_commands(app, ctx);
   writ::cli::register_schema_command(app, ctx);
   writ::cli::register_report_commands(app, ctx);
 

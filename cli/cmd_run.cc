@@ -1,0 +1,340 @@
+// `writ run` (new run, --resume) and `writ rollback` (DESIGN §8-§9). The verbs only wire
+// things together: compile and route (compiler + runtime/router.h), build the connectors, the
+// approval gate and the evidence sink, open the journal, and hand them to the interpreter.
+// Exit: 0 only for a `completed` run (or a rollback that `rolled_back`); 1 for any other run
+// status, an invalid runbook, event, connectors file, approvals file or journal; 2 usage.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "cli/cli_support.h"
+#include "compiler/emit.h"
+#include "compiler/ir_json.h"
+#include "compiler/pipeline.h"
+#include "runtime/approval.h"
+#include "runtime/connectors_config.h"
+#include "runtime/event.h"
+#include "runtime/evidence_sink.h"
+#include "runtime/execution_log.h"
+#include "runtime/http_approval.h"
+#include "runtime/interpreter.h"
+#include "runtime/json_input.h"
+#include "runtime/router.h"
+#include "runtime/static_approval.h"
+
+namespace writ::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace rt = writ::runtime;
+
+// A run refused before or while it runs for a reason the user can fix: message, exit 1.
+struct Refused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct RunArgs {
+  std::string runbook;
+  std::string event;
+  std::string approvals;
+  std::string connectors;
+  std::string evidence;
+  std::string state = ".writ-state";
+  std::string format = "text";
+  std::string resume;
+  std::vector<std::string> policies;
+  bool dry_run = false;
+};
+
+std::optional<std::string> env(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+std::string absolute(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
+
+// Everything the interpreter is handed; lives as long as the invocation.
+struct Session {
+  rt::RuntimeOptions options;
+  rt::SystemClock clock;
+  rt::HttpClient http{options.max_response_bytes, options.connect_timeout};
+  rt::ConnectorsConfig config;
+  std::optional<rt::ConnectorSet> connectors;
+  std::unique_ptr<rt::ApprovalGate> gate;
+  std::unique_ptr<rt::EvidenceSink> evidence;
+  nlohmann::json described = nlohmann::json::object();  // connectors/approvals/evidence, journaled
+
+  rt::Services services() { return rt::Services{*connectors, *gate, clock, evidence.get()}; }
+};
+
+void setup_connectors(Session& s, const std::string& path, bool dry_run) {
+  if (path.empty()) {
+    s.config = rt::default_connectors();
+  } else {
+    require_readable(path);
+    try {
+      s.config = rt::load_connectors_file(path);
+    } catch (const rt::ConfigError& e) {
+      throw Refused(e.what());
+    }
+  }
+  try {
+    s.connectors.emplace(rt::build_connectors(s.config, s.http, s.options, env));
+  } catch (const rt::ConfigError& e) {
+    throw Refused(e.what());
+  }
+  if (dry_run) s.connectors->force_dry_run();
+  s.described["connectors"] = {{"path", path.empty() ? nlohmann::json(nullptr) : nlohmann::json(absolute(path))},
+                               {"sha256", path.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.config.sha256)}};
+  s.described["dry_run"] = dry_run;
+}
+
+void setup_approvals(Session& s, const std::string& source, const rt::Plan* plan) {
+  if (source.empty()) {
+    s.gate = std::make_unique<rt::RefuseAllGate>();
+    s.described["approvals"] = {{"kind", "none"}, {"source", nullptr}};
+    return;
+  }
+  if (rt::url_origin(source)) {
+    s.gate = std::make_unique<rt::HttpApprovalGate>(source, env("WRIT_APPROVAL_TOKEN"), s.http, s.clock, s.options);
+    s.described["approvals"] = {{"kind", "http"}, {"source", source}};
+    return;
+  }
+  require_readable(source);
+  try {
+    auto gate = rt::StaticApprovalGate::load(source, s.options);
+    for (const auto& step : gate.steps()) {
+      if (plan && !plan->find(step)) std::cerr << "writ: warning: " << source << ": no step `" << step << "` in runbook `" << plan->runbook << "`\n";
+    }
+    s.gate = std::make_unique<rt::StaticApprovalGate>(std::move(gate));
+  } catch (const rt::ApprovalsFileError& e) {
+    throw Refused(e.what());
+  }
+  s.described["approvals"] = {{"kind", "file"}, {"source", absolute(source)}};
+}
+
+void setup_evidence(Session& s, const std::string& dir) {
+  s.evidence = std::make_unique<rt::StoreEvidenceSink>(dir, s.clock, std::string("writ ") + WRIT_VERSION);
+  s.described["evidence_dir"] = absolute(dir);
+}
+
+void refuse_if_unsafe(const rt::Plan& plan, Session& s) {
+  const auto problems = rt::preflight(plan, *s.connectors, s.config.evidence_roots);
+  if (problems.empty()) return;
+  std::string message = "the run cannot start:";
+  for (const auto& p : problems) message += "\n  " + p;
+  throw Refused(message);
+}
+
+fs::path journal_file(const std::string& state, const std::string& run_id) {
+  return fs::path(state) / "runs" / run_id / "journal.jsonl";
+}
+
+int report(const rt::ExecutionLog& log, const std::string& format, const std::string& success) {
+  if (format == "json") {
+    std::cout << rt::to_json(log).dump(2) << '\n';
+  } else {
+    rt::print_text(std::cout, log);
+  }
+  return log.status == success ? 0 : 1;
+}
+
+// Compiles RUNBOOK (a file or directory) and routes the event. Check errors refuse the run.
+ir::Runbook compile_and_route(const RunArgs& args, const CliContext& ctx, rt::Event& event, const std::string& run_id) {
+  require_readable(args.runbook);
+  Catalog catalog = load_catalog_or_report(ctx, args.policies);
+  std::vector<CompiledFile> files;
+  std::vector<Diagnostic> errors;
+  for (const auto& path : expand_inputs(args.runbook)) {
+    files.push_back(compile_file(path, catalog, CompileOptions{}));
+    for (const auto& d : files.back().diagnostics) {
+      if (!d.suppressed_by && d.severity == Severity::Error) errors.push_back(d);
+    }
+  }
+  if (files.empty()) throw Refused(args.runbook + ": no runbook files (*.yaml, *.yml, *.writ)");
+  if (!errors.empty()) {
+    sort_diagnostics(errors);
+    emit_text(std::cerr, errors, EmitOptions{});
+    throw Refused(fmt::format("{} has check errors; a runbook that fails `writ check` is never run", args.runbook));
+  }
+  std::vector<const ir::Runbook*> runbooks;
+  for (const auto& f : files) {
+    for (const auto& rb : f.runbooks) runbooks.push_back(&rb);
+  }
+  auto route = rt::route_event(runbooks, event, run_id);
+  if (!route.runbook) throw Refused(route.error);
+  return *route.runbook;
+}
+
+nlohmann::json typed_fields(const rt::Event& event) {
+  auto out = nlohmann::json::object();
+  for (const auto& [name, value] : event.fields) out[name] = rt::value_to_json(value);
+  return out;
+}
+
+int run_new(const RunArgs& args, const CliContext& ctx) {
+  if (args.runbook.empty() || args.event.empty()) throw UsageError("run: give RUNBOOK and --event EVENT.json (or --resume RUN_ID)");
+  require_readable(args.event);
+  Session s;
+  rt::Event event;
+  try {
+    event = rt::parse_event(rt::read_text_file(args.event, s.options.max_event_bytes), args.event, s.options.max_json_depth);
+  } catch (const rt::JsonInputError& e) {
+    throw Refused(e.what());
+  }
+  const auto run_id = rt::new_run_id(s.clock.now());
+  const auto runbook = compile_and_route(args, ctx, event, run_id);
+  const auto plan = rt::make_plan(runbook, event, run_id, s.options);
+  setup_connectors(s, args.connectors, args.dry_run);
+  setup_approvals(s, args.approvals, &plan);
+  setup_evidence(s, args.evidence.empty() ? (fs::path(args.state) / "evidence").string() : args.evidence);
+  refuse_if_unsafe(plan, s);
+
+  auto data = s.described;
+  data.update({{"run_id", run_id}, {"runbook", runbook.id}, {"title", runbook.title}, {"severity", runbook.severity},
+               {"digest", plan.digest}, {"ir", ir::to_json(runbook)}, {"plan", rt::plan_to_json(plan)},
+               {"event_text", event.text}, {"event_origin", absolute(args.event)}, {"event_id", event.id()},
+               {"event_fields", typed_fields(event)}, {"writ_version", WRIT_VERSION}});
+  auto journal = rt::JournalWriter::create(journal_file(args.state, run_id));
+  std::cerr << "run " << run_id << " started\n";
+  rt::RunState state;
+  rt::Interpreter interpreter(state, journal, s.services(), s.options);
+  interpreter.start(data);
+  return report(state.log(), args.format, "completed");
+}
+
+// Rebuilds a run from STATE alone; the services default to what the run started with.
+rt::RunState load_run(const RunArgs& args, std::optional<rt::JournalWriter>& journal) {
+  if (!rt::valid_run_id(args.resume)) throw UsageError(fmt::format("`{}` is not a run id", args.resume));
+  const auto file = journal_file(args.state, args.resume);
+  if (!fs::exists(file)) throw UsageError(fmt::format("no run {} under {}", args.resume, args.state));
+  rt::RunState state;
+  rt::JournalContents contents;
+  try {
+    journal.emplace(rt::JournalWriter::open(file, rt::RuntimeOptions{}.max_journal_bytes, contents));
+    if (contents.records.empty()) throw rt::JournalError(file.string() + ": the journal is empty");
+    for (const auto& record : contents.records) state.apply(record);
+  } catch (const rt::JournalError& e) {
+    throw Refused(fmt::format("corrupt journal, refusing to continue: {}", e.what()));
+  }
+  if (contents.torn_tail) std::cerr << "writ: note: " << file.string() << ": dropped an unfinished last line (crash while writing)\n";
+  return state;
+}
+
+void setup_from_record(Session& s, const RunArgs& args, const rt::RunState& state) {
+  const auto& start = state.start();
+  auto connectors = args.connectors;
+  const auto recorded = start.value("connectors", nlohmann::json::object());
+  if (connectors.empty() && recorded.value("path", nlohmann::json()).is_string()) {
+    connectors = recorded["path"].get<std::string>();
+    require_readable(connectors);
+    if (rt::load_connectors_file(connectors).sha256 != recorded.value("sha256", "")) {
+      throw Refused(fmt::format("{} changed since the run started; pass --connectors to use it as it is now", connectors));
+    }
+  }
+  setup_connectors(s, connectors, start.value("dry_run", false));
+  auto approvals = args.approvals;
+  const auto gate = start.value("approvals", nlohmann::json::object());
+  if (approvals.empty() && gate.value("source", nlohmann::json()).is_string()) approvals = gate["source"].get<std::string>();
+  setup_approvals(s, approvals, &state.plan());
+  setup_evidence(s, args.evidence.empty() ? start.value("evidence_dir", (fs::path(args.state) / "evidence").string()) : args.evidence);
+}
+
+int run_resume(const RunArgs& args) {
+  if (!args.runbook.empty() || !args.event.empty()) throw UsageError("run --resume RUN_ID takes no RUNBOOK or --event: the journal has both");
+  if (args.dry_run) throw UsageError("run --resume keeps the run's own --dry-run setting");
+  std::optional<rt::JournalWriter> journal;
+  auto state = load_run(args, journal);
+  if (state.finished()) {
+    std::cerr << "writ: run " << args.resume << " has already finished (" << *state.finished() << "); nothing to resume\n";
+    return report(state.log(), args.format, "completed");
+  }
+  Session s;
+  setup_from_record(s, args, state);
+  refuse_if_unsafe(state.plan(), s);
+  std::cerr << "run " << args.resume << " resumed\n";
+  rt::Interpreter interpreter(state, *journal, s.services(), s.options);
+  interpreter.resume(s.described);
+  return report(state.log(), args.format, "completed");
+}
+
+int run_rollback(const RunArgs& args) {
+  std::optional<rt::JournalWriter> journal;
+  auto state = load_run(args, journal);
+  if (!state.finished() && !state.rollback_trigger()) {
+    throw Refused(fmt::format("run {} has not finished; finish it first with `writ run --resume {} --state {}`", args.resume,
+                              args.resume, args.state));
+  }
+  if (state.finished() == std::optional<std::string>("rolled_back")) {
+    std::cerr << "writ: run " << args.resume << " is already rolled back\n";
+    return report(state.log(), args.format, "rolled_back");
+  }
+  Session s;
+  setup_from_record(s, args, state);
+  std::cerr << "run " << args.resume << " rolling back\n";
+  rt::Interpreter interpreter(state, *journal, s.services(), s.options);
+  interpreter.rollback();
+  return report(state.log(), args.format, "rolled_back");
+}
+
+// Runs `body`, turning refusals into "writ: message" and exit 1.
+template <typename F>
+void guarded(CliContext& ctx, F body) {
+  try {
+    ctx.exit_code = body();
+  } catch (const CatalogError&) {
+    ctx.exit_code = 1;
+  } catch (const Refused& e) {
+    std::cerr << "writ: " << e.what() << '\n';
+    ctx.exit_code = 1;
+  } catch (const rt::EventError& e) {
+    std::cerr << "writ: invalid event: " << e.what() << '\n';
+    ctx.exit_code = 1;
+  } catch (const rt::PlanError& e) {
+    std::cerr << "writ: the runbook cannot run for this event: " << e.what() << '\n';
+    ctx.exit_code = 1;
+  } catch (const rt::ConfigError& e) {
+    std::cerr << "writ: " << e.what() << '\n';
+    ctx.exit_code = 1;
+  } catch (const rt::JournalError& e) {
+    std::cerr << "writ: journal: " << e.what() << " (the run stopped before any further effect)\n";
+    ctx.exit_code = 1;
+  }
+}
+
+void add_common(CLI::App* cmd, RunArgs& args) {
+  cmd->add_option("--connectors", args.connectors, "connectors file (YAML); default: every action to dry-run");
+  cmd->add_option("--approvals", args.approvals, "approval service URL, or a static decisions file (JSON)");
+  cmd->add_option("--evidence", args.evidence, "evidence store directory (default: STATE/evidence)");
+  cmd->add_option("--state", args.state, "state directory holding runs/RUN_ID/journal.jsonl")->capture_default_str();
+  cmd->add_option("--format", args.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+}
+
+}  // namespace
+
+void register_run_commands(CLI::App& app, CliContext& ctx) {
+  auto run = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "execute a runbook for an event (approvals, connectors, journal, evidence)");
+  cmd->add_option("runbook", run->runbook, "runbook file, or a directory to route among");
+  cmd->add_option("--event", run->event, "the event (JSON object)");
+  cmd->add_flag("--dry-run", run->dry_run, "route every action to the dry-run connector (approvals are still asked)");
+  cmd->add_option("--resume", run->resume, "continue a crashed run from its journal");
+  cmd->add_option("--policy", run->policies, "policy file overriding the default policy");
+  add_common(cmd, *run);
+  cmd->callback([run, &ctx] { guarded(ctx, [&] { return run->resume.empty() ? run_new(*run, ctx) : run_resume(*run); }); });
+
+  auto rollback = std::make_shared<RunArgs>();
+  auto* rb = app.add_subcommand("rollback", "compensate a finished or halted run's executed steps, in reverse order");
+  rb->add_option("run_id", rollback->resume, "the run id (printed when the run started)")->required();
+  add_common(rb, *rollback);
+  rb->callback([rollback, &ctx] { guarded(ctx, [&] { return run_rollback(*rollback); }); });
+}
+
+}  // namespace writ::cli
