@@ -28,10 +28,12 @@ class Prescanner {
 
   void scan_line(std::size_t begin, std::size_t end) {
     line_begin_ = begin;
+    dash_content_.reset();
     std::size_t indent = 0;
     while (begin + indent < end && text_[begin + indent] == ' ') ++indent;
     std::size_t first = begin + indent;
-    bool blank = first >= end || text_[first] == '\r' || text_[first] == '\t';
+    while (first < end && is_blank(text_[first])) ++first;  // tabs are blanks, never indentation
+    bool blank = first >= end;
     if (block_parent_) {
       if (blank || indent > *block_parent_) return;  // block scalar content
       block_parent_.reset();
@@ -42,16 +44,17 @@ class Prescanner {
     }
     if (blank || text_[first] == '#') return;
     if (indent == 0 && is_document_marker(begin, end)) {
-      indents_.clear();
+      levels_.clear();
+      confirmed_ = 0;
       start_scalar(begin + 3);
       scan_chars(begin + 3, end);
       return;
     }
     // A more indented line after a plain scalar continues it (multi-line plain scalar).
-    bool continuation = in_plain_ && !indents_.empty() && indent > indents_.back();
+    bool continuation = in_plain_ && !levels_.empty() && indent > levels_.back().indent;
     if (!continuation) {
-      while (!indents_.empty() && indents_.back() > indent) indents_.pop_back();
-      if (indents_.empty() || indents_.back() < indent) push_indent(indent, first);
+      while (!levels_.empty() && levels_.back().indent > indent) pop_level();
+      if (levels_.empty() || levels_.back().indent < indent) levels_.push_back({indent, false});
       start_scalar(first);
     }
     scan_chars(first, end);
@@ -71,13 +74,24 @@ class Prescanner {
 
   std::size_t column(std::size_t at) const { return at - line_begin_; }
 
-  void push_indent(std::size_t indent, std::size_t at) {
-    indents_.push_back(indent);
+  void pop_level() {
+    if (levels_.back().confirmed) --confirmed_;
+    levels_.pop_back();
+  }
+
+  // The block level at `indent` holds a collection (a `key:` or a `- ` was seen there): it
+  // counts toward the depth. A more indented level is opened first when needed.
+  void confirm_level(std::size_t indent, std::size_t at) {
+    if (levels_.empty() || levels_.back().indent < indent) levels_.push_back({indent, false});
+    if (!levels_.back().confirmed) {
+      levels_.back().confirmed = true;
+      ++confirmed_;
+    }
     check_depth(at);
   }
 
   void check_depth(std::size_t at) {
-    if (!hit_ && indents_.size() + flow_.size() > max_depth_) hit_ = PrescanHit{PrescanHit::Kind::Depth, at};
+    if (!hit_ && confirmed_ + flow_.size() > max_depth_) hit_ = PrescanHit{PrescanHit::Kind::Depth, at};
   }
 
   void count_nodes(std::size_t n, std::size_t at) {
@@ -137,12 +151,12 @@ class Prescanner {
     }
     if (block && (c == '-' || c == '?') && followed_by_space(j, end)) {
       owner_column_ = column(j);
+      confirm_level(column(j), j);
       std::size_t content = j + 1;
       while (content < end && is_blank(text_[content])) ++content;
       if (c == '-') count_nodes(1, j);
-      if (content < end && text_[content] != '#' && (indents_.empty() || indents_.back() < column(content))) {
-        push_indent(column(content), content);
-      }
+      // `- key: value` opens a mapping at the content's column once its `:` is seen.
+      dash_content_ = column(content);
       return true;
     }
     if (c == '&' || c == '!') {  // node properties: the node itself follows
@@ -179,6 +193,8 @@ class Prescanner {
                                         (in_flow && std::string_view(",[]{}").find(text_[j + 1]) != std::string_view::npos));
     if (value_indicator) {
       if (!in_flow || flow_.back() == '{') count_nodes(2, j);
+      if (!in_flow) confirm_level(dash_content_.value_or(levels_.empty() ? 0 : levels_.back().indent), j);
+      dash_content_.reset();
       at_scalar_start_ = true;
       in_plain_ = false;
       return;
@@ -192,7 +208,13 @@ class Prescanner {
   std::size_t max_depth_;
   std::size_t max_nodes_;
   std::optional<PrescanHit> hit_;
-  std::vector<std::size_t> indents_;  // open block levels, by indentation
+  struct Level {
+    std::size_t indent = 0;
+    bool confirmed = false;  // holds a mapping or sequence (a scalar line opens no level)
+  };
+  std::vector<Level> levels_;  // open block levels, by indentation
+  std::size_t confirmed_ = 0;  // how many of them are confirmed
+  std::optional<std::size_t> dash_content_;  // column after the last `- ` on this line
   std::vector<char> flow_;            // open flow collections: '[' or '{'
   Quote quote_ = Quote::None;
   std::optional<std::size_t> block_parent_;  // inside a block scalar: its owner's column

@@ -118,6 +118,10 @@ TEST_CASE("prescan: depth and node bombs are found at the byte that crosses the 
   REQUIRE(nested.has_value());
   CHECK(nested->kind == PrescanHit::Kind::Depth);
 
+  // A scalar line or a `- scalar` opens no level of its own.
+  CHECK_FALSE(prescan_yaml("a:\n  b:\n    - x\n    - y\n      z\n", 3, 100).has_value());
+  CHECK(prescan_yaml("a:\n  b:\n    - x: 1\n", 3, 100).has_value());
+
   std::string many;
   for (int i = 0; i < 600; ++i) many += "k" + std::to_string(i) + ": v\n";
   auto nodes = prescan_yaml(many, 64, 1000);
