@@ -45,7 +45,14 @@ ast::Runbook Lowering::runbook(const Node& node) {
 
 void Lowering::runbook_statement(const Node& node, ast::Runbook& out, std::map<std::string, Span>& seen) {
   if (node.is_type<g::comply_stmt>()) {
-    for (const auto& tag : node.children) out.compliance.push_back(name(*tag));
+    for (const auto& tag : node.children) {
+      if (tag->is_type<g::tag>()) {
+        out.compliance.push_back(name(*tag));
+      } else {
+        auto located = text(*tag);
+        out.compliance.push_back({std::move(located.value), located.span});
+      }
+    }
     return;
   }
   if (!first_of_kind(seen, node, "runbook `" + out.id.value + "`")) return;

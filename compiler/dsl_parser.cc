@@ -73,7 +73,7 @@ char simple_escape(char c) {
     case 'n': return '\n';
     case 't': return '\t';
     case 'r': return '\r';
-    default: return c;  // " \ /
+    default: return c;  // " ' \ /
   }
 }
 
@@ -170,10 +170,34 @@ expr::NodePtr Lowering::template_string(const Node& literal) {
   return expr::parse_template(decoded.text, origin, sink_);
 }
 
+// An argument that is one string literal holding `{{ }}` is a template, as in YAML: the
+// literal is decoded (expression-language escapes) and parsed with parse_template, so that
+// `summary: "breach on {{ event.host_id }}"` means what it means in a YAML runbook.
+expr::NodePtr Lowering::argument_value(const Node& node) {
+  expr::NodePtr value = expression(node);
+  std::string_view raw = node.string_view();
+  const auto* literal = value && value->kind == expr::Node::Kind::Literal ? std::get_if<std::string>(&value->literal.v)
+                                                                          : nullptr;
+  if (!literal || literal->find("{{") == std::string::npos || (raw.front() != '"' && raw.front() != '\'')) {
+    return value;
+  }
+  std::uint32_t base = span(node).begin;
+  DecodedString decoded;
+  for (std::size_t i = 1; i + 1 < raw.size();) {
+    auto at = static_cast<std::uint32_t>(base + i);
+    decoded.text += raw[i] == '\\' ? simple_escape(raw[i + 1]) : raw[i];
+    i += raw[i] == '\\' ? 2 : 1;
+    decoded.offsets.push_back(at);
+  }
+  decoded.offsets.push_back(static_cast<std::uint32_t>(base + raw.size() - 1));
+  expr::TextOrigin origin{source_, base + 1, std::move(decoded.offsets)};
+  return expr::parse_template(decoded.text, origin, sink_);
+}
+
 std::vector<ast::Argument> Lowering::arguments(const Node& arg_list) {
   std::vector<ast::Argument> out;
   for (const auto& arg : arg_list.children) {
-    out.push_back({name(*arg->children.at(0)), expression(*arg->children.at(1)), span(*arg)});
+    out.push_back({name(*arg->children.at(0)), argument_value(*arg->children.at(1)), span(*arg)});
   }
   return out;
 }

@@ -165,7 +165,9 @@ struct runbook_id : identifier {};
 struct runbook_head : seq<kw_runbook, sp, must<runbook_id>> {};
 struct title_stmt : seq<kw_title, sp, must<string_lit>> {};
 struct severity_stmt : seq<kw_severity, sp, must<name>> {};
-struct comply_stmt : seq<kw_comply, sp, must<tag>, star<comma, must<tag>>> {};
+// A tag outside the tag syntax (from YAML: "SOC 2") is written as a string.
+struct comply_item : sor<string_lit, tag> {};
+struct comply_stmt : seq<kw_comply, sp, must<comply_item>, star<comma, must<comply_item>>> {};
 struct version_stmt : seq<kw_version, sp, must<string_lit>> {};
 struct owner_stmt : seq<kw_owner, sp, must<string_lit>> {};
 struct last_updated_stmt : seq<kw_last_updated, sp, must<string_lit>> {};
@@ -298,6 +300,7 @@ template <> inline constexpr const char* error_message<end_of_statement> = "expe
 template <> inline constexpr const char* error_message<end_of_file> = "expected a declaration: `runbook`, `action`, `type`, `channel`, `role`, `event`, `regulation` or `policy`";
 template <> inline constexpr const char* error_message<name> = "expected a name";
 template <> inline constexpr const char* error_message<tag> = "expected a compliance tag such as `GDPR` or `UK-GDPR`";
+template <> inline constexpr const char* error_message<comply_item> = "expected a compliance tag such as `GDPR` or `UK-GDPR`, or a quoted string";
 template <> inline constexpr const char* error_message<obligation_name> = "expected the obligation's name";
 template <> inline constexpr const char* error_message<obligation_ref> = "expected an obligation such as `gdpr.authority`";
 template <> inline constexpr const char* error_message<escape_code> = "unknown escape sequence: use \\\", \\\\, \\/, \\n, \\t, \\r or \\uXXXX";

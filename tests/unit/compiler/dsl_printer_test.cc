@@ -1,0 +1,326 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "compiler/catalog.h"
+#include "compiler/ir_json.h"
+#include "compiler/lower.h"
+#include "compiler/yaml_loader.h"
+#include "tests/unit/compiler/dsl_test_support.h"
+
+namespace writ {
+namespace {
+
+using dsl_testing::parse_text;
+using dsl_testing::read_file;
+using dsl_testing::source_path;
+
+std::string format(const std::string& text, std::string path = "in.writ") {
+  auto p = parse_text(text, {}, std::move(path));
+  INFO(p->messages());
+  REQUIRE(p->sink.diagnostics().empty());
+  return print_dsl(p->file);
+}
+
+const Catalog& stdlib_catalog() {
+  static const Catalog catalog = [] {
+    Catalog c;
+    DiagnosticSink sink;
+    for (const char* name : {"types", "actions", "regulations", "policy"}) {
+      auto p = dsl_testing::parse_fixture(std::string("stdlib/") + name + ".writ");
+      add_declarations(c, p->file, sink);
+    }
+    return c;
+  }();
+  return catalog;
+}
+
+std::vector<std::string> digests(const ast::File& file) {
+  std::vector<std::string> out;
+  DiagnosticSink sink;
+  for (const auto& rb : file.runbooks) out.push_back(ir::digest(lower_runbook(rb, file, stdlib_catalog(), sink)));
+  return out;
+}
+
+std::vector<std::string> files_in(const std::string& relative, const std::string& extension) {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(source_path(relative))) {
+    if (entry.path().extension() == extension) out.push_back(relative + "/" + entry.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_CASE("DSL printer: canonical layout", "[dsl]") {
+  const std::string messy =
+      "runbook active_breach{title \"Active Breach Containment\";severity critical\n"
+      "comply GDPR,SEC ,NIS2;event{segment_id:segment,user_id:user}\n"
+      "step isolate=isolate_network_segment( target:event.segment_id ){ preserve \"/tmp/a.pcap\" ,\"/tmp/b.json\"\n"
+      "rollback restore_network_segment(target:event.segment_id)}\n"
+      "step revoke=revoke_active_sessions(target:event.user_id){satisfies gdpr.authority; on_failure rollback;"
+      "retries 2; when event.confidence>=0.8; timeout 600s; deadline 3d; approve ciso,legal within 900s}\n"
+      "step notify=notify_ciso_and_legal(channels:[slack,pagerduty],)}\n";
+  const std::string expected =
+      "runbook active_breach {\n"
+      "  title    \"Active Breach Containment\"\n"
+      "  severity critical\n"
+      "  comply   GDPR, SEC, NIS2\n"
+      "  event    { segment_id: segment, user_id: user }\n"
+      "\n"
+      "  step isolate = isolate_network_segment(target: event.segment_id) {\n"
+      "    rollback restore_network_segment(target: event.segment_id)\n"
+      "    preserve \"/tmp/a.pcap\", \"/tmp/b.json\"\n"
+      "  }\n"
+      "  step revoke = revoke_active_sessions(target: event.user_id) {\n"
+      "    approve ciso, legal within 15m\n"
+      "    deadline 72h\n"
+      "    timeout  10m\n"
+      "    when     event.confidence >= 0.8\n"
+      "    retries  2\n"
+      "    on_failure rollback\n"
+      "    satisfies gdpr.authority\n"
+      "  }\n"
+      "  step notify = notify_ciso_and_legal(channels: [slack, pagerduty])\n"
+      "}\n";
+  CHECK(format(messy) == expected);
+  CHECK(format(expected) == expected);
+}
+
+TEST_CASE("DSL printer: strings are escaped and tags outside the tag syntax quoted", "[dsl]") {
+  ast::File file;
+  ast::Runbook rb;
+  rb.id.value = "r";
+  rb.title.value = "say \"hi\"\\\n\tnow\x01";
+  rb.compliance = {{"GDPR", {}}, {"SOC 2", {}}};
+  file.runbooks.push_back(rb);
+  std::string out = print_dsl(file);
+  CHECK(out ==
+        "runbook r {\n  title    \"say \\\"hi\\\"\\\\\\n\\tnow\\u0001\"\n  comply   GDPR, \"SOC 2\"\n}\n");
+  auto p = parse_text(out);
+  REQUIRE(p->messages() == "");
+  CHECK(p->file.runbooks.at(0).title.value == rb.title.value);
+  CHECK(p->file.runbooks.at(0).compliance.at(1).value == "SOC 2");
+}
+
+TEST_CASE("DSL printer: comments and blank lines are kept", "[dsl]") {
+  const std::string text =
+      "# Header comment.\n"
+      "\n"
+      "// A runbook.\n"
+      "runbook r {  # trailing on the head\n"
+      "  title \"t\"   # why this title\n"
+      "\n"
+      "  # writ:ignore approval-coverage reason=\"tabletop only\"\n"
+      "  step a = isolate_host(target: event.host_id) {\n"
+      "    rollback restore_host\n"
+      "    # before deadline\n"
+      "    deadline 1h\n"
+      "    # at the end of the step\n"
+      "  }\n"
+      "\n"
+      "\n"
+      "  step b = notify_ciso_and_legal(channels: [slack])\n"
+      "}\n"
+      "# Footer.\n";
+  const std::string expected =
+      "# Header comment.\n"
+      "\n"
+      "// A runbook.\n"
+      "runbook r {  # trailing on the head\n"
+      "  title    \"t\"  # why this title\n"
+      "\n"
+      "  # writ:ignore approval-coverage reason=\"tabletop only\"\n"
+      "  step a = isolate_host(target: event.host_id) {\n"
+      "    rollback restore_host\n"
+      "    # before deadline\n"
+      "    deadline 1h\n"
+      "    # at the end of the step\n"
+      "  }\n"
+      "\n"
+      "  step b = notify_ciso_and_legal(channels: [slack])\n"
+      "}\n"
+      "# Footer.\n";
+  CHECK(format(text) == expected);
+  CHECK(format(expected) == expected);
+}
+
+TEST_CASE("DSL printer: comments move with reordered statements", "[dsl]") {
+  const std::string text =
+      "runbook r {\n"
+      "  step a = x() {\n"
+      "    # writ:ignore regulatory-deadline reason=\"accepted\"\n"
+      "    deadline 96h\n"
+      "    approve ciso  # the CISO alone\n"
+      "  } # end of a\n"
+      "  severity high\n"
+      "}\n";
+  const std::string expected =
+      "runbook r {\n"
+      "  severity high\n"
+      "\n"
+      "  step a = x() {\n"
+      "    approve ciso  # the CISO alone\n"
+      "    # writ:ignore regulatory-deadline reason=\"accepted\"\n"
+      "    deadline 96h\n"
+      "  }  # end of a\n"
+      "}\n";
+  CHECK(format(text) == expected);
+  CHECK(format(expected) == expected);
+}
+
+TEST_CASE("DSL printer: declarations", "[dsl]") {
+  const std::string text =
+      "type host, user\n"
+      "channel slack\n"
+      "role ciso, legal\n"
+      "event { id: string, host_id: host }\n"
+      "action a(target: host, note?: string) { doc \"d\"; timeout 90m; inverse b; effect contain }\n"
+      "regulation sec \"US SEC\" {\n"
+      "  tag SEC\n"
+      "  obligation 8k \"Form 8-K\" within 4bd { cite \"c\"; trigger \"t\"; notify \"n\" }\n"
+      "  obligation later \"later\" within asap conditional\n"
+      "}\n"
+      "policy p { asap 24h; severity critical { approve ciso, legal for contain }; severity low { }\n"
+      "  evidence_roots \"/evidence\"; step_timeout 30m; approval_timeout 1h }\n";
+  const std::string expected =
+      "type host, user\n"
+      "channel slack\n"
+      "role ciso, legal\n"
+      "\n"
+      "event {\n"
+      "  id:      string\n"
+      "  host_id: host\n"
+      "}\n"
+      "\n"
+      "action a(target: host, note?: string) {\n"
+      "  effect  contain\n"
+      "  inverse b\n"
+      "  timeout 90m\n"
+      "  doc     \"d\"\n"
+      "}\n"
+      "\n"
+      "regulation sec \"US SEC\" {\n"
+      "  tag SEC\n"
+      "  obligation 8k \"Form 8-K\" within 4bd {\n"
+      "    trigger \"t\"\n"
+      "    notify  \"n\"\n"
+      "    cite    \"c\"\n"
+      "  }\n"
+      "  obligation later \"later\" within asap conditional\n"
+      "}\n"
+      "\n"
+      "policy p {\n"
+      "  severity critical { approve ciso, legal for contain }\n"
+      "  severity low      { }\n"
+      "  approval_timeout 1h\n"
+      "  step_timeout     30m\n"
+      "  asap             24h\n"
+      "  evidence_roots   \"/evidence\"\n"
+      "}\n";
+  CHECK(format(text) == expected);
+  CHECK(format(expected) == expected);
+}
+
+TEST_CASE("DSL printer: printing is idempotent and keeps the AST (fixtures, stdlib, runbooks)", "[dsl]") {
+  std::vector<std::string> paths = files_in("tests/data/dsl", ".writ");
+  for (const auto& dir : {"stdlib", "runbooks", "runbooks/dsl"}) {
+    auto more = files_in(dir, ".writ");
+    paths.insert(paths.end(), more.begin(), more.end());
+  }
+  REQUIRE(paths.size() >= 8);
+  for (const auto& path : paths) {
+    INFO(path);
+    auto original = dsl_testing::parse_fixture(path);
+    REQUIRE(original->messages() == "");
+    std::string printed = print_dsl(original->file);
+    auto reparsed = parse_text(printed, {}, path);
+    INFO(printed);
+    REQUIRE(reparsed->messages() == "");
+    CHECK(print_dsl(reparsed->file) == printed);
+    CHECK(digests(reparsed->file) == digests(original->file));
+    CHECK(reparsed->file.actions.size() == original->file.actions.size());
+    CHECK(reparsed->file.regulations.size() == original->file.regulations.size());
+  }
+}
+
+TEST_CASE("DSL printer: YAML runbooks convert to .writ with the same IR digest", "[dsl]") {
+  auto paths = files_in("runbooks", ".yaml");
+  REQUIRE_FALSE(paths.empty());
+  for (const auto& path : paths) {
+    INFO(path);
+    auto source = std::make_shared<SourceFile>(path, read_file(source_path(path)));
+    DiagnosticSink sink;
+    ast::File yaml = load_yaml(source, sink);
+    REQUIRE_FALSE(yaml.runbooks.empty());
+    std::string printed = print_dsl(yaml);
+    INFO(printed);
+    auto converted = parse_text(printed, {}, "converted.writ");
+    REQUIRE(converted->messages() == "");
+    // Printed before lowering: the checker annotates the nodes (enum constants print bare).
+    CHECK(print_dsl(converted->file) == printed);
+    CHECK(digests(converted->file) == digests(yaml));
+  }
+}
+
+TEST_CASE("DSL printer: YAML forms print explicitly", "[dsl]") {
+  const std::string yaml =
+      "metadata:\n"
+      "  version: \"1.0\"\n"
+      "  compliance_tags: [\"GDPR\"]\n"
+      "playbooks:\n"
+      "  critical:\n"
+      "    name: \"Seed\"\n"
+      "    steps:\n"
+      "      # writ:ignore approval-coverage reason=\"tabletop exercise\"\n"
+      "      - action: \"isolate_host\"\n"
+      "        target: \"{{event.host_id}}\"\n"
+      "        requires_approval: true\n"
+      "        approval_timeout_minutes: 15\n"
+      "        rollback: {action: restore_host, target: \"{{event.host_id}}\"}\n"
+      "        preserve_artifacts: [\"/evidence/{{event.host_id}}.mem\"]\n"
+      "      - action: \"notify_regulatory_contact\"\n"
+      "        channels: [\"encrypted_email\", \"secure_portal\"]\n"
+      "        requires_approval: false\n"
+      "        deadline_hours: 72\n"
+      "      - action: \"notify_regulatory_contact\"\n"
+      "        channels: [\"secure_portal\"]\n"
+      "        approvers: [ciso, legal]\n"
+      "        requires_approval: [ciso]\n";
+  auto source = std::make_shared<SourceFile>("seed.yaml", yaml);
+  DiagnosticSink sink;
+  ast::File file = load_yaml(source, sink);
+  REQUIRE(sink.diagnostics().empty());
+  REQUIRE(file.runbooks.size() == 1);
+  std::string printed = print_dsl(file);
+  INFO(printed);
+  CHECK(printed.find("runbook critical {\n") == 0);
+  CHECK(printed.find("  title    \"Seed\"\n") != std::string::npos);
+  CHECK(printed.find("  comply   GDPR\n") != std::string::npos);
+  CHECK(printed.find("  version  \"1.0\"\n") != std::string::npos);
+  CHECK(printed.find("  # writ:ignore approval-coverage reason=\"tabletop exercise\"\n"
+                     "  step isolate_host = isolate_host(target: event.host_id) {\n"
+                     "    approve within 15m\n"
+                     "    rollback restore_host(target: event.host_id)\n"
+                     "    preserve \"/evidence/{{ event.host_id }}.mem\"\n"
+                     "  }\n") != std::string::npos);
+  CHECK(printed.find("  step notify_regulatory_contact = notify_regulatory_contact(channels: [\"encrypted_email\", "
+                     "\"secure_portal\"]) {\n    deadline 72h\n  }\n") != std::string::npos);
+  CHECK(printed.find("  step notify_regulatory_contact_2 = ") != std::string::npos);
+  auto reparsed = parse_text(printed, {}, "converted.writ");
+  REQUIRE(reparsed->messages() == "");
+  CHECK(digests(reparsed->file) == digests(file));
+}
+
+TEST_CASE("DSL printer: a template argument round-trips as a template", "[dsl]") {
+  auto p = parse_text("runbook r {\n  step t = open_ticket(summary: \"breach on {{ event.host_id }}\")\n}\n");
+  REQUIRE(p->messages() == "");
+  const auto& value = *p->file.runbooks.at(0).steps.at(0).args.at(0).value;
+  REQUIRE(value.kind == expr::Node::Kind::Interpolation);
+  CHECK(p->text(value.children.at(1)->span) == "event.host_id");
+  CHECK(print_dsl(p->file) == "runbook r {\n  step t = open_ticket(summary: \"breach on {{ event.host_id }}\")\n}\n");
+}
+
+}  // namespace
+}  // namespace writ
