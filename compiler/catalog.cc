@@ -27,7 +27,9 @@ std::optional<expr::Type> resolve_type(const Catalog& catalog, const ast::Name& 
   return parsed;
 }
 
-void add_types(Catalog& catalog, const ast::File& file) {
+}  // namespace
+
+void add_type_declarations(Catalog& catalog, const ast::File& file) {
   for (const auto& decl : file.types) {
     for (const auto& name : decl.names) catalog.nominals.insert(name.value);
   }
@@ -37,6 +39,8 @@ void add_types(Catalog& catalog, const ast::File& file) {
     for (const auto& value : decl.values) values.insert(value.value);
   }
 }
+
+namespace {
 
 void add_event(Catalog& catalog, const ast::File& file, DiagnosticSink& sink) {
   for (const auto& decl : file.events) {
@@ -167,7 +171,7 @@ std::vector<std::string> Catalog::obligations_for_tag(const std::string& tag) co
 }
 
 void add_declarations(Catalog& catalog, const ast::File& file, DiagnosticSink& sink) {
-  add_types(catalog, file);
+  add_type_declarations(catalog, file);
   add_event(catalog, file, sink);
   add_actions(catalog, file, sink);
   add_regulations(catalog, file);

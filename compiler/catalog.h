@@ -81,6 +81,10 @@ struct Catalog {
   std::vector<std::string> obligations_for_tag(const std::string& tag) const;
 };
 
+// Adds only the nominal types and enumerations of `file`. Called for every file before
+// add_declarations, so an action may use a type declared in a later file.
+void add_type_declarations(Catalog& catalog, const ast::File& file);
+
 // Adds the declarations of `file` to `catalog`, reporting conflicts and unknown names
 // (an inverse that is not an action, an unknown type or effect) to `sink`.
 void add_declarations(Catalog& catalog, const ast::File& file, DiagnosticSink& sink);

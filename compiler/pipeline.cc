@@ -142,8 +142,9 @@ Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::strin
     auto source = std::make_shared<const SourceFile>(path, std::move(*text));
     parsed.push_back(parse(source, sink, limits));
     parsed.back().source = source;
-    add_declarations(catalog, parsed.back(), sink);
   }
+  for (const auto& file : parsed) add_type_declarations(catalog, file);
+  for (const auto& file : parsed) add_declarations(catalog, file, sink);
   for (const auto& file : parsed) check_action_inverses(catalog, file, sink);
   return catalog;
 }
