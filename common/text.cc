@@ -59,6 +59,9 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
 }
 
 std::string format_duration(std::int64_t seconds) {
+  constexpr std::int64_t kDay = 24 * 3600;
+  // Week-scale periods (follow-ups, HIPAA's 60 days) read better in days.
+  if (seconds >= 7 * kDay && seconds % kDay == 0) return std::to_string(seconds / kDay) + "d";
   std::int64_t minutes = seconds / 60;
   std::int64_t hours = minutes / 60;
   std::int64_t rest = minutes % 60;

@@ -19,7 +19,7 @@ std::optional<std::string> did_you_mean(std::string_view word, std::span<const s
 // Byte offset of the first invalid UTF-8 sequence, or nothing when `text` is valid.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
-// "25h 5m", "15m", "4d 0h", "0m" — for messages about durations given in seconds.
+// "25h 5m", "15m", "0m", and whole days from a week up ("28d") — for messages about durations.
 std::string format_duration(std::int64_t seconds);
 
 std::string join(std::span<const std::string> parts, std::string_view sep);
