@@ -222,14 +222,16 @@ bool Lowering::first_of_kind(std::map<std::string, Span>& seen, const Node& node
 }
 
 void Lowering::file(const Node& root, ast::File& out) {
+  bool over_limit = false;
   for (const auto& decl : root.children) {
     const Node& n = *decl;
     if (n.is_type<g::runbook>()) {
-      if (out.runbooks.size() == limits_.max_runbooks) {
+      if (out.runbooks.size() == limits_.max_runbooks && !over_limit) {
+        over_limit = true;
         sink_.report(Rule::InputLimit, source_, span(*n.children.at(0)),
                      "more than " + std::to_string(limits_.max_runbooks) + " runbooks in one file (max_runbooks)");
       }
-      if (out.runbooks.size() < limits_.max_runbooks) out.runbooks.push_back(runbook(n));
+      if (!over_limit) out.runbooks.push_back(runbook(n));
     } else if (n.is_type<g::type_decl>()) {
       out.types.push_back(type_decl(n));
     } else if (n.is_type<g::enum_decl>()) {

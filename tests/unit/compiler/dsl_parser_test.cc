@@ -413,8 +413,9 @@ TEST_CASE("DSL: step and runbook count limits", "[dsl]") {
   Limits limits;
   limits.max_steps = 2;
   limits.max_runbooks = 1;
-  auto p = parse_text("runbook r {\n step a = x()\n step b = x()\n step c = x()\n step d = x()\n}\nrunbook q { }\n",
-                      limits);
+  auto p = parse_text(
+      "runbook r {\n step a = x()\n step b = x()\n step c = x()\n step d = x()\n}\nrunbook q { }\nrunbook z { }\n",
+      limits);
   REQUIRE(p->sink.diagnostics().size() == 2);
   CHECK(p->sink.diagnostics()[0].rule == Rule::InputLimit);
   CHECK(p->source->locate(p->sink.diagnostics()[0].span.begin).line == 4);
@@ -433,6 +434,14 @@ TEST_CASE("DSL: pathological nesting is an input-limit diagnostic, not a crash",
   auto q = parse_text("event { a: " + types + " }\n");
   REQUIRE(q->sink.diagnostics().size() == 1);
   CHECK(q->sink.diagnostics()[0].rule == Rule::InputLimit);
+}
+
+TEST_CASE("DSL: expressions nested up to the documented depth parse", "[dsl]") {
+  const std::size_t depth = Limits{}.max_nesting_depth - 4;
+  std::string nested = std::string(depth, '[') + "1" + std::string(depth, ']');
+  auto p = parse_text("runbook r {\n  step a = x(target: " + nested + ") { when " + std::string(depth, '(') + "true" +
+                      std::string(depth, ')') + " }\n}\n");
+  CHECK(p->messages() == "");
 }
 
 TEST_CASE("DSL: invalid UTF-8 is a syntax error", "[dsl]") {
