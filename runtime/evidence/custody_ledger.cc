@@ -127,6 +127,7 @@ AppendResult CustodyLedger::append(std::span<const RecordDraft> drafts, const Cu
   LedgerState state = read_state(root_);
   if (!state.error.empty()) {
     result.error = root_.string() + ": refusing to append: " + state.error + std::string(kRunVerify);
+    result.ledger_damaged = true;
     return result;
   }
   const std::string now = format_utc(clock_.now());

@@ -3,7 +3,9 @@
 // the existing ledger still matches its checkpoint, writes the new records in one write(2),
 // fsyncs, and rewrites checkpoint.json atomically (signed when a signer is given). A ledger
 // that no longer matches its checkpoint is never appended to: the caller gets an error that
-// says to run `writ evidence verify`, and nothing is written. Errors are returned as text.
+// says to run `writ evidence verify`, and nothing is written. Errors are returned as text;
+// when only the checkpoint rewrite fails, `records` holds the appended records and `error`
+// says so (the next append covers them).
 #pragma once
 
 #include <filesystem>
@@ -26,7 +28,8 @@ struct RecordDraft {
 
 struct AppendResult {
   std::vector<CustodyRecord> records;  // as written, in order
-  std::string error;                   // non-empty: nothing was appended
+  std::string error;                   // non-empty: nothing was appended (but see below)
+  bool ledger_damaged = false;         // refused because the ledger does not match its checkpoint
 
   bool ok() const { return error.empty(); }
 };

@@ -79,21 +79,28 @@ class TempFile {
   std::filesystem::path path_;
 };
 
+struct Placed {
+  bool already_stored = false;
+  PreserveFailure failure = PreserveFailure::none;
+  std::string error;
+};
+
 // Places the finished temporary copy at its content address. link(2) never replaces an
 // existing object, so identical content already stored is simply kept.
-std::variant<bool, std::string> place_object(const TempFile& tmp, const std::filesystem::path& dest,
-                                             std::uint64_t size) {
-  if (auto ec = make_dirs(dest.parent_path())) return "cannot create " + dest.parent_path().string() + ": " + ec.message();
+Placed place_object(const TempFile& tmp, const std::filesystem::path& dest, std::uint64_t size) {
+  const auto dir = dest.parent_path();
+  if (auto ec = make_dirs(dir)) return {false, PreserveFailure::store, "cannot create " + dir.string() + ": " + ec.message()};
   if (::link(tmp.path().c_str(), dest.c_str()) == 0) {
-    if (auto ec = fsync_dir(dest.parent_path())) return "cannot sync " + dest.parent_path().string() + ": " + ec.message();
-    return false;
+    if (auto ec = fsync_dir(dir)) return {false, PreserveFailure::store, "cannot sync " + dir.string() + ": " + ec.message()};
+    return {};
   }
-  if (errno != EEXIST) return "cannot store " + dest.string() + ": " + std::strerror(errno);
+  if (errno != EEXIST) return {false, PreserveFailure::store, "cannot store " + dest.string() + ": " + std::strerror(errno)};
   struct stat st {};
   if (::lstat(dest.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != size) {
-    return dest.string() + " already exists with other content; run `writ evidence verify` on the store";
+    return {false, PreserveFailure::damaged,
+            dest.string() + " already exists with other content; run `writ evidence verify` on the store"};
   }
-  return true;
+  return {true, PreserveFailure::none, {}};
 }
 
 // Re-reads the stored object from the disk (its cached pages are dropped first).
@@ -157,8 +164,8 @@ PreserveResult EvidenceStore::preserve(const std::filesystem::path& artifact, co
 
   const std::string hex = to_hex(copy.digest);
   const auto object = object_path(root_, hex);
-  auto placed = place_object(tmp, object, copy.bytes);
-  if (auto* err = std::get_if<std::string>(&placed)) return fail(PreserveFailure::store, path, *err);
+  Placed placed = place_object(tmp, object, copy.bytes);
+  if (placed.failure != PreserveFailure::none) return fail(placed.failure, path, placed.error);
 
   std::vector<RecordDraft> drafts{{CustodyEvent::collected, path, hex, copy.bytes}};
   if (options.verify_copy) {
@@ -169,8 +176,10 @@ PreserveResult EvidenceStore::preserve(const std::filesystem::path& artifact, co
   }
   CustodyLedger ledger(root_, clock_, identity_, options_.tool, options_.signer);
   AppendResult appended = ledger.append(drafts, context);
-  if (appended.records.empty()) return fail(PreserveFailure::store, path, appended.error);
-  Preserved done{path, hex, copy.bytes, object, std::get<bool>(placed), appended.records.front().seq};
+  if (appended.records.empty()) {
+    return {std::nullopt, appended.ledger_damaged ? PreserveFailure::damaged : PreserveFailure::store, appended.error};
+  }
+  Preserved done{path, hex, copy.bytes, object, placed.already_stored, appended.records.front().seq};
   PreserveResult result{std::move(done), PreserveFailure::none, {}};
   if (!appended.ok()) {  // records are durable, only the checkpoint failed: report, keep the result
     result.failure = PreserveFailure::store;

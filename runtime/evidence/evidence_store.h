@@ -96,7 +96,8 @@ struct Preserved {
 enum class PreserveFailure {
   none,
   refused,   // the artifact: a symlink, not a regular file, missing or unreadable
-  store,     // the store: cannot be created or written, ledger tail corrupt, copy mismatch
+  store,     // the store: cannot be created or written, or the stored copy reads back wrong
+  damaged,   // the ledger no longer matches its checkpoint: nothing is appended (run verify)
 };
 
 struct PreserveResult {

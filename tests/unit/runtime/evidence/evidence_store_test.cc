@@ -240,7 +240,7 @@ TEST_CASE("the store refuses to append to a ledger that no longer matches its ch
   write_lines(custody_path(f.store_root), {lines[0]});  // drop the last record
   auto r = f.store.preserve(f.artifact("c", "3"), {});
   CHECK_FALSE(r);
-  CHECK(r.failure == PreserveFailure::store);
+  CHECK(r.failure == PreserveFailure::damaged);
   CHECK_THAT(r.error, Catch::Contains("refusing to append: custody.jsonl holds 1 records but checkpoint.json covers 2"));
   CHECK(read_lines(custody_path(f.store_root)).size() == 1);  // nothing written
 
