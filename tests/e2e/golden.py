@@ -2,7 +2,7 @@
 scripts/refresh-goldens.sh).
 
 A fixture is tests/data/<rule>/{pass,fail}_<name>.{yaml,yml,writ} (or a directory named that
-way). Beside it, <fixture>.expected holds the exact text output of
+way), plus every runbook in tests/data/seed/ (the origin article's, which must fail). Beside it, <fixture>.expected holds the exact text output of
 `writ check --format text <fixture>` run from the repository root with NO_COLOR=1, preceded by
 a line `exit: N`. Extra arguments for one fixture may be given in <fixture>.args (one line).
 """
@@ -18,6 +18,9 @@ def fixtures(source: pathlib.Path):
     for rule_dir in sorted(p for p in data.iterdir() if p.is_dir()):
         for item in sorted(rule_dir.iterdir()):
             name = item.name
+            if rule_dir.name == "seed" and item.suffix in FIXTURE_SUFFIXES:
+                yield item  # the origin article's runbooks as written: they must fail
+                continue
             if not (name.startswith("pass_") or name.startswith("fail_")):
                 continue
             if item.is_dir() or item.suffix in FIXTURE_SUFFIXES:

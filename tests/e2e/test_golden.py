@@ -46,7 +46,8 @@ def main():
             expected_file.write_text(actual)
             continue
         expected = expected_file.read_text() if expected_file.exists() else "<missing .expected file>\n"
-        kind_ok = actual.startswith("exit: 0") if fixture.name.startswith("pass_") else not actual.startswith("exit: 0")
+        must_pass = fixture.name.startswith("pass_")
+        kind_ok = actual.startswith("exit: 0") == must_pass
         if actual == expected and kind_ok:
             passed += 1
             continue
