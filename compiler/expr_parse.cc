@@ -292,6 +292,22 @@ NodePtr string_part(std::string value, Span span) {
   return node;
 }
 
+const std::string* string_literal_text(const Node& node) {
+  return node.kind == Node::Kind::Literal ? std::get_if<std::string>(&node.literal.v) : nullptr;
+}
+
+// Adjacent string literals (text, or a template holding a string literal) join into one
+// part: an interpolation has one canonical form, which to_source can reproduce.
+void append_part(std::vector<NodePtr>& parts, NodePtr part) {
+  const std::string* text = string_literal_text(*part);
+  if (text && !parts.empty() && string_literal_text(*parts.back())) {
+    auto joined = string_part(*string_literal_text(*parts.back()) + *text, Span::merge(parts.back()->span, part->span));
+    parts.back() = std::move(joined);
+    return;
+  }
+  parts.push_back(std::move(part));
+}
+
 }  // namespace
 
 NodePtr parse_expression(std::string_view text, const TextOrigin& origin, DiagnosticSink& sink) {
@@ -309,7 +325,7 @@ NodePtr parse_template(std::string_view text, const TextOrigin& origin, Diagnost
     std::size_t open = text.find("{{", at);
     std::size_t literal_end = open == std::string_view::npos ? text.size() : open;
     if (literal_end > at) {
-      parts.push_back(string_part(std::string(text.substr(at, literal_end - at)), origin.span(at, literal_end)));
+      append_part(parts, string_part(std::string(text.substr(at, literal_end - at)), origin.span(at, literal_end)));
     }
     if (open == std::string_view::npos) break;
     if (text.find("}}", open + 2) == std::string_view::npos) {
@@ -319,7 +335,7 @@ NodePtr parse_template(std::string_view text, const TextOrigin& origin, Diagnost
     }
     Parsed parsed = parse_rule<g::template_body>(text, open, origin, sink);
     if (!parsed.node) return error_node(origin, text);
-    parts.push_back(std::move(parsed.node));
+    append_part(parts, std::move(parsed.node));
     ++expressions;
     at = parsed.end;
   }

@@ -100,7 +100,9 @@ std::string print_interpolation(const Node& node) {
   std::string body;
   for (const auto& child : node.children) {
     const auto* text = std::get_if<std::string>(&child->literal.v);
-    if (child->kind == Node::Kind::Literal && text) {
+    // Text that would read back as a template opening is printed as a string template.
+    bool plain = text && text->find("{{") == std::string::npos && !text->ends_with('{');
+    if (child->kind == Node::Kind::Literal && plain) {
       body += *text;
     } else {
       body += "{{ " + print(*child, kOr) + " }}";

@@ -239,6 +239,18 @@ TEST_CASE("templates", "[expr]") {
     auto spaced = parse(" {{a}}", true);
     CHECK(spaced.node->kind == Node::Kind::Interpolation);
   }
+  SECTION("string templates join the text around them") {
+    auto p = parse("a {{ 'x' }} b", true);
+    REQUIRE(p.sink.diagnostics().empty());
+    REQUIRE(p.node->kind == Node::Kind::Literal);
+    CHECK(p.node->literal == Value{std::string("a x b")});
+    CHECK(p.node->span.begin == 0);
+    CHECK(p.node->span.end == 13);
+    auto q = parse("a {{ 'x' }}{{ y }}", true);
+    REQUIRE(q.node->kind == Node::Kind::Interpolation);
+    REQUIRE(q.node->children.size() == 2);
+    CHECK(q.node->children[0]->literal == Value{std::string("a x")});
+  }
   SECTION("a `}}` inside a string literal does not close the template") {
     auto p = parse("{{ \"}}\" + a }}", true);
     REQUIRE(p.sink.diagnostics().empty());

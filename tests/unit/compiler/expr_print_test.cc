@@ -107,6 +107,29 @@ TEST_CASE("templates print as strings with {{ }} parts", "[expr]") {
   CHECK(same_tree(*p.node, *again.node));
 }
 
+TEST_CASE("interpolations round-trip, including text that looks like a template", "[expr]") {
+  const char* templates[] = {
+      "Host {{ event.host_id }} is down",
+      "a{{ \"{\" }}{{ y }}",
+      "x {{ \"{{\" }} y {{ z }}",
+      "{{ a }}{{ b }}",
+      "}} {{ 'q' }} {{ 5 }} {",
+  };
+  for (const char* text : templates) {
+    INFO(text);
+    auto first = parse(text, true);
+    REQUIRE(first.sink.diagnostics().empty());
+    std::string source = to_source(*first.node);
+    INFO(source);
+    auto literal = parse(source);
+    REQUIRE(literal.node->kind == Node::Kind::Literal);
+    auto second = parse(std::get<std::string>(literal.node->literal.v), true);
+    REQUIRE(second.sink.diagnostics().empty());
+    CHECK(same_tree(*first.node, *second.node));
+  }
+  CHECK(printed("a{{ \"{\" }}{{ y }}", true) == "\"{{ \\\"a{\\\" }}{{ y }}\"");
+}
+
 TEST_CASE("checked enum constants print as identifiers", "[expr]") {
   auto p = parse("[\"secure_portal\", \"slack\"]");
   Scope scope = testing::test_scope();
