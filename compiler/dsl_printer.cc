@@ -5,6 +5,7 @@
 // source contributes its `writ:ignore` suppression comments the same way, so a converted
 // runbook keeps its suppressions on the line before the step they apply to.
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
