@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/dsl_lower.h"
 #include "compiler/dsl_parser.h"
 #include "compiler/dsl_printer_support.h"
 #include "compiler/suppressions.h"
@@ -194,9 +195,8 @@ void Writer::emit_leading(std::uint32_t anchor, int indent) {
       out_ += std::string(static_cast<std::size_t>(indent) * 2, ' ') + comments_[i].text + "\n";
     }
     leading_.erase(it);
-  } else if (blank_before(anchor)) {
-    blank();
   }
+  if (blank_before(anchor)) blank();
 }
 
 std::string Writer::trailing(std::uint32_t anchor) {
@@ -235,6 +235,15 @@ void Writer::close(int indent, std::uint32_t end) {
     leading_.erase(it);
   }
   out_ += std::string(static_cast<std::size_t>(indent) * 2, ' ') + "}" + trailing(brace) + "\n";
+}
+
+std::string Writer::duration(const ast::Located<std::int64_t>& value) const {
+  // `writ fmt` keeps a duration's unit as written (60m, 3d, 4bd) when it means the same.
+  if (keep_blank_lines_ && value.span.end <= source_->text().size() && value.span.end > value.span.begin) {
+    std::string_view written = std::string_view(source_->text()).substr(value.span.begin, value.span.end - value.span.begin);
+    if (dsl_internal::duration_seconds(written) == value.value) return std::string(written);
+  }
+  return dsl_print::duration(value.value);
 }
 
 void Writer::blank() {
@@ -289,7 +298,7 @@ void print_step(Writer& w, const ast::Step& step) {
   if (const auto& a = step.approval) {
     std::string text = "approve";
     if (!a->roles.empty()) text += " " + join_names(a->roles);
-    if (a->timeout_seconds) text += " within " + duration(a->timeout_seconds->value);
+    if (a->timeout_seconds) text += " within " + w.duration(*a->timeout_seconds);
     body.emplace_back(text, a->span);
   }
   if (const auto& r = step.rollback) {
@@ -303,10 +312,10 @@ void print_step(Writer& w, const ast::Step& step) {
     body.emplace_back(pad("preserve", 8) + paths, step.preserve.front().span);
   }
   if (step.deadline_seconds) {
-    body.emplace_back(pad("deadline", 8) + duration(step.deadline_seconds->value), step.deadline_seconds->span);
+    body.emplace_back(pad("deadline", 8) + w.duration(*step.deadline_seconds), step.deadline_seconds->span);
   }
   if (step.timeout_seconds) {
-    body.emplace_back(pad("timeout", 8) + duration(step.timeout_seconds->value), step.timeout_seconds->span);
+    body.emplace_back(pad("timeout", 8) + w.duration(*step.timeout_seconds), step.timeout_seconds->span);
   }
   if (step.when) body.emplace_back(pad("when", 8) + expression(step.when), step.when->span);
   if (step.retries) body.emplace_back(pad("retries", 8) + std::to_string(step.retries->value), step.retries->span);

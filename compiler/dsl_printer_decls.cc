@@ -64,7 +64,7 @@ void print_action(Writer& w, const ast::ActionDecl& decl) {
   if (!decl.effect.value.empty()) w.line(1, pad("effect", 7) + decl.effect.value, decl.effect.span);
   if (decl.inverse) w.line(1, pad("inverse", 7) + decl.inverse->value, decl.inverse->span);
   if (decl.timeout_seconds) {
-    w.line(1, pad("timeout", 7) + duration(decl.timeout_seconds->value), decl.timeout_seconds->span);
+    w.line(1, pad("timeout", 7) + w.duration(*decl.timeout_seconds), decl.timeout_seconds->span);
   }
   if (decl.doc) w.line(1, pad("doc", 7) + quote(decl.doc->value), decl.doc->span);
   w.close(0, decl.span.end);
@@ -92,7 +92,7 @@ void print_policy(Writer& w, const ast::PolicyDecl& decl) {
       {"step_timeout", &decl.step_timeout_seconds},
       {"asap", &decl.asap_seconds}};
   for (const auto& [keyword, value] : durations) {
-    if (*value) w.line(1, pad(keyword, 16) + duration((*value)->value), (*value)->span);
+    if (*value) w.line(1, pad(keyword, 16) + w.duration(**value), (*value)->span);
   }
   if (!decl.evidence_roots.empty()) {
     std::string roots;

@@ -34,6 +34,8 @@ class Writer {
   // Prints the comments left inside a block ending at `end`, then its `}`.
   void close(int indent, std::uint32_t end);
   void blank();  // one empty line, never two, never right after a `{`
+  // A duration as written in a .writ source when that text means the same, else canonical.
+  std::string duration(const ast::Located<std::int64_t>& value) const;
   std::string finish();
 
  private:

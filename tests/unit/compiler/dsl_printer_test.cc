@@ -60,7 +60,7 @@ TEST_CASE("DSL printer: canonical layout", "[dsl]") {
       "step isolate=isolate_network_segment( target:event.segment_id ){ preserve \"/tmp/a.pcap\" ,\"/tmp/b.json\"\n"
       "rollback restore_network_segment(target:event.segment_id)}\n"
       "step revoke=revoke_active_sessions(target:event.user_id){satisfies gdpr.authority; on_failure rollback;"
-      "retries 2; when event.confidence>=0.8; timeout 600s; deadline 3d; approve ciso,legal within 900s}\n"
+      "retries 2; when event.confidence>=0.8; timeout 10m; deadline 3d; approve ciso,legal within 15m}\n"
       "step notify=notify_ciso_and_legal(channels:[slack,pagerduty],)}\n";
   const std::string expected =
       "runbook active_breach {\n"
@@ -75,7 +75,7 @@ TEST_CASE("DSL printer: canonical layout", "[dsl]") {
       "  }\n"
       "  step revoke = revoke_active_sessions(target: event.user_id) {\n"
       "    approve ciso, legal within 15m\n"
-      "    deadline 72h\n"
+      "    deadline 3d\n"
       "    timeout  10m\n"
       "    when     event.confidence >= 0.8\n"
       "    retries  2\n"
@@ -221,6 +221,24 @@ TEST_CASE("DSL printer: declarations", "[dsl]") {
       "}\n";
   CHECK(format(text) == expected);
   CHECK(format(expected) == expected);
+}
+
+TEST_CASE("DSL printer: durations keep their unit in .writ text, YAML minutes and hours convert", "[dsl]") {
+  const std::string text = "runbook r {\n  step a = x() {\n    approve within 60m\n    deadline 4bd\n    timeout  3600s\n  }\n}\n";
+  CHECK(format(text) == text);
+  auto p = parse_text(text);
+  auto& step = p->file.runbooks.at(0).steps.at(0);
+  step.deadline_seconds->value = 72 * 3600;  // no longer what the source says: printed canonically
+  CHECK(print_dsl(p->file).find("    deadline 72h\n") != std::string::npos);
+  CHECK(print_dsl(p->file).find("    approve within 60m\n") != std::string::npos);
+}
+
+TEST_CASE("DSL printer: the stdlib is in canonical form", "[dsl]") {
+  for (const char* name : {"types", "actions", "regulations", "policy"}) {
+    std::string path = std::string("stdlib/") + name + ".writ";
+    INFO(path);
+    CHECK(format(read_file(source_path(path)), path) == read_file(source_path(path)));
+  }
 }
 
 TEST_CASE("DSL printer: printing is idempotent and keeps the AST (fixtures, stdlib, runbooks)", "[dsl]") {
