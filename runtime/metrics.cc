@@ -1,0 +1,327 @@
+#include "runtime/metrics.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <fstream>
+#include <set>
+
+#include "common/sha256.h"
+#include "runtime/clock.h"
+#include "runtime/run_state.h"
+
+namespace writ::runtime {
+
+namespace {
+
+using StepArtifact = std::pair<std::string, std::string>;
+
+struct PreservedObject {
+  std::string sha256;
+  std::uint64_t size = 0;
+  std::string object;
+};
+
+// Why a stored object does not prove the artifact, or nothing when it does.
+std::optional<std::string> check_object(const PreservedObject& p, const MetricsOptions& options) {
+  const bool hex = p.sha256.size() == 64 && std::all_of(p.sha256.begin(), p.sha256.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if (!hex) return fmt::format("the journal's sha256 \"{}\" is not a SHA-256", p.sha256);
+  const std::filesystem::path object = options.evidence_dir
+                                           ? *options.evidence_dir / "objects" / "sha256" / p.sha256.substr(0, 2) / p.sha256
+                                           : std::filesystem::path(p.object);
+  std::ifstream in(object, std::ios::binary);
+  if (!in) return fmt::format("stored object {} cannot be read", object.string());
+  Sha256 hasher;
+  std::vector<char> buffer(1 << 20);
+  std::uint64_t size = 0;
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto n = static_cast<std::size_t>(in.gcount());
+    hasher.update(std::string_view(buffer.data(), n));
+    size += n;
+  }
+  if (in.bad()) return fmt::format("stored object {} cannot be read", object.string());
+  const auto digest = hasher.finish();
+  const auto actual = to_hex(digest);
+  if (actual != p.sha256 || size != p.size) {
+    return fmt::format("stored object {} does not match the journal (sha256 {}, {} bytes)", object.string(), actual, size);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> millis_since(const std::optional<WallTime>& start, const std::string& at) {
+  const auto t = parse_rfc3339(at);
+  if (!start || !t) return std::nullopt;
+  return std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(*t - *start).count());
+}
+
+// One run's records, read in order on top of RunState (which checks that they form a run).
+class RunScan {
+ public:
+  RunScan(Metrics& metrics, std::string run_id, const MetricsOptions& options) : metrics_(metrics), options_(options) {
+    run_.run_id = std::move(run_id);
+  }
+
+  void read(const JournalRecord& record) {
+    state_.apply(record);
+    const auto& t = record.type;
+    const auto& d = record.data;
+    run_.last_record_at = record.at;
+    if (t == "run_started") {
+      start_ = parse_rfc3339(record.at);
+      run_.started_at = record.at;
+      run_.runbook = state_.plan().runbook;
+      run_.dry_run = d.value("dry_run", false);
+    } else if (t == "approval_requested") {
+      required_[d.at("step").get<std::string>()] = d.at("required_roles").get<std::vector<std::string>>();
+    } else if (t == "approval_decided") {
+      on_decision(d);
+    } else if (t == "connector_call" && d.value("phase", "execute") == "execute") {
+      if (!run_.time_to_first_action_ms) run_.time_to_first_action_ms = millis_since(start_, record.at);
+    } else if (t == "connector_result" && d.value("phase", "execute") == "execute" && d.at("ok").get<bool>()) {
+      const auto* step = state_.plan().find(d.at("step").get<std::string>());
+      if (step && step->effect == "contain" && !run_.time_to_contain_ms) run_.time_to_contain_ms = millis_since(start_, record.at);
+    } else if (t == "evidence_skipped") {
+      skipped_.insert(step_artifact(d));
+    } else if (t == "evidence_failed") {
+      failed_[step_artifact(d)] = d.value("error", std::string("not preserved"));
+    } else if (t == "evidence_preserved") {
+      preserved_[step_artifact(d)] = {d.at("sha256").get<std::string>(), d.at("size").get<std::uint64_t>(),
+                                      d.value("object", std::string())};
+    } else if (t == "step_finished") {
+      status_[d.at("step").get<std::string>()] = d.at("status").get<std::string>();
+    } else if (t == "rollback_requested") {
+      ++metrics_.rollbacks.requests_by_trigger[d.at("trigger").get<std::string>()];
+    } else if (t == "rollback_finished") {
+      (d.at("status").get<std::string>() == "executed" ? metrics_.rollbacks.executed : metrics_.rollbacks.failed) += 1;
+    } else if (t == "rollback_skipped") {
+      ++metrics_.rollbacks.skipped;
+    }
+  }
+
+  // Adds what the run's records showed to the totals.
+  void finish() {
+    if (!state_.started()) throw JournalError("the journal holds no record");
+    run_.status = state_.finished().value_or("unfinished");
+    for (const auto& [step, status] : status_) count_step(step, status);
+    count_evidence();
+    metrics_.runs.push_back(run_);
+  }
+
+ private:
+  static StepArtifact step_artifact(const nlohmann::json& d) {
+    return {d.at("step").get<std::string>(), d.at("artifact").get<std::string>()};
+  }
+
+  void on_decision(const nlohmann::json& d) {
+    ApprovalSample sample{run_.run_id, d.at("step").get<std::string>(), {}, d.at("latency_ms").get<std::int64_t>(),
+                          d.at("approved").get<bool>()};
+    asked_.insert(sample.step);
+    sample.roles = required_[sample.step];
+    if (sample.roles.empty()) {
+      for (const auto& a : d.at("approvers")) {
+        const auto role = a.value("role", std::string());
+        if (!role.empty() && std::find(sample.roles.begin(), sample.roles.end(), role) == sample.roles.end()) {
+          sample.roles.push_back(role);
+        }
+      }
+    }
+    if (sample.roles.empty()) sample.roles.push_back("any");
+    metrics_.approvals.push_back(std::move(sample));
+  }
+
+  void count_step(const std::string& step, const std::string& status) {
+    auto& s = metrics_.steps;
+    if (status == "executed") ++(asked_.count(step) ? s.approved : s.automated);
+    else if (status == "refused") ++s.refused;
+    else if (status == "failed") ++s.failed;
+    else if (status == "skipped") ++s.skipped;
+  }
+
+  void count_evidence() {
+    auto& e = metrics_.evidence;
+    std::set<std::string> applied;
+    for (const auto& id : state_.applied_order()) {
+      if (!applied.insert(id).second) continue;
+      for (const auto& artifact : state_.plan().find(id)->preserve) {
+        ++e.declared;
+        const StepArtifact key{id, artifact};
+        auto problem = [&](std::string what) { e.problems.push_back({run_.run_id, id, artifact, std::move(what)}); };
+        if (skipped_.count(key)) {
+          ++e.skipped;
+        } else if (auto p = preserved_.find(key); p != preserved_.end()) {
+          ++e.preserved;
+          if (auto why = check_object(p->second, options_)) problem(*why);
+          else ++e.verified;
+        } else if (auto f = failed_.find(key); f != failed_.end()) {
+          ++e.failed;
+          problem("not preserved: " + f->second);
+        } else {
+          problem("no evidence record (the run stopped before preserving it)");
+        }
+      }
+    }
+  }
+
+  Metrics& metrics_;
+  const MetricsOptions& options_;
+  RunState state_;
+  RunMetrics run_;
+  std::optional<WallTime> start_;
+  std::map<std::string, std::vector<std::string>> required_;
+  std::set<std::string> asked_;
+  std::map<std::string, std::string> status_;
+  std::set<StepArtifact> skipped_;
+  std::map<StepArtifact, std::string> failed_;
+  std::map<StepArtifact, PreservedObject> preserved_;
+};
+
+template <typename T>
+void append(std::vector<T>& into, std::vector<T>&& part) {
+  into.insert(into.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+}
+
+void merge(Metrics& into, Metrics&& part) {
+  append(into.runs, std::move(part.runs));
+  append(into.unreadable, std::move(part.unreadable));
+  append(into.approvals, std::move(part.approvals));
+  auto& s = into.steps;
+  s.automated += part.steps.automated;
+  s.approved += part.steps.approved;
+  s.refused += part.steps.refused;
+  s.failed += part.steps.failed;
+  s.skipped += part.steps.skipped;
+  auto& r = into.rollbacks;
+  r.executed += part.rollbacks.executed;
+  r.failed += part.rollbacks.failed;
+  r.skipped += part.rollbacks.skipped;
+  for (const auto& [trigger, n] : part.rollbacks.requests_by_trigger) r.requests_by_trigger[trigger] += n;
+  auto& e = into.evidence;
+  e.declared += part.evidence.declared;
+  e.skipped += part.evidence.skipped;
+  e.preserved += part.evidence.preserved;
+  e.verified += part.evidence.verified;
+  e.failed += part.evidence.failed;
+  append(e.problems, std::move(part.evidence.problems));
+}
+
+std::optional<double> ratio(int numerator, int denominator) {
+  if (denominator <= 0) return std::nullopt;
+  return static_cast<double>(numerator) / denominator;
+}
+
+}  // namespace
+
+std::int64_t nearest_rank(std::vector<std::int64_t> values, int percent) {
+  std::sort(values.begin(), values.end());
+  const auto n = values.size();
+  std::size_t rank = (static_cast<std::size_t>(percent) * n + 99) / 100;  // ceil(p/100 * N)
+  rank = std::clamp<std::size_t>(rank, 1, n);
+  return values[rank - 1];
+}
+
+Distribution summarize(const std::vector<std::int64_t>& values) {
+  Distribution d;
+  d.count = values.size();
+  if (values.empty()) return d;
+  for (auto v : values) d.sum_ms += v;
+  d.p50_ms = nearest_rank(values, 50);
+  d.p95_ms = nearest_rank(values, 95);
+  d.max_ms = *std::max_element(values.begin(), values.end());
+  return d;
+}
+
+std::map<std::string, int> Metrics::runs_by_status() const {
+  std::map<std::string, int> out{{"completed", 0}, {"halted_by_approval", 0}, {"failed", 0},
+                                 {"rolled_back", 0}, {"rollback_incomplete", 0}, {"unfinished", 0}};
+  for (const auto& run : runs) ++out[run.status];
+  return out;
+}
+
+Distribution Metrics::time_to_first_action() const {
+  std::vector<std::int64_t> values;
+  for (const auto& run : runs) {
+    if (run.time_to_first_action_ms) values.push_back(*run.time_to_first_action_ms);
+  }
+  return summarize(values);
+}
+
+Distribution Metrics::time_to_contain() const {
+  std::vector<std::int64_t> values;
+  for (const auto& run : runs) {
+    if (run.time_to_contain_ms) values.push_back(*run.time_to_contain_ms);
+  }
+  return summarize(values);
+}
+
+std::map<std::string, Distribution> Metrics::approval_latency_by_role() const {
+  std::map<std::string, std::vector<std::int64_t>> by_role;
+  for (const auto& a : approvals) {
+    for (const auto& role : a.roles) by_role[role].push_back(a.latency_ms);
+  }
+  std::map<std::string, Distribution> out;
+  for (const auto& [role, values] : by_role) out[role] = summarize(values);
+  return out;
+}
+
+Distribution Metrics::approval_latency() const {
+  std::vector<std::int64_t> values;
+  for (const auto& a : approvals) values.push_back(a.latency_ms);
+  return summarize(values);
+}
+
+int Metrics::approvals_refused() const {
+  return static_cast<int>(std::count_if(approvals.begin(), approvals.end(), [](const ApprovalSample& a) { return !a.approved; }));
+}
+
+std::optional<double> Metrics::approval_refusal_rate() const {
+  return ratio(approvals_refused(), static_cast<int>(approvals.size()));
+}
+
+std::optional<double> Metrics::automation_success_rate() const {
+  return ratio(steps.automated, steps.automated + steps.approved + steps.refused + steps.failed);
+}
+
+std::optional<double> Metrics::evidence_compliance() const { return ratio(evidence.verified, evidence.due()); }
+
+void add_run(Metrics& metrics, const std::string& run_id, const std::vector<JournalRecord>& records, const MetricsOptions& options) {
+  // Scan into a fresh part so that a run refused half-way adds nothing to the totals.
+  Metrics part;
+  RunScan scan(part, run_id, options);
+  try {
+    for (const auto& record : records) scan.read(record);
+  } catch (const nlohmann::json::exception& e) {
+    throw JournalError(fmt::format("a record does not have the fields writ writes ({})", e.what()));
+  }
+  scan.finish();
+  merge(metrics, std::move(part));
+}
+
+Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(state_dir, ec)) {
+    throw MetricsError(fmt::format("{}: not a state directory (no such directory)", state_dir.string()));
+  }
+  Metrics metrics;
+  const auto runs_dir = state_dir / "runs";
+  std::vector<std::filesystem::path> run_dirs;
+  if (std::filesystem::is_directory(runs_dir, ec)) {
+    for (const auto& entry : std::filesystem::directory_iterator(runs_dir, ec)) {
+      if (entry.is_directory(ec)) run_dirs.push_back(entry.path());
+    }
+  }
+  std::sort(run_dirs.begin(), run_dirs.end());
+  for (const auto& dir : run_dirs) {
+    const auto run_id = dir.filename().string();
+    try {
+      const auto contents = read_journal(dir / "journal.jsonl", options.max_journal_bytes);
+      add_run(metrics, run_id, contents.records, options);
+    } catch (const JournalError& e) {
+      metrics.unreadable.push_back({run_id, e.what()});
+    }
+  }
+  return metrics;
+}
+
+}  // namespace writ::runtime

@@ -1,0 +1,148 @@
+// `writ metrics` (DESIGN §11): incident-response readiness figures computed from the run
+// journals of a state directory (STATE/runs/*/journal.jsonl, read and verified with
+// read_journal and replayed through RunState, so a journal the runtime would refuse is
+// refused here too). Every figure, its unit and its definition is documented in
+// docs/report.md; the JSON keys and Prometheus names are a contract.
+//
+// Times come from the journal records' `at` stamps (the run's own clock), measured from the
+// run's `run_started` record; approval latency is the `latency_ms` the interpreter recorded
+// (a monotonic clock). Percentiles are nearest-rank: for N sorted values, the p-th percentile
+// is the value at rank ceil(p/100 * N) (1-based), so it is always an observed value.
+//
+// Errors: a journal that cannot be read or verified is not fatal; it is listed in
+// Metrics::unreadable with the reason and left out of every figure. compute_metrics throws
+// MetricsError only when the state directory itself is missing or not a directory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "runtime/journal.h"
+
+namespace writ::runtime {
+
+struct MetricsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Nearest-rank summary of a list of millisecond values. All fields but `count` and `sum_ms`
+// are meaningful only when count > 0.
+struct Distribution {
+  std::size_t count = 0;
+  std::int64_t sum_ms = 0;
+  std::int64_t p50_ms = 0;
+  std::int64_t p95_ms = 0;
+  std::int64_t max_ms = 0;
+};
+
+// The nearest-rank `percent`-th percentile (1..100) of `values` (any order; must be non-empty).
+std::int64_t nearest_rank(std::vector<std::int64_t> values, int percent);
+Distribution summarize(const std::vector<std::int64_t>& values);
+
+struct RunMetrics {
+  std::string run_id;       // the run directory's name
+  std::string runbook;
+  std::string status;       // the last run_finished status, else "unfinished"
+  bool dry_run = false;
+  std::string started_at;   // RFC 3339, the run_started record
+  std::string last_record_at;
+  // From run start to the first connector call of a step's own action (not a rollback).
+  std::optional<std::int64_t> time_to_first_action_ms;
+  // From run start to the first successful connector result of a step whose effect is
+  // `contain` (the containment took effect).
+  std::optional<std::int64_t> time_to_contain_ms;
+};
+
+struct ApprovalSample {
+  std::string run_id;
+  std::string step;
+  std::vector<std::string> roles;  // required roles; else the approvers' roles; else {"any"}
+  std::int64_t latency_ms = 0;
+  bool approved = false;
+};
+
+struct StepCounts {
+  int automated = 0;   // executed, no approval asked
+  int approved = 0;    // executed after an approval
+  int refused = 0;
+  int failed = 0;
+  int skipped = 0;     // `when` false: not part of the automation rate
+};
+
+struct RollbackCounts {
+  int executed = 0;    // rollback_finished "executed" records (compensating actions that ran)
+  int failed = 0;      // rollback_finished "failed" records
+  int skipped = 0;     // applied steps with no rollback to run
+  std::map<std::string, int> requests_by_trigger;  // rollback_requested records: approval_refused, step_failed, manual
+};
+
+struct EvidenceProblem {
+  std::string run_id;
+  std::string step;
+  std::string artifact;
+  std::string problem;
+};
+
+struct EvidenceCounts {
+  int declared = 0;   // artifacts of steps whose action took effect
+  int skipped = 0;    // of those, not collected because the run was a dry run
+  int preserved = 0;  // evidence_preserved records
+  int verified = 0;   // preserved, and the stored object still hashes to the recorded sha256
+  int failed = 0;     // evidence_failed with no later evidence_preserved for the artifact
+  std::vector<EvidenceProblem> problems;  // failed, missing or unverifiable artifacts
+  int due() const { return declared - skipped; }
+  int missing() const { return due() > preserved ? due() - preserved : 0; }
+};
+
+struct UnreadableJournal {
+  std::string run_id;
+  std::string error;
+};
+
+struct Metrics {
+  std::vector<RunMetrics> runs;  // sorted by run id
+  std::vector<UnreadableJournal> unreadable;
+  std::vector<ApprovalSample> approvals;
+  StepCounts steps;
+  RollbackCounts rollbacks;
+  EvidenceCounts evidence;
+
+  std::map<std::string, int> runs_by_status() const;  // every DESIGN §9 status, plus "unfinished"
+  Distribution time_to_first_action() const;
+  Distribution time_to_contain() const;
+  std::map<std::string, Distribution> approval_latency_by_role() const;
+  Distribution approval_latency() const;  // every decision, each counted once
+  int approvals_refused() const;
+  std::optional<double> approval_refusal_rate() const;    // refused / decided
+  std::optional<double> automation_success_rate() const;  // automated / (steps not skipped)
+  std::optional<double> evidence_compliance() const;      // verified / due
+};
+
+struct MetricsOptions {
+  std::size_t max_journal_bytes = 64 * 1024 * 1024;
+  // Where preserved objects are looked up (EVIDENCE/objects/sha256/<2>/<64>); when empty,
+  // the `object` path each evidence_preserved record names.
+  std::optional<std::filesystem::path> evidence_dir;
+};
+
+// Adds one run's verified records to `metrics`. Throws JournalError when the records do not
+// form a run (RunState's checks).
+void add_run(Metrics& metrics, const std::string& run_id, const std::vector<JournalRecord>& records,
+             const MetricsOptions& options);
+
+// Every run below STATE/runs, in run-id order. Throws MetricsError (see above).
+Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOptions& options);
+
+// The JSON document of docs/report.md ("writ metrics --format json").
+nlohmann::json metrics_to_json(const Metrics& metrics);
+// Prometheus text exposition format 0.0.4: every family has # HELP and # TYPE lines.
+std::string metrics_to_prometheus(const Metrics& metrics);
+
+}  // namespace writ::runtime

@@ -1,0 +1,390 @@
+// writ metrics: figures computed from journals the real interpreter writes (JournalWriter,
+// ManualClock, scripted connector and approval gate costs), checked to the millisecond.
+// Percentiles are nearest-rank: rank ceil(p/100 * N) of the sorted values.
+#include "runtime/metrics.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "common/sha256.h"
+#include "runtime/evidence_sink.h"
+#include "runtime_test_support.h"
+
+using namespace writ;
+using namespace writ::runtime;
+using namespace writ::runtime::testing;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+namespace {
+
+// notify (no approval), isolate (reversible contain: no approval), revoke (ciso + legal).
+const char* kContainment = R"(
+runbook containment {
+  title    "Containment"
+  severity critical
+  step notify = notify_ciso_and_legal(channels: [slack])
+  step isolate = isolate_host(target: event.host_id) {
+    rollback restore_host
+  }
+  step revoke = revoke_active_sessions(target: event.user_id) {
+    approve ciso, legal within 2m
+  }
+}
+)";
+
+// The first step waits for its approval: the first action comes after it.
+const char* kRevokeFirst = R"(
+runbook revoke_first {
+  title    "Revoke first"
+  severity critical
+  step revoke = revoke_active_sessions(target: event.user_id) {
+    approve ciso, legal within 2m
+  }
+  step isolate = isolate_host(target: event.host_id) {
+    rollback restore_host
+  }
+}
+)";
+
+struct RunSpec {
+  milliseconds connector_cost{100};
+  milliseconds approval_cost{0};
+  std::map<std::string, ApprovalDecision> decisions;
+  bool dry_run = false;
+  std::optional<std::filesystem::path> evidence_store;
+  std::string event = kCriticalEvent;
+};
+
+// Runs `runbook` through the real interpreter into STATE/runs/RUN_ID/journal.jsonl.
+void run_into(const std::filesystem::path& state, const std::string& run_id, const ir::Runbook& runbook, const RunSpec& spec) {
+  RuntimeOptions options;
+  ManualClock clock;
+  const auto event = typed_event(spec.event, runbook);
+  const auto plan = make_plan(runbook, event, run_id, options);
+  ConnectorSet connectors;
+  connectors.add("fake", std::make_unique<ScriptedConnector>(&clock, spec.connector_cost));
+  connectors.route("*", "fake");
+  ScriptedGate gate;
+  gate.clock = &clock;
+  gate.cost = spec.approval_cost;
+  gate.decisions = spec.decisions;
+  std::optional<StoreEvidenceSink> sink;
+  if (spec.evidence_store) sink.emplace(*spec.evidence_store, clock, "writ test");
+  auto journal = JournalWriter::create(state / "runs" / run_id / "journal.jsonl");
+  RunState run_state;
+  Interpreter interpreter(run_state, journal, Services{connectors, gate, clock, sink ? &*sink : nullptr}, options);
+  interpreter.start({{"run_id", run_id}, {"event_id", event.id()}, {"event_text", event.text},
+                     {"plan", plan_to_json(plan)}, {"dry_run", spec.dry_run}});
+}
+
+ApprovalDecision approved_by(std::vector<Approver> approvers) { return ApprovalDecision{true, false, std::move(approvers), ""}; }
+
+const RunMetrics& run_named(const Metrics& m, const std::string& id) {
+  for (const auto& r : m.runs) {
+    if (r.run_id == id) return r;
+  }
+  FAIL("no run " << id);
+  throw std::logic_error("unreachable");
+}
+
+// Four runs with known timings (see each comment); connector calls cost 100 ms each.
+Metrics four_runs(const TempDir& state) {
+  const auto containment = compile_runbook(kContainment);
+  const auto revoke_first = compile_runbook(kRevokeFirst);
+  RunSpec run1;  // notify 0-100, isolate 100-200, revoke asked 200, approved after 30 s, 30200-30300
+  run1.approval_cost = seconds(30);
+  run1.decisions["revoke"] = approved_by({{"ana", "ciso"}, {"lee", "legal"}});
+  run_into(state.path(), "run-1", containment, run1);
+  RunSpec run2;  // revoke approved after 45 s, sent at 45000, done 45100; isolate 45100-45200
+  run2.approval_cost = seconds(45);
+  run2.decisions["revoke"] = approved_by({{"ana", "ciso"}, {"lee", "legal"}});
+  run_into(state.path(), "run-2", revoke_first, run2);
+  RunSpec run3;  // revoke refused after 10 s: halted, nothing sent
+  run3.approval_cost = seconds(10);
+  run3.decisions["revoke"] = refuse();
+  run_into(state.path(), "run-3", revoke_first, run3);
+  RunSpec run4;  // as run 1, refused with rollback after 20 s: isolate compensated, notify stays
+  run4.approval_cost = seconds(20);
+  run4.decisions["revoke"] = refuse(true);
+  run_into(state.path(), "run-4", containment, run4);
+  return compute_metrics(state.path(), MetricsOptions{});
+}
+
+}  // namespace
+
+TEST_CASE("nearest-rank percentiles", "[metrics]") {
+  std::vector<std::int64_t> twenty;
+  for (int i = 20; i >= 1; --i) twenty.push_back(i);  // unsorted on purpose
+  CHECK(nearest_rank(twenty, 50) == 10);
+  CHECK(nearest_rank(twenty, 95) == 19);
+  CHECK(nearest_rank(twenty, 100) == 20);
+  CHECK(nearest_rank({7}, 50) == 7);
+  CHECK(nearest_rank({7}, 95) == 7);
+  CHECK(nearest_rank({15, 20, 35, 40, 50}, 50) == 35);  // rank ceil(2.5) = 3
+  CHECK(nearest_rank({15, 20, 35, 40, 50}, 95) == 50);  // rank ceil(4.75) = 5
+  const auto d = summarize({300, 100, 200});
+  CHECK(d.count == 3);
+  CHECK(d.sum_ms == 600);
+  CHECK(d.p50_ms == 200);
+  CHECK(d.p95_ms == 300);
+  CHECK(d.max_ms == 300);
+  CHECK(summarize({}).count == 0);
+}
+
+TEST_CASE("metrics of four runs with known timings", "[metrics]") {
+  TempDir state;
+  const auto m = four_runs(state);
+  REQUIRE(m.unreadable.empty());
+  REQUIRE(m.runs.size() == 4);
+
+  const auto by_status = m.runs_by_status();
+  CHECK(by_status.at("completed") == 2);
+  CHECK(by_status.at("halted_by_approval") == 1);
+  CHECK(by_status.at("rolled_back") == 1);
+  CHECK(by_status.at("failed") == 0);
+  CHECK(by_status.at("unfinished") == 0);
+
+  CHECK(run_named(m, "run-1").runbook == "containment");
+  CHECK(run_named(m, "run-1").time_to_first_action_ms == 0);
+  CHECK(run_named(m, "run-1").time_to_contain_ms == 200);
+  CHECK(run_named(m, "run-2").time_to_first_action_ms == 45000);
+  CHECK(run_named(m, "run-2").time_to_contain_ms == 45100);
+  CHECK_FALSE(run_named(m, "run-3").time_to_first_action_ms);
+  CHECK_FALSE(run_named(m, "run-3").time_to_contain_ms);
+  CHECK(run_named(m, "run-4").time_to_contain_ms == 200);
+
+  const auto ttfa = m.time_to_first_action();  // 0, 0, 45000
+  CHECK(ttfa.count == 3);
+  CHECK(ttfa.p50_ms == 0);
+  CHECK(ttfa.p95_ms == 45000);
+  CHECK(ttfa.max_ms == 45000);
+  const auto ttc = m.time_to_contain();  // 200, 200, 45100
+  CHECK(ttc.count == 3);
+  CHECK(ttc.p50_ms == 200);
+  CHECK(ttc.p95_ms == 45100);
+  CHECK(ttc.sum_ms == 45500);
+
+  // Latencies 30 s, 45 s, 10 s, 20 s, each for ciso and legal: p50 = rank 2 of 4, p95 = rank 4.
+  const auto by_role = m.approval_latency_by_role();
+  REQUIRE(by_role.size() == 2);
+  for (const char* role : {"ciso", "legal"}) {
+    const auto& d = by_role.at(role);
+    CHECK(d.count == 4);
+    CHECK(d.p50_ms == 20000);
+    CHECK(d.p95_ms == 45000);
+    CHECK(d.max_ms == 45000);
+    CHECK(d.sum_ms == 105000);
+  }
+  CHECK(m.approvals_refused() == 2);
+  CHECK(m.approval_refusal_rate() == 0.5);
+
+  // Steps: run 1 notify+isolate automated, revoke approved; run 2 revoke approved, isolate
+  // automated; run 3 revoke refused (isolate never ran); run 4 notify+isolate, revoke refused.
+  CHECK(m.steps.automated == 5);
+  CHECK(m.steps.approved == 2);
+  CHECK(m.steps.refused == 2);
+  CHECK(m.steps.failed == 0);
+  CHECK(m.automation_success_rate().value() == Approx(5.0 / 9.0));
+
+  CHECK(m.rollbacks.executed == 1);  // restore_host in run 4
+  CHECK(m.rollbacks.skipped == 1);   // notify has nothing to undo
+  CHECK(m.rollbacks.failed == 0);
+  CHECK(m.rollbacks.requests_by_trigger == std::map<std::string, int>{{"approval_refused", 1}});
+  CHECK(m.evidence.declared == 0);
+  CHECK_FALSE(m.evidence_compliance());
+}
+
+TEST_CASE("metrics JSON keys and values", "[metrics]") {
+  TempDir state;
+  const auto json = metrics_to_json(four_runs(state));
+  CHECK(json["version"] == 1);
+  CHECK(json["percentiles"] == "nearest-rank");
+  CHECK(json["runs_total"] == 4);
+  CHECK(json["runs_by_status"]["completed"] == 2);
+  CHECK(json["time_to_first_action_ms"] == nlohmann::json{{"count", 3}, {"sum", 45000}, {"p50", 0}, {"p95", 45000}, {"max", 45000}});
+  CHECK(json["approvals"]["latency_ms_by_role"]["ciso"]["p50"] == 20000);
+  CHECK(json["approvals"]["decided"] == 4);
+  CHECK(json["approvals"]["refusal_rate"] == 0.5);
+  CHECK(json["automation"]["success_rate"].get<double>() == Approx(5.0 / 9.0));
+  CHECK(json["rollbacks"]["executed"] == 1);
+  CHECK(json["evidence"]["compliance"].is_null());
+  CHECK(json["runs"][2]["run_id"] == "run-3");
+  CHECK(json["runs"][2]["status"] == "halted_by_approval");
+  CHECK(json["runs"][2]["time_to_first_action_ms"].is_null());
+}
+
+TEST_CASE("Prometheus exposition: families, names, values", "[metrics]") {
+  TempDir state;
+  const auto text = metrics_to_prometheus(four_runs(state));
+  const std::regex sample_re(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$)");
+  const std::regex meta_re(R"(^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$)");
+  std::map<std::string, std::set<std::string>> meta;  // family -> {"HELP", "TYPE"}
+  std::map<std::string, std::string> types;
+  std::set<std::string> series;
+  std::istringstream in(text);
+  std::string line;
+  int samples = 0;
+  while (std::getline(in, line)) {
+    std::smatch match;
+    if (std::regex_match(line, match, meta_re)) {
+      CHECK(meta[match[2]].insert(match[1]).second);  // one HELP and one TYPE per family
+      if (match[1] == "TYPE") types[match[2]] = match[3];
+      continue;
+    }
+    INFO(line);
+    REQUIRE(std::regex_match(line, match, sample_re));
+    std::string family = match[1];
+    for (const char* suffix : {"_sum", "_count"}) {
+      const auto base = family.substr(0, family.size() - std::min(family.size(), std::strlen(suffix)));
+      if (family.ends_with(suffix) && types.count(base) && types[base] == "summary") family = base;
+    }
+    CHECK(meta[family] == std::set<std::string>{"HELP", "TYPE"});
+    CHECK(series.insert(std::string(match[1]) + std::string(match[2])).second);  // no duplicate series
+    ++samples;
+  }
+  CHECK(samples > 30);
+  CHECK(text.find("writ_runs{status=\"completed\"} 2\n") != std::string::npos);
+  CHECK(text.find("writ_approval_latency_seconds{role=\"ciso\",quantile=\"0.5\"} 20\n") != std::string::npos);
+  CHECK(text.find("writ_approval_latency_seconds{role=\"legal\",quantile=\"0.95\"} 45\n") != std::string::npos);
+  CHECK(text.find("writ_approval_latency_seconds_count{role=\"ciso\"} 4\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds{quantile=\"0.5\"} 0.2\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds_sum 45.5\n") != std::string::npos);
+  CHECK(text.find("writ_approval_refusal_ratio 0.5\n") != std::string::npos);
+  CHECK(text.find("writ_evidence_compliance_ratio NaN\n") != std::string::npos);
+  CHECK(types["writ_time_to_first_action_seconds"] == "summary");
+}
+
+TEST_CASE("evidence compliance: declared, skipped in dry runs, preserved, verified", "[metrics]") {
+  TempDir state;
+  TempDir files;
+  const auto pcap = files.file("capture.pcap", "packets");
+  const auto flows = files.file("flows.json", "{\"flows\":[]}");
+  auto runbook = [](const std::string& first, const std::string& second) {
+    return compile_runbook("runbook ev {\n  title \"Evidence\"\n  severity low\n"
+                           "  step collect = open_ticket(summary: \"x\") {\n    preserve \"" +
+                           first + "\", \"" + second + "\"\n  }\n}\n");
+  };
+  const auto store = state.path() / "evidence";
+  RunSpec real;
+  real.event = R"({"id":"e1","severity":"low"})";
+  real.evidence_store = store;
+  run_into(state.path(), "a-real", runbook(pcap, flows), real);
+  RunSpec dry = real;
+  dry.dry_run = true;
+  run_into(state.path(), "b-dry", runbook(pcap, flows), dry);
+  // The first artifact is missing: the step fails there, the second is never attempted.
+  run_into(state.path(), "c-missing", runbook((files.path() / "absent.log").string(), flows), real);
+
+  SECTION("intact store") {
+    const auto m = compute_metrics(state.path(), MetricsOptions{});
+    CHECK(m.evidence.declared == 6);
+    CHECK(m.evidence.skipped == 2);
+    CHECK(m.evidence.due() == 4);
+    CHECK(m.evidence.preserved == 2);
+    CHECK(m.evidence.verified == 2);
+    CHECK(m.evidence.failed == 1);
+    CHECK(m.evidence.missing() == 2);
+    CHECK(m.evidence_compliance() == 0.5);
+    REQUIRE(m.evidence.problems.size() == 2);
+    CHECK(m.evidence.problems[0].run_id == "c-missing");
+    CHECK(m.evidence.problems[0].problem.find("not preserved") == 0);
+    CHECK(m.evidence.problems[1].problem.find("no evidence record") == 0);
+    CHECK(m.runs_by_status().at("failed") == 1);
+    CHECK(m.steps.failed == 1);
+  }
+  SECTION("an altered object is preserved but not verified, also when looked up in --evidence") {
+    const auto sha = sha256_hex("packets");
+    const auto object = store / "objects" / "sha256" / sha.substr(0, 2) / sha;
+    std::filesystem::permissions(object, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+    std::ofstream(object, std::ios::binary) << "packetz";
+    for (const auto& options : std::vector<MetricsOptions>{MetricsOptions{}, MetricsOptions{64 << 20, store}}) {
+      const auto m = compute_metrics(state.path(), options);
+      CHECK(m.evidence.preserved == 2);
+      CHECK(m.evidence.verified == 1);
+      CHECK(m.evidence_compliance() == 0.25);
+      REQUIRE(m.evidence.problems.size() == 3);
+      CHECK(m.evidence.problems[0].artifact == pcap);
+      CHECK(m.evidence.problems[0].problem.find("does not match the journal") != std::string::npos);
+    }
+  }
+  SECTION("a store looked up elsewhere has no objects") {
+    const auto m = compute_metrics(state.path(), MetricsOptions{64 << 20, files.path() / "nowhere"});
+    CHECK(m.evidence.preserved == 2);
+    CHECK(m.evidence.verified == 0);
+    CHECK(m.evidence.problems[0].problem.find("cannot be read") != std::string::npos);
+  }
+}
+
+TEST_CASE("damaged or missing journals are listed and left out", "[metrics]") {
+  TempDir state;
+  four_runs(state);
+  // Alter run-2's journal: change one character of its second record.
+  const auto file = state.path() / "runs" / "run-2" / "journal.jsonl";
+  std::string text;
+  {
+    std::ifstream in(file, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto pos = text.find("\"step_started\"");
+  REQUIRE(pos != std::string::npos);
+  text.replace(pos, 14, "\"step_stXrted\"");
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+  std::filesystem::create_directories(state.path() / "runs" / "run-5");  // no journal at all
+
+  const auto m = compute_metrics(state.path(), MetricsOptions{});
+  REQUIRE(m.unreadable.size() == 2);
+  CHECK(m.unreadable[0].run_id == "run-2");
+  CHECK(m.unreadable[0].error.find("journal.jsonl:2") != std::string::npos);
+  CHECK(m.unreadable[1].run_id == "run-5");
+  CHECK(m.runs.size() == 3);
+  CHECK(m.approvals.size() == 3);  // run-2's 45 s approval is not counted
+  CHECK(m.approval_latency_by_role().at("ciso").max_ms == 30000);
+  CHECK(metrics_to_prometheus(m).find("writ_journals_unreadable 2\n") != std::string::npos);
+}
+
+TEST_CASE("an unfinished run, and approvals without required roles", "[metrics]") {
+  TempDir state;
+  const auto runbook = compile_runbook(kContainment);
+  RuntimeOptions options;
+  ManualClock clock;
+  const auto event = typed_event(kCriticalEvent, runbook);
+  const auto plan = make_plan(runbook, event, "run-x", options);
+  auto journal = JournalWriter::create(state.path() / "runs" / "run-x" / "journal.jsonl");
+  // A run that crashed after deciding an approval the roles of which only the approvers name.
+  journal.append("run_started", clock.now(),
+                 {{"run_id", "run-x"}, {"event_id", "evt-1001"}, {"event_text", event.text}, {"plan", plan_to_json(plan)}});
+  journal.append("step_started", clock.now(), {{"step", "revoke"}, {"action", "revoke_active_sessions"}, {"effect", "contain"}});
+  journal.append("approval_requested", clock.now(),
+                 {{"step", "revoke"}, {"action", "revoke_active_sessions"}, {"required_roles", nlohmann::json::array()},
+                  {"timeout_seconds", 120}, {"gate", "file"}});
+  clock.advance(milliseconds(1234));
+  journal.append("approval_decided", clock.now(),
+                 {{"step", "revoke"}, {"approved", true}, {"rollback", false},
+                  {"approvers", nlohmann::json::array({{{"approver", "ana"}, {"role", "ir_lead"}}})}, {"reason", ""}, {"latency_ms", 1234}});
+  const auto m = compute_metrics(state.path(), MetricsOptions{});
+  REQUIRE(m.runs.size() == 1);
+  CHECK(m.runs[0].status == "unfinished");
+  CHECK(m.runs_by_status().at("unfinished") == 1);
+  CHECK(m.approval_latency_by_role().at("ir_lead").p95_ms == 1234);
+  CHECK(m.steps.approved == 0);  // the step never finished
+  CHECK_FALSE(m.automation_success_rate());
+}
+
+TEST_CASE("an empty state directory has no figures; a missing one is an error", "[metrics]") {
+  TempDir state;
+  const auto m = compute_metrics(state.path(), MetricsOptions{});
+  CHECK(m.runs.empty());
+  CHECK(m.time_to_contain().count == 0);
+  const auto json = metrics_to_json(m);
+  CHECK(json["runs_total"] == 0);
+  CHECK(json["time_to_contain_ms"]["p50"].is_null());
+  CHECK(json["approvals"]["refusal_rate"].is_null());
+  const auto text = metrics_to_prometheus(m);
+  CHECK(text.find("writ_time_to_contain_seconds{quantile=\"0.95\"} NaN\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds_count 0\n") != std::string::npos);
+  CHECK_THROWS_AS(compute_metrics(state.path() / "absent", MetricsOptions{}), MetricsError);
+}
