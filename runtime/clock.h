@@ -32,10 +32,11 @@ class SystemClock final : public Clock {
   void sleep_for(Millis duration) override;
 };
 
-// Starts at `start` and moves only when slept on or advanced: a test clock.
+// Starts at `start` (default 2026-11-27T08:00:00Z) and moves only when slept on or advanced:
+// a test clock.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(WallTime start = WallTime{} + std::chrono::hours(24 * 365 * 56));
+  explicit ManualClock(WallTime start = std::chrono::sys_days{std::chrono::year{2026} / 11 / 27} + std::chrono::hours(8));
   WallTime now() const override { return wall_; }
   std::chrono::steady_clock::time_point steady() const override { return steady_; }
   void sleep_for(Millis duration) override { advance(duration); }

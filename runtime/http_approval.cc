@@ -36,31 +36,36 @@ std::vector<std::pair<std::string, std::string>> HttpApprovalGate::headers() con
   return out;
 }
 
-HttpApprovalGate::Reply HttpApprovalGate::interpret(const HttpResponse& response, const ApprovalRequest& request) const {
+HttpApprovalGate::Reply HttpApprovalGate::interpret(const HttpResponse& response, const ApprovalRequest& request,
+                                                    const std::string& polling) const {
   if (!response.answered()) return {refused(fmt::format("approval service: {}", response.error)), ""};
+  if (response.status != 200 && response.status != 202) {
+    auto reason = fmt::format("approval service answered HTTP {}", response.status);
+    if (!response.body.empty()) reason += ": " + printable_excerpt(response.body);
+    return {refused(std::move(reason)), ""};
+  }
   nlohmann::json body;
-  if (response.status == 200 || response.status == 202) {
-    try {
-      body = parse_json(response.body, "approval reply", options_.max_json_depth);
-    } catch (const JsonInputError& e) {
-      return {refused(fmt::format("HTTP {} with a body that is not JSON ({})", response.status, e.what())), ""};
-    }
+  std::string parse_error;
+  try {
+    body = parse_json(response.body, "approval reply", options_.max_json_depth);
+  } catch (const JsonInputError& e) {
+    parse_error = e.what();
   }
   if (response.status == 200) {
+    if (!parse_error.empty()) return {refused(fmt::format("HTTP 200 with a body that is not JSON ({})", parse_error)), ""};
     return {read_decision(body, request.required_roles, "approvals"), ""};
   }
-  if (response.status == 202) {
-    auto poll = body.is_object() ? body.find("poll") : body.end();
-    if (!body.is_object() || poll == body.end() || !poll->is_string()) return {refused("HTTP 202 without {\"poll\": URL}"), ""};
-    auto url = resolve_url(url_, poll->get<std::string>());
-    if (!url || url_origin(*url) != url_origin(url_)) {
-      return {refused(fmt::format("poll URL \"{}\" is not on the approval service's origin", printable_excerpt(poll->get<std::string>()))), ""};
-    }
-    return {std::nullopt, *url};
+  const auto poll = body.is_object() ? body.find("poll") : body.end();
+  if (!body.is_object() || poll == body.end()) {
+    // While polling, a bare 202 means "still pending"; the first answer must say where to poll.
+    if (!polling.empty()) return {std::nullopt, polling};
+    return {refused("HTTP 202 without {\"poll\": URL}"), ""};
   }
-  auto reason = fmt::format("approval service answered HTTP {}", response.status);
-  if (!response.body.empty()) reason += ": " + printable_excerpt(response.body);
-  return {refused(std::move(reason)), ""};
+  const auto target = poll->is_string() ? resolve_url(url_, poll->get<std::string>()) : std::nullopt;
+  if (!target || url_origin(*target) != url_origin(url_)) {
+    return {refused(fmt::format("poll URL {} is not on the approval service's origin", printable_excerpt(poll->dump()))), ""};
+  }
+  return {std::nullopt, *target};
 }
 
 ApprovalDecision HttpApprovalGate::decide(const ApprovalRequest& request, milliseconds time_left) {
@@ -74,7 +79,7 @@ ApprovalDecision HttpApprovalGate::decide(const ApprovalRequest& request, millis
   post.headers.emplace_back("Content-Type", "application/json");
   auto response = client_.send(post);
   if (response.timed_out) return timed_out();
-  auto reply = interpret(response, request);
+  auto reply = interpret(response, request, "");
   auto interval = options_.approval_poll_initial;
   while (!reply.decision) {
     const auto wait = std::min(interval, left());
@@ -84,9 +89,7 @@ ApprovalDecision HttpApprovalGate::decide(const ApprovalRequest& request, millis
     if (left().count() <= 0) return timed_out();
     response = client_.send(HttpRequest{"GET", reply.poll_url, headers(), "", left()});
     if (response.timed_out) return timed_out();
-    auto next = interpret(response, request);
-    if (!next.decision && next.poll_url.empty()) next.poll_url = reply.poll_url;
-    reply = std::move(next);
+    reply = interpret(response, request, reply.poll_url);
   }
   return *reply.decision;
 }

@@ -4,7 +4,9 @@
 //   200 + {"approved": true, "approvals"?: [...]}  -> approved (the list must cover the roles)
 //   200 + {"approved": false, "rollback"?: true}     -> refused (optionally: compensate)
 //   202 + {"poll": URL}                               -> pending: GET URL with backoff until
-//                                                        the time left runs out
+//                                                        the time left runs out (a poll may
+//                                                        answer 202 again, with or without a
+//                                                        new {"poll": URL})
 //   anything else: refused, with the reason.
 // The poll URL must be on the service's own origin (scheme, host, port): the bearer token is
 // never sent elsewhere. A relative "/path" is resolved against the service URL.
@@ -30,7 +32,7 @@ class HttpApprovalGate final : public ApprovalGate {
 
  private:
   struct Reply;
-  Reply interpret(const HttpResponse& response, const ApprovalRequest& request) const;
+  Reply interpret(const HttpResponse& response, const ApprovalRequest& request, const std::string& polling) const;
   std::vector<std::pair<std::string, std::string>> headers() const;
 
   std::string url_;

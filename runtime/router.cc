@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/text.h"
+#include "compiler/ir_json.h"
 
 namespace writ::runtime {
 
@@ -27,9 +28,10 @@ Route route_event(const std::vector<const ir::Runbook*>& runbooks, Event& event,
   const auto severity = event.severity();
   std::vector<const ir::Runbook*> candidates;
   std::set<std::string> severities;
+  std::set<std::string> digests;  // the same runbook in YAML and in the DSL is one candidate
   for (const auto* rb : runbooks) {
     severities.insert(rb->severity);
-    if (rb->severity == severity) candidates.push_back(rb);
+    if (rb->severity == severity && digests.insert(ir::digest(*rb)).second) candidates.push_back(rb);
   }
   if (candidates.empty()) {
     std::vector<std::string> have(severities.begin(), severities.end());

@@ -1,7 +1,8 @@
 // Routing (DESIGN §9): among compiled runbooks, the one whose severity equals the event's
 // `severity` and whose `when` holds. A runbook with a `when` that holds is preferred over one
 // without a `when` (a specific playbook beats the catch-all of the same severity); two
-// equally specific matches are ambiguous and refused rather than guessed.
+// equally specific matches are ambiguous and refused rather than guessed. Runbooks with the
+// same IR digest (one runbook written in YAML and in the DSL) count once.
 #pragma once
 
 #include <string>

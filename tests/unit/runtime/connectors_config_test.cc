@@ -1,0 +1,105 @@
+#include "runtime/connectors_config.h"
+
+#include <catch2/catch.hpp>
+
+#include "runtime_test_support.h"
+
+using namespace writ::runtime;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const char* kValid = R"(connectors:
+  edr:  {type: http, url: "https://edr.example/api/act", timeout_seconds: 10, token_env: EDR_TOKEN}
+  jump: {type: exec, argv: ["/opt/ir/isolate", "{{args.target}}"], timeout_seconds: 30}
+  rehearse: {type: dry-run}
+routes:  {isolate_host: edr, restore_host: jump, "*": dry-run}
+evidence_roots: ["/evidence"]
+)";
+
+EnvLookup env_with(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+}  // namespace
+
+TEST_CASE("the connectors file of DESIGN §9 loads", "[runtime][connectors]") {
+  const auto config = parse_connectors(kValid, "connectors.yaml");
+  REQUIRE(config.connectors.size() == 3);
+  CHECK(config.connectors.at("edr").url == "https://edr.example/api/act");
+  CHECK(config.connectors.at("edr").timeout == std::chrono::seconds(10));
+  CHECK(config.connectors.at("edr").token_env == std::optional<std::string>("EDR_TOKEN"));
+  CHECK(config.connectors.at("jump").argv.size() == 2);
+  CHECK(config.routes.at("*") == "dry-run");
+  CHECK(config.evidence_roots == std::vector<std::string>{"/evidence"});
+  CHECK(config.sha256.size() == 64);
+
+  writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
+  RuntimeOptions options;
+  auto set = build_connectors(config, client, options, env_with({{"EDR_TOKEN", "secret"}}));
+  CHECK(set.route_of("isolate_host") == std::optional<std::string>("edr"));
+  CHECK(set.route_of("restore_host") == std::optional<std::string>("jump"));
+  CHECK(set.route_of("anything_else") == std::optional<std::string>("dry-run"));
+  CHECK(set.get("edr").kind() == "http");
+  CHECK(set.get("jump").kind() == "exec");
+  set.force_dry_run();
+  CHECK(set.route_of("isolate_host") == std::optional<std::string>("dry-run"));
+}
+
+TEST_CASE("a missing token variable refuses the connectors", "[runtime][connectors]") {
+  const auto config = parse_connectors(kValid, "connectors.yaml");
+  writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
+  RuntimeOptions options;
+  CHECK_THROWS_WITH(build_connectors(config, client, options, env_with({})),
+                    Contains("connector `edr` needs the token in $EDR_TOKEN, which is not set"));
+}
+
+TEST_CASE("without routes for an action, nothing routes it", "[runtime][connectors]") {
+  const auto config = parse_connectors("connectors:\n  edr: {type: http, url: \"http://127.0.0.1:9/x\"}\nroutes: {isolate_host: edr}\n", "c.yaml");
+  writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
+  RuntimeOptions options;
+  auto set = build_connectors(config, client, options, env_with({}));
+  CHECK(set.route_of("isolate_host"));
+  CHECK_FALSE(set.route_of("restore_host"));
+  CHECK(default_connectors().routes.at("*") == "dry-run");
+}
+
+TEST_CASE("malformed connectors files are clear errors with positions", "[runtime][connectors]") {
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"connectors: {edr: {type: http, url: [1}", "c.yaml:1:"},
+      {"connectors:\n  edr: {type: http, urll: \"https://x\"}\n", "c.yaml:2:21: unknown key `urll` in connector `edr` (did you mean `url`?)"},
+      {"conectors: {}\n", "unknown key `conectors` in the connectors file (did you mean `connectors`?)"},
+      {"connectors:\n  edr: {type: smtp}\n", "c.yaml:2:8: connector `edr` needs `type: http`, `type: exec` or `type: dry-run`"},
+      {"connectors:\n  edr: {type: http, url: \"ftp://x\"}\n", "is not an absolute http:// or https:// URL"},
+      {"connectors:\n  edr: {type: http}\n", "connector `edr` (http) needs a `url`"},
+      {"connectors:\n  j: {type: exec, argv: [\"isolate\"]}\n", "argv[0] \"isolate\" must be an absolute path"},
+      {"connectors:\n  j: {type: exec, argv: [\"/bin/x\", \"{{ env.HOME }}\"]}\n", "unknown placeholder `{{env.HOME}}`"},
+      {"connectors:\n  j: {type: exec, argv: []}\n", "argv must not be empty"},
+      {"connectors:\n  j: {type: exec, argv: [\"/bin/x\"], timeout_seconds: 0}\n", "timeout_seconds must be an integer from 1"},
+      {"connectors:\n  j: {type: exec, argv: [\"/bin/x\"], url: \"http://x\"}\n", "`url` belongs to type http, not exec"},
+      {"routes: {isolate_host: edr}\n", "c.yaml:1:24: route `isolate_host` names connector `edr`, which is not defined"},
+      {"connectors:\n  edr: {type: http, url: \"http://x\"}\nroutes: {a: ed}\n", "(did you mean `edr`?)"},
+      {"evidence_roots: [\"evidence\"]\n", "an evidence root must be an absolute path without `..`"},
+      {"evidence_roots: [\"/evidence/../etc\"]\n", "without `..`"},
+      {"connectors:\n  dry-run: {type: dry-run}\n", "`dry-run` is built in"},
+      {"connectors:\n  edr: {type: http, url: \"http://x\"}\n  edr: {type: http, url: \"http://y\"}\n", "duplicate key `edr`"},
+      {"- a\n- b\n", "a connectors file is a mapping"},
+      {"connectors:\n  edr: {type: http, url: \"http://x\", token_env: \"1BAD\"}\n", "token_env must name an environment variable"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    CHECK_THROWS_WITH(parse_connectors(c.text, "c.yaml"), Contains(c.message));
+  }
+}
+
+TEST_CASE("an unreadable connectors file is an error naming it", "[runtime][connectors]") {
+  CHECK_THROWS_WITH(load_connectors_file("/nonexistent/connectors.yaml"), Contains("/nonexistent/connectors.yaml: cannot open"));
+}

@@ -1,0 +1,88 @@
+#include "runtime/http_client.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+
+#include "http_test_server.h"
+
+using namespace writ::runtime;
+using namespace writ::runtime::testing;
+using namespace std::chrono;
+
+TEST_CASE("requests reach the server and answers come back", "[runtime][http]") {
+  TestServer server;
+  server.server.Post("/act", [&](const httplib::Request& req, httplib::Response& res) {
+    server.record(req);
+    res.status = 201;
+    res.set_content(R"({"ok":true})", "application/json");
+  });
+  server.server.Get("/redirect", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/act"); });
+  server.start();
+  HttpClient client(1024, seconds(5));
+  auto response = client.send({"POST", server.url("/act"), {{"X-Test", "1"}}, "hello", seconds(5)});
+  REQUIRE(response.answered());
+  CHECK(response.status == 201);
+  CHECK(response.body == R"({"ok":true})");
+  CHECK(server.seen().at(0).body == "hello");
+  // Redirects are reported, never followed.
+  response = client.send({"GET", server.url("/redirect"), {}, "", seconds(5)});
+  CHECK(response.status == 302);
+}
+
+TEST_CASE("max_response_bytes aborts large bodies", "[runtime][http][limits]") {
+  TestServer server;
+  server.server.Get("/big", [](const httplib::Request&, httplib::Response& res) { res.set_content(std::string(5000, 'x'), "text/plain"); });
+  server.start();
+  auto response = HttpClient(1000, seconds(5)).send({"GET", server.url("/big"), {}, "", seconds(5)});
+  CHECK_FALSE(response.answered());
+  CHECK(response.too_large);
+  CHECK(response.error == "response body larger than the limit");
+  CHECK(HttpClient(5000, seconds(5)).send({"GET", server.url("/big"), {}, "", seconds(5)}).answered());
+}
+
+TEST_CASE("a slow server times out; a closed port is refused", "[runtime][http]") {
+  TestServer server;
+  server.server.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(milliseconds(1500));
+    res.set_content("late", "text/plain");
+  });
+  server.start();
+  HttpClient client(1024, seconds(5));
+  const auto start = steady_clock::now();
+  auto response = client.send({"GET", server.url("/slow"), {}, "", milliseconds(300)});
+  CHECK(steady_clock::now() - start < milliseconds(1200));
+  CHECK(response.timed_out);
+  CHECK(response.error == "no answer within 300 ms");
+  response = client.send({"GET", "http://127.0.0.1:" + std::to_string(closed_port()) + "/", {}, "", seconds(2)});
+  CHECK_FALSE(response.answered());
+  CHECK_FALSE(response.timed_out);
+  CHECK(response.status == 0);
+}
+
+TEST_CASE("connect_timeout bounds connecting", "[runtime][http][limits]") {
+  // 192.0.2.0/24 (TEST-NET-1) is never routed: connecting either hangs until the connect
+  // timeout or fails at once, but never takes longer than the limit.
+  HttpClient client(1024, milliseconds(300));
+  const auto start = steady_clock::now();
+  auto response = client.send({"GET", "http://192.0.2.1:81/", {}, "", seconds(10)});
+  CHECK(steady_clock::now() - start < seconds(3));
+  CHECK_FALSE(response.answered());
+}
+
+TEST_CASE("only http and https are spoken", "[runtime][http]") {
+  HttpClient client(1024, seconds(1));
+  auto response = client.send({"GET", "file:///etc/passwd", {}, "", seconds(1)});
+  CHECK_FALSE(response.answered());
+  CHECK(response.body.empty());
+}
+
+TEST_CASE("URL origins and poll URL resolution", "[runtime][http]") {
+  CHECK(url_origin("http://127.0.0.1:8080/a?b") == std::optional<std::string>("http://127.0.0.1:8080"));
+  CHECK(url_origin("https://approvals.example/x") == std::optional<std::string>("https://approvals.example:443"));
+  CHECK_FALSE(url_origin("ftp://x/"));
+  CHECK_FALSE(url_origin("/relative"));
+  CHECK(resolve_url("http://h:1/approve", "/poll/7") == std::optional<std::string>("http://h:1/poll/7"));
+  CHECK(resolve_url("http://h:1/approve", "http://h:1/poll/7") == std::optional<std::string>("http://h:1/poll/7"));
+  CHECK_FALSE(resolve_url("http://h:1/approve", "//evil/poll"));
+  CHECK_FALSE(resolve_url("http://h:1/approve", "poll"));
+}

@@ -1,0 +1,89 @@
+#include "runtime/http_connector.h"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+
+#include "http_test_server.h"
+
+using namespace writ::runtime;
+using namespace writ::runtime::testing;
+using Catch::Matchers::Contains;
+
+namespace {
+
+ConnectorCall call() {
+  ConnectorCall c;
+  c.run_id = "run-1";
+  c.step = "isolate";
+  c.action = "isolate_host";
+  c.args = {{"target", "ws-042"}};
+  c.idempotency_key = idempotency_key("run-1", "isolate", "execute");
+  c.timeout = std::chrono::seconds(5);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("the http connector posts the call with its idempotency key", "[runtime][connector][http]") {
+  TestServer server;
+  server.server.Post("/act", [&](const httplib::Request& req, httplib::Response& res) {
+    server.record(req);
+    res.status = 204;
+  });
+  server.start();
+  HttpClient client(1024, std::chrono::seconds(5));
+  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::string("edr-token")}, client);
+  const auto result = connector.call(call());
+  CHECK(result.ok);
+  CHECK(result.detail == "HTTP 204");
+  const auto seen = server.seen().at(0);
+  CHECK(seen.idempotency_key == call().idempotency_key);
+  CHECK(seen.authorization == "Bearer edr-token");
+  CHECK(nlohmann::json::parse(seen.body) == nlohmann::json{{"action", "isolate_host"},
+                                                           {"args", {{"target", "ws-042"}}},
+                                                           {"run_id", "run-1"},
+                                                           {"step", "isolate"},
+                                                           {"idempotency_key", call().idempotency_key}});
+}
+
+TEST_CASE("http failures are classified for retrying", "[runtime][connector][http]") {
+  TestServer server;
+  std::atomic<int> status{500};
+  server.server.Post("/act", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = status;
+    res.set_content("edr\nunavailable", "text/plain");
+  });
+  server.start();
+  HttpClient client(1024, std::chrono::seconds(5));
+  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::nullopt}, client);
+  auto result = connector.call(call());
+  CHECK_FALSE(result.ok);
+  CHECK(result.retryable);
+  CHECK(result.error == "HTTP 500: edr unavailable");
+  for (int s : {408, 429, 503}) {
+    status = s;
+    CHECK(connector.call(call()).retryable);
+  }
+  for (int s : {400, 401, 404, 409}) {
+    status = s;
+    CHECK_FALSE(connector.call(call()).retryable);
+  }
+  status = 200;
+  CHECK(connector.call(call()).ok);
+}
+
+TEST_CASE("idempotency keys are stable per run, step and phase", "[runtime][connector]") {
+  CHECK(idempotency_key("r", "s", "execute") == idempotency_key("r", "s", "execute"));
+  CHECK(idempotency_key("r", "s", "execute") != idempotency_key("r", "s", "rollback"));
+  CHECK(idempotency_key("r", "s", "execute") != idempotency_key("r2", "s", "execute"));
+  CHECK(idempotency_key("r", "s", "execute").size() == 32);
+}
+
+TEST_CASE("an unreachable connector is a retryable failure", "[runtime][connector][http]") {
+  HttpClient client(1024, std::chrono::seconds(1));
+  HttpConnector connector({"http://127.0.0.1:" + std::to_string(closed_port()) + "/act", std::chrono::seconds(1), std::nullopt}, client);
+  const auto result = connector.call(call());
+  CHECK_FALSE(result.ok);
+  CHECK(result.retryable);
+  CHECK(result.detail == "no answer");
+}
