@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli_support.h"
+#include "common/text.h"
 #include "compiler/emit.h"
 #include "compiler/ir_json.h"
 #include "compiler/pipeline.h"
@@ -110,8 +111,13 @@ void setup_approvals(Session& s, const std::string& source, const rt::Plan* plan
   require_readable(source);
   try {
     auto gate = rt::StaticApprovalGate::load(source, s.options);
+    std::vector<std::string> unknown;
     for (const auto& step : gate.steps()) {
-      if (plan && !plan->find(step)) std::cerr << "writ: warning: " << source << ": no step `" << step << "` in runbook `" << plan->runbook << "`\n";
+      if (plan && !plan->find(step)) unknown.push_back(step);
+    }
+    if (!unknown.empty()) {
+      std::cerr << "writ: note: " << source << " decides steps runbook `" << plan->runbook << "` does not have: " << join(unknown, ", ")
+                << '\n';
     }
     s.gate = std::make_unique<rt::StaticApprovalGate>(std::move(gate));
   } catch (const rt::ApprovalsFileError& e) {

@@ -51,7 +51,8 @@ TEST_CASE("the text log is a readable timeline", "[runtime][log]") {
   CHECK(text.find("run 20261127T080000Z-0000abcd  runbook active_breach  event evt-1001") == 0);
   CHECK(text.find("08:00:00.000  isolate") != std::string::npos);
   CHECK(text.find("via edr") != std::string::npos);
-  CHECK(text.find("approval [ciso + legal] refused after 1000 ms: refused by the approver") != std::string::npos);
+  CHECK(text.find("approval [ciso + legal] refused after 1000 ms") != std::string::npos);
+  CHECK(text.find("error: approval refused: refused by the approver") != std::string::npos);
   CHECK(text.find("rollback      isolate") != std::string::npos);
   CHECK(text.find("error: HTTP 500") != std::string::npos);
   CHECK(text.find("evidence      /tmp/pcap_capture.pcap") != std::string::npos);
