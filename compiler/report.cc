@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "compiler/ir_json.h"
 #include "compiler/rules/worst_case.h"
@@ -36,6 +35,24 @@ std::string rollback_status(const ir::Step& step, const Catalog& catalog) {
   return step.rollback->action == *action->second.inverse ? "covered" : "wrong";
 }
 
+// How the step stands against the approval policy: "not_required" (the policy asks no role
+// for its effect at this severity), "covered" (its approval names every required role),
+// "exempt" (a reversible contain step with its rollback may run unapproved, DESIGN §6), or
+// "missing" (required roles are not named: an approval-coverage finding).
+std::string approval_status(const ir::Step& step, const std::vector<std::string>& required, const Catalog& catalog) {
+  if (required.empty()) return "not_required";
+  if (step.approval) {
+    const auto& named = step.approval->roles;
+    const bool all = std::all_of(required.begin(), required.end(), [&](const std::string& role) {
+      return std::find(named.begin(), named.end(), role) != named.end();
+    });
+    return all ? "covered" : "missing";
+  }
+  auto action = catalog.actions.find(step.action);
+  const bool reversible = action != catalog.actions.end() && action->second.inverse.has_value();
+  return step.effect == "contain" && step.rollback && reversible ? "exempt" : "missing";
+}
+
 json step_json(const ir::Runbook& rb, const ir::Step& step, const ast::Step* ast_step, const Catalog& catalog) {
   json evidence = json::array();
   for (const auto& path : step.preserve) evidence.push_back(path_text(path));
@@ -45,11 +62,13 @@ json step_json(const ir::Runbook& rb, const ir::Step& step, const ast::Step* ast
                 {"timeout_seconds", step.approval->timeout_seconds},
                 {"timeout_declared", ast_step && ast_step->approval && ast_step->approval->timeout_seconds.has_value()}};
   }
+  const auto required = required_roles(rb, step, catalog);
   return {{"id", step.id},
           {"action", step.action},
           {"effect", step.effect},
-          {"required_roles", required_roles(rb, step, catalog)},
+          {"required_roles", required},
           {"approval", approval},
+          {"approval_status", approval_status(step, required, catalog)},
           {"timeout_seconds", step.timeout_seconds},
           {"deadline_seconds", step.deadline_seconds ? json(*step.deadline_seconds) : json(nullptr)},
           {"rollback", step.rollback ? json(step.rollback->action) : json(nullptr)},
@@ -146,24 +165,44 @@ json runbook_json(const CompiledFile& file, std::size_t index, const Catalog& ca
           {"suppressions", suppressions_json(file.ast)}};
 }
 
+// A cell's status: violated if any obligation is, else open if any is, else met.
+std::string worst(const std::map<std::string, int>& counts) {
+  if (counts.at("violated") > 0) return "violated";
+  return counts.at("open") > 0 ? "open" : "met";
+}
+
+json counted(json cell, const std::map<std::string, int>& counts) {
+  for (const auto& [status, n] : counts) cell[status] = n;
+  cell["status"] = worst(counts);
+  return cell;
+}
+
 json summary_json(const json& runbooks) {
-  std::set<std::string> regimes;
+  const std::map<std::string, int> zero{{"met", 0}, {"violated", 0}, {"open", 0}};
+  std::map<std::string, std::map<std::string, int>> by_regime;
   json matrix = json::array();
-  std::map<std::string, int> totals{{"met", 0}, {"violated", 0}, {"open", 0}};
+  auto totals = zero;
   for (const auto& rb : runbooks) {
-    std::map<std::string, std::string> per_regime;
+    std::map<std::string, std::map<std::string, int>> cells;
     for (const auto& ob : rb["obligations"]) {
-      std::string regime = ob["regime"];
-      std::string status = ob["status"];
-      regimes.insert(regime);
-      ++totals[status];
-      auto& cell = per_regime[regime];
-      // A regime is violated if any of its obligations is, open if any is open, else met.
-      if (cell.empty() || status == "violated" || (status == "open" && cell == "met")) cell = status;
+      const std::string regime = ob["regime"];
+      const std::string status = ob["status"];
+      for (auto* counts : {&cells.try_emplace(regime, zero).first->second, &by_regime.try_emplace(regime, zero).first->second,
+                           &totals}) {
+        ++(*counts)[status];
+      }
     }
-    for (const auto& [regime, status] : per_regime) matrix.push_back({{"regime", regime}, {"runbook", rb["id"]}, {"status", status}});
+    for (const auto& [regime, counts] : cells) {
+      matrix.push_back(counted({{"regime", regime}, {"runbook", rb["id"]}, {"file", rb["file"]}}, counts));
+    }
   }
-  return {{"regimes", regimes}, {"matrix", matrix}, {"totals", totals}};
+  json regimes = json::array();
+  json per_regime = json::array();
+  for (const auto& [regime, counts] : by_regime) {
+    regimes.push_back(regime);
+    per_regime.push_back(counted({{"regime", regime}}, counts));
+  }
+  return {{"regimes", regimes}, {"by_regime", per_regime}, {"matrix", matrix}, {"totals", totals}};
 }
 
 }  // namespace

@@ -2,8 +2,6 @@
 // scripts, no external assets) with an at-a-glance summary before the details.
 #include <fmt/format.h>
 
-#include <map>
-#include <set>
 #include <sstream>
 
 #include "common/text.h"
@@ -28,11 +26,21 @@ table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0 14px;font
 th,td{border:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f4;font-weight:600}
 td.met,td.violated,td.open,td.na{text-align:center;font-weight:600}
+td.met,td.violated,td.open{color:#fff}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f4;padding:1px 4px;border-radius:4px}
 .pill{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;color:#fff}
 section{background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:4px 20px 12px;margin-top:22px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:8px 0}dt{color:#57606a}dd{margin:0}
-@media print{body{background:#fff}main{padding:0}section{break-inside:avoid;border:none}.card{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+.regimes{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:12px;margin:8px 0 22px}
+.regime{background:#fff;border:1px solid #d0d7de;border-left:8px solid;border-radius:8px;padding:10px 14px}
+.regime.met{border-left-color:#1a7f37}.regime.violated{border-left-color:#cf222e}.regime.open{border-left-color:#9a6700}
+.regime,.regime.met,.regime.violated,.regime.open{background:#fff;color:#1b1f24}
+.regime b{font-size:16px}.regime small{display:block;color:#57606a;margin-top:2px}
+.bar{display:flex;height:12px;border-radius:6px;overflow:hidden;margin-top:8px;background:#d0d7de}
+.bar span{display:block}
+td small{display:block;font-weight:400}
+.warn{color:#cf222e;font-weight:600}
+@media print{body{background:#fff}main{padding:0}section{break-inside:avoid;border:none}.card,.bar span,td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 )";
 
 std::string esc(const std::string& text) {
@@ -62,6 +70,29 @@ std::string names(const json& items) {
   return out;
 }
 
+std::string counts_text(const json& cell) {
+  std::string out;
+  for (const char* k : {"met", "violated", "open"}) {
+    if (cell.value(k, 0) > 0) out += fmt::format("{}{} {}", out.empty() ? "" : " · ", cell[k].get<int>(), k);
+  }
+  return out;
+}
+
+// One card per regime: its worst status, its counts and a bar of met / violated / open.
+void regime_cards(std::ostringstream& out, const json& by_regime) {
+  out << "<h3>By regime</h3><div class=regimes>";
+  for (const auto& r : by_regime) {
+    out << fmt::format("<div class=\"regime {}\"><b>{}</b> — {}<small>{}</small><div class=bar>", str(r["status"]),
+                       str(r["regime"]), str(r["status"]), counts_text(r));
+    for (const char* k : {"met", "violated", "open"}) {
+      const int n = r[k].get<int>();
+      if (n > 0) out << fmt::format("<span class={} style=\"flex:{}\"></span>", k, n);
+    }
+    out << "</div></div>";
+  }
+  out << "</div>\n";
+}
+
 void summary(std::ostringstream& out, const json& report) {
   const auto& totals = report["summary"]["totals"];
   out << "<div class=cards>";
@@ -71,17 +102,25 @@ void summary(std::ostringstream& out, const json& report) {
   out << "</div>\n";
   const auto& regimes = report["summary"]["regimes"];
   if (regimes.empty()) return;
-  std::map<std::pair<std::string, std::string>, std::string> cells;
-  for (const auto& c : report["summary"]["matrix"]) cells[{c["regime"], c["runbook"]}] = c["status"];
+  regime_cards(out, report["summary"]["by_regime"]);
   out << "<h3>Regime × runbook</h3><table><tr><th>runbook</th>";
   for (const auto& r : regimes) out << "<th>" << str(r) << "</th>";
   out << "</tr>\n";
+  std::size_t index = 0;
   for (const auto& rb : report["runbooks"]) {
-    out << "<tr><td><a href=\"#rb-" << str(rb["id"]) << "\">" << str(rb["id"]) << "</a></td>";
+    out << fmt::format("<tr><td><a href=\"#rb-{}\">{}</a><small><code>{}</code></small></td>", index++, str(rb["id"]),
+                       str(rb["file"]));
     for (const auto& r : regimes) {
-      auto it = cells.find({r.get<std::string>(), rb["id"].get<std::string>()});
-      std::string status = it == cells.end() ? "na" : it->second;
-      out << "<td class=\"" << status << "\">" << (status == "na" ? "–" : status) << "</td>";
+      const json* cell = nullptr;
+      for (const auto& c : report["summary"]["matrix"]) {
+        if (c["regime"] == r && c["runbook"] == rb["id"] && c["file"] == rb["file"]) cell = &c;
+      }
+      if (!cell) {
+        out << "<td class=na>–</td>";
+      } else {
+        out << fmt::format("<td class=\"{}\">{}<small>{}</small></td>", str((*cell)["status"]), str((*cell)["status"]),
+                           counts_text(*cell));
+      }
     }
     out << "</tr>\n";
   }
@@ -97,6 +136,9 @@ void steps_table(std::ostringstream& out, const json& rb) {
       approval = names(s["approval"]["roles"]) + " within " + dur(s["approval"]["timeout_seconds"]) +
                  (s["approval"]["timeout_declared"].get<bool>() ? "" : " (default)");
     }
+    const std::string status = s.value("approval_status", "");
+    if (status == "exempt") approval += "<small>exempt: reversible containment with rollback</small>";
+    if (status == "missing") approval += "<small class=warn>required roles missing</small>";
     std::string rollback = s["rollback"].is_null() ? "" : "<code>" + str(s["rollback"]) + "</code> ";
     out << fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>\n",
                        str(s["id"]), str(s["action"]), str(s["effect"]), names(s["required_roles"]), approval, rollback,
@@ -125,8 +167,8 @@ void obligations_table(std::ostringstream& out, const json& rb) {
   out << "</table>\n";
 }
 
-void runbook_section(std::ostringstream& out, const json& rb) {
-  out << "<section id=\"rb-" << str(rb["id"]) << "\"><h2>" << str(rb["title"]) << " <code>" << str(rb["id"]) << "</code></h2>";
+void runbook_section(std::ostringstream& out, const json& rb, std::size_t index) {
+  out << "<section id=\"rb-" << index << "\"><h2>" << str(rb["title"]) << " <code>" << str(rb["id"]) << "</code></h2>";
   out << fmt::format("<dl><dt>file</dt><dd><code>{}</code></dd><dt>IR digest</dt><dd><code>sha256:{}</code></dd>"
                      "<dt>severity</dt><dd>{}</dd><dt>compliance</dt><dd>{}</dd><dt>check</dt><dd>{} error(s), {} warning(s)</dd>"
                      "<dt>rollback coverage</dt><dd>{} of {} reversible step(s)</dd><dt>evidence roots</dt><dd>{}</dd></dl>\n",
@@ -156,7 +198,8 @@ std::string render_report_html(const json& report) {
       << str(report["policy"]) << "</code>" << (report.contains("generated_at") ? " · " + str(report["generated_at"]) : "")
       << " · " << report["runbooks"].size() << " runbook(s)</div>\n";
   summary(out, report);
-  for (const auto& rb : report["runbooks"]) runbook_section(out, rb);
+  std::size_t index = 0;
+  for (const auto& rb : report["runbooks"]) runbook_section(out, rb, index++);
   out << "</main></body></html>\n";
   return out.str();
 }

@@ -23,19 +23,6 @@ std::string list_or_dash(const json& items) {
   return out;
 }
 
-std::string approval_cell(const json& step) {
-  if (step["approval"].is_null()) return "none";
-  const auto& a = step["approval"];
-  return fmt::format("{} within {}{}", list_or_dash(a["roles"]), duration(a["timeout_seconds"]),
-                     a["timeout_declared"].get<bool>() ? "" : " (default)");
-}
-
-std::string margin(const json& ob) {
-  if (!ob.contains("margin_seconds")) return "–";
-  auto m = ob["margin_seconds"].get<std::int64_t>();
-  return m < 0 ? "-" + format_duration(-m) : format_duration(m);
-}
-
 std::string md_escape(std::string text) {
   std::string out;
   for (char c : text) {
@@ -44,6 +31,62 @@ std::string md_escape(std::string text) {
     else out += c;
   }
   return out;
+}
+
+std::string approval_cell(const json& step) {
+  const std::string status = step.value("approval_status", "");
+  std::string text = "none";
+  if (!step["approval"].is_null()) {
+    const auto& a = step["approval"];
+    text = fmt::format("{} within {}{}", list_or_dash(a["roles"]), duration(a["timeout_seconds"]),
+                       a["timeout_declared"].get<bool>() ? "" : " (default)");
+  }
+  if (status == "exempt") text += " (exempt: reversible containment with rollback)";
+  if (status == "missing") text += " — **required roles missing**";
+  return text;
+}
+
+// "2 met, 1 open": the non-zero counts of a summary cell.
+std::string counts_text(const json& cell) {
+  std::string out;
+  for (const char* k : {"met", "violated", "open"}) {
+    if (cell.value(k, 0) > 0) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", cell[k].get<int>(), k);
+  }
+  return out;
+}
+
+void md_summary(std::ostringstream& out, const json& summary, const json& runbooks) {
+  if (summary["by_regime"].empty()) return;
+  out << "| regime | met | violated | open | status |\n|---|---|---|---|---|\n";
+  for (const auto& r : summary["by_regime"]) {
+    out << fmt::format("| {} | {} | {} | {} | **{}** |\n", md_escape(r["regime"]), r["met"].get<int>(),
+                       r["violated"].get<int>(), r["open"].get<int>(), r["status"].get<std::string>());
+  }
+  out << "\n| runbook | file |";
+  for (const auto& regime : summary["regimes"]) out << ' ' << md_escape(regime) << " |";
+  out << "\n|---|---|";
+  for (std::size_t i = 0; i < summary["regimes"].size(); ++i) out << "---|";
+  out << '\n';
+  for (const auto& rb : runbooks) {
+    out << fmt::format("| {} | `{}` |", rb["id"].get<std::string>(), rb["file"].get<std::string>());
+    for (const auto& regime : summary["regimes"]) {
+      std::string cell = "–";
+      for (const auto& c : summary["matrix"]) {
+        if (c["regime"] == regime && c["runbook"] == rb["id"] && c["file"] == rb["file"]) {
+          cell = fmt::format("{} ({})", c["status"].get<std::string>(), counts_text(c));
+        }
+      }
+      out << ' ' << cell << " |";
+    }
+    out << '\n';
+  }
+  out << '\n';
+}
+
+std::string margin(const json& ob) {
+  if (!ob.contains("margin_seconds")) return "–";
+  auto m = ob["margin_seconds"].get<std::int64_t>();
+  return m < 0 ? "-" + format_duration(-m) : format_duration(m);
 }
 
 void md_runbook(std::ostringstream& out, const json& rb) {
@@ -99,14 +142,7 @@ std::string render_report_markdown(const json& report) {
   const auto& totals = report["summary"]["totals"];
   out << fmt::format("**Obligations: {} met, {} violated, {} open** across {} runbook(s).\n\n", totals["met"].get<int>(),
                      totals["violated"].get<int>(), totals["open"].get<int>(), report["runbooks"].size());
-  if (!report["summary"]["matrix"].empty()) {
-    out << "| regime | runbook | status |\n|---|---|---|\n";
-    for (const auto& cell : report["summary"]["matrix"]) {
-      out << fmt::format("| {} | {} | {} |\n", cell["regime"].get<std::string>(), cell["runbook"].get<std::string>(),
-                         cell["status"].get<std::string>());
-    }
-    out << "\n";
-  }
+  md_summary(out, report["summary"], report["runbooks"]);
   for (const auto& rb : report["runbooks"]) md_runbook(out, rb);
   return out.str();
 }
