@@ -21,15 +21,16 @@ struct PreservedObject {
   std::string object;
 };
 
-// Why a stored object does not prove the artifact, or nothing when it does.
-std::optional<std::string> check_object(const PreservedObject& p, const MetricsOptions& options) {
+// Why a stored object does not prove the artifact, or nothing when it does. The object is
+// looked for in `store` (--evidence, else the run's journaled evidence_dir), else at the path
+// the journal recorded.
+std::optional<std::string> check_object(const PreservedObject& p, const std::optional<std::filesystem::path>& store) {
   const bool hex = p.sha256.size() == 64 && std::all_of(p.sha256.begin(), p.sha256.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   });
   if (!hex) return fmt::format("the journal's sha256 \"{}\" is not a SHA-256", p.sha256);
-  const std::filesystem::path object = options.evidence_dir
-                                           ? *options.evidence_dir / "objects" / "sha256" / p.sha256.substr(0, 2) / p.sha256
-                                           : std::filesystem::path(p.object);
+  const std::filesystem::path object =
+      store ? *store / "objects" / "sha256" / p.sha256.substr(0, 2) / p.sha256 : std::filesystem::path(p.object);
   std::ifstream in(object, std::ios::binary);
   if (!in) return fmt::format("stored object {} cannot be read", object.string());
   Sha256 hasher;
@@ -73,6 +74,9 @@ class RunScan {
       run_.started_at = record.at;
       run_.runbook = state_.plan().runbook;
       run_.dry_run = d.value("dry_run", false);
+      note_evidence_dir(d);
+    } else if (t == "run_resumed") {
+      note_evidence_dir(d);
     } else if (t == "approval_requested") {
       required_[d.at("step").get<std::string>()] = d.at("required_roles").get<std::vector<std::string>>();
     } else if (t == "approval_decided") {
@@ -114,6 +118,11 @@ class RunScan {
     return {d.at("step").get<std::string>(), d.at("artifact").get<std::string>()};
   }
 
+  void note_evidence_dir(const nlohmann::json& d) {
+    auto it = d.find("evidence_dir");
+    if (it != d.end() && it->is_string() && !it->get<std::string>().empty()) evidence_dir_ = it->get<std::string>();
+  }
+
   void on_decision(const nlohmann::json& d) {
     ApprovalSample sample{run_.run_id, d.at("step").get<std::string>(), {}, d.at("latency_ms").get<std::int64_t>(),
                           d.at("approved").get<bool>()};
@@ -152,7 +161,7 @@ class RunScan {
           ++e.skipped;
         } else if (auto p = preserved_.find(key); p != preserved_.end()) {
           ++e.preserved;
-          if (auto why = check_object(p->second, options_)) problem(*why);
+          if (auto why = check_object(p->second, options_.evidence_dir ? options_.evidence_dir : evidence_dir_)) problem(*why);
           else ++e.verified;
         } else if (auto f = failed_.find(key); f != failed_.end()) {
           ++e.failed;
@@ -169,6 +178,7 @@ class RunScan {
   RunState state_;
   RunMetrics run_;
   std::optional<WallTime> start_;
+  std::optional<std::filesystem::path> evidence_dir_;  // journaled by run_started / run_resumed
   std::map<std::string, std::vector<std::string>> required_;
   std::set<std::string> asked_;
   std::map<std::string, std::string> status_;

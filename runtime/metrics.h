@@ -127,8 +127,9 @@ struct Metrics {
 
 struct MetricsOptions {
   std::size_t max_journal_bytes = 64 * 1024 * 1024;
-  // Where preserved objects are looked up (EVIDENCE/objects/sha256/<2>/<64>); when empty,
-  // the `object` path each evidence_preserved record names.
+  // Where preserved objects are looked up (EVIDENCE/objects/sha256/<2>/<64>). When empty:
+  // the `evidence_dir` the run journaled (run_started, run_resumed), else the `object` path
+  // each evidence_preserved record names.
   std::optional<std::filesystem::path> evidence_dir;
 };
 
