@@ -110,7 +110,12 @@ std::string snippet(const SourceFile& source, Span span, LineCol start, int widt
   std::string number = std::to_string(start.line);
   number.insert(0, static_cast<std::size_t>(width) - number.size(), ' ');
   std::string out = blank + p.gutter("|") + "\n";
-  out += p.gutter(number + " |") + (line.empty() ? "" : " " + printable(line)) + "\n";
+  out += p.gutter(number + " |");
+  if (!line.empty()) {  // appended piecewise: GCC 12's -Wrestrict misfires on `" " + temporary` at -O3
+    out += ' ';
+    out += printable(line);
+  }
+  out += '\n';
   out += blank + p.gutter("|") + " " + padding + p.gutter(std::string(carets, '^')) + "\n";
   return out;
 }
