@@ -374,7 +374,7 @@ TEST_CASE("an unfinished run, and approvals without required roles", "[metrics]"
   CHECK_FALSE(m.automation_success_rate());
 }
 
-TEST_CASE("an empty state directory has no figures; a missing one is an error", "[metrics]") {
+TEST_CASE("an empty state directory has no figures and a missing one is an error", "[metrics]") {
   TempDir state;
   const auto m = compute_metrics(state.path(), MetricsOptions{});
   CHECK(m.runs.empty());
