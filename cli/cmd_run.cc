@@ -78,6 +78,7 @@ struct Session {
 void setup_connectors(Session& s, const std::string& path, bool dry_run) {
   if (path.empty()) {
     s.config = rt::default_connectors();
+    if (!dry_run) std::cerr << "writ: note: no --connectors file: every action goes to the dry-run connector (nothing changes)\n";
   } else {
     require_readable(path);
     try {

@@ -90,6 +90,12 @@ HttpClient::HttpClient(std::size_t max_response_bytes, std::chrono::milliseconds
 HttpResponse HttpClient::send(const HttpRequest& request) const {
   ensure_curl_initialised();
   HttpResponse response;
+  for (const auto& [name, value] : request.headers) {
+    if (value.find_first_of("\r\n") != std::string::npos || name.find_first_of("\r\n:") != std::string::npos) {
+      response.error = fmt::format("header {} holds a line break; not sent", name);  // never the value: it may be a token
+      return response;
+    }
+  }
   std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
   if (!handle) throw std::runtime_error("curl_easy_init failed");
   CURL* h = handle.get();

@@ -2,7 +2,8 @@
 // connector. TLS peer and host verification are always on; redirects are never followed;
 // only http and https are spoken; loopback never goes through a proxy. Bodies larger than
 // the limit abort the transfer. Every fault is returned in HttpResponse::error (never thrown),
-// and no message ever contains a header value (bearer tokens stay out of logs).
+// and no message ever contains a header value (bearer tokens stay out of logs). A header
+// value holding CR or LF is refused, not sent (no header injection through a token).
 // An HttpClient holds no connection state: send() may be called from several threads.
 #pragma once
 

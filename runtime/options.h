@@ -1,7 +1,7 @@
 // Every limit the runtime enforces, in one place (the sandbox bounds of DESIGN §9 and §12).
 // A limit hit is reported as data — a failed step, a refused approval, a clear error — never
-// a crash or a hang. Each limit has a test in tests/unit/runtime/options_test.cc (or the test
-// file of the component that enforces it, named in the comment).
+// a crash or a hang. Each limit has a test in the test file of the component that enforces
+// it, named in the comment (tests/unit/runtime/..., tagged [limits]).
 #pragma once
 
 #include <chrono>
@@ -56,6 +56,7 @@ struct RuntimeOptions {
   std::uint64_t exec_max_file_bytes = 64ULL * 1024 * 1024;
 
   // Size of a run journal the runtime agrees to read back (--resume, rollback). (journal_test.cc)
+  // Also the bound on an approvals file (static_approval.h) via max_event_bytes above.
   std::size_t max_journal_bytes = 64 * 1024 * 1024;
 };
 

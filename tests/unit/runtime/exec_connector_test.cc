@@ -74,3 +74,17 @@ TEST_CASE("the call timeout applies to the process", "[runtime][exec][limits]") 
   CHECK(result.retryable);
   CHECK_THAT(result.error, Contains("timed out after 200 ms"));
 }
+
+TEST_CASE("the exec connector applies the runtime's resource limits", "[runtime][exec][limits]") {
+  RuntimeOptions options;
+  options.exec_max_open_files = 20;
+  options.exec_max_file_bytes = 512 * 7;
+  options.exec_max_memory_bytes = 256ULL * 1024 * 1024;
+  options.max_exec_output_bytes = 5;
+  ExecConnector connector(config({"/bin/sh", "-c", "echo $(ulimit -n) $(ulimit -f) $(ulimit -v) >&2; exit 1"}), options);
+  auto result = connector.call(call({}));
+  CHECK(result.error == "exit 1: 20 7 ");  // stderr kept up to max_exec_output_bytes (5)
+  options.max_exec_output_bytes = 100;
+  result = connector.call(call({}));
+  CHECK(result.error == "exit 1: 20 7 262144 ");
+}

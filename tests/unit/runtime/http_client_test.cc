@@ -86,3 +86,14 @@ TEST_CASE("URL origins and poll URL resolution", "[runtime][http]") {
   CHECK_FALSE(resolve_url("http://h:1/approve", "//evil/poll"));
   CHECK_FALSE(resolve_url("http://h:1/approve", "poll"));
 }
+
+TEST_CASE("a header value with a line break is never sent", "[runtime][http]") {
+  TestServer server;
+  server.server.Get("/", [&](const httplib::Request& req, httplib::Response&) { server.record(req); });
+  server.start();
+  HttpClient client(1024, seconds(1));
+  auto response = client.send({"GET", server.url("/"), {{"Authorization", "Bearer abc\r\nX-Evil: 1"}}, "", seconds(2)});
+  CHECK_FALSE(response.answered());
+  CHECK(response.error == "header Authorization holds a line break; not sent");
+  CHECK(server.seen().empty());
+}
