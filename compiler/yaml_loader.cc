@@ -98,18 +98,19 @@ class FileLoader {
       sink_.report(Rule::Syntax, source_, {at, at + 1}, fmt::format("invalid UTF-8 at byte {}", *bad));
       return std::nullopt;
     }
-    if (auto hit = yaml_detail::prescan_yaml(text, limits_.max_nesting_depth, limits_.max_yaml_nodes)) {
-      auto at = static_cast<std::uint32_t>(hit->offset);
-      if (hit->kind == yaml_detail::PrescanHit::Kind::Depth) {
-        report_depth({at, at + 1});
-      } else {
-        report_nodes({at, at + 1});
-      }
+    auto scan = yaml_detail::prescan_yaml(text, limits_.max_nesting_depth, limits_.max_yaml_nodes);
+    if (scan.hit) {
+      report_prescan(*scan.hit);
       return std::nullopt;
     }
-    std::vector<YAML::Node> documents;
+    if (scan.second_document) {
+      auto at = static_cast<std::uint32_t>(*scan.second_document);
+      sink_.report(Rule::Syntax, source_, {at, at + 3}, "a runbook file holds one YAML document; this starts a second one");
+    }
+    YAML::Node root;
     try {
-      documents = YAML::LoadAll(text);
+      // Load parses the first document only; LoadAll can loop forever on malformed input.
+      root = YAML::Load(text);
     } catch (const YAML::DeepRecursion& e) {
       report_depth(mark_span(e.mark));
       return std::nullopt;
@@ -117,20 +118,26 @@ class FileLoader {
       sink_.report(Rule::Syntax, source_, mark_span(e.mark), fmt::format("YAML syntax error: {}", e.msg));
       return std::nullopt;
     }
-    std::vector<YAML::Node> present;
-    for (auto& doc : documents) {
-      if (doc.IsDefined() && !doc.IsNull()) present.push_back(doc);
-    }
-    if (present.empty()) {
+    if (!root.IsDefined() || root.IsNull()) {
       Diagnostic& d = sink_.report(Rule::Syntax, source_, {0, 0}, "the file is empty: expected a mapping with `playbooks`");
       d.help.push_back("playbooks:\n  critical:\n    name: \"...\"\n    steps: [...]");
       return std::nullopt;
     }
-    if (present.size() > 1) {
-      std::uint32_t at = reader_.start_of(present[1]);
-      sink_.report(Rule::Syntax, source_, {at, at}, "a runbook file holds one YAML document; this is a second one");
+    return root;
+  }
+
+  void report_prescan(const yaml_detail::PrescanHit& hit) {
+    auto at = static_cast<std::uint32_t>(hit.offset);
+    switch (hit.kind) {
+      case yaml_detail::PrescanHit::Kind::Depth: report_depth({at, at + 1}); break;
+      case yaml_detail::PrescanHit::Kind::Nodes: report_nodes({at, at + 1}); break;
+      case yaml_detail::PrescanHit::Kind::StrayComma: {
+        Diagnostic& d = sink_.report(Rule::Syntax, source_, {at, at + 1},
+                                     "YAML syntax error: `,` outside a flow collection");
+        d.help.push_back("a comma separates entries only inside `[...]` or `{...}`; quote a string that starts with one");
+        break;
+      }
     }
-    return present.front();
   }
 
   // A yaml-cpp mark (0-based line and byte column, not counting a byte order mark).
@@ -249,6 +256,12 @@ class FileLoader {
       reader_.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span,
                     fmt::format("playbook `{}` must be a mapping with `name` and `steps`", e.key));
       return std::nullopt;
+    }
+    // Findings inside the playbook name its id, so read `id` before anything is reported.
+    for (const auto& item : e.value) {
+      if (item.first.IsScalar() && item.first.Scalar() == "id" && item.second.IsScalar()) {
+        reader_.set_context(item.second.Scalar(), "");
+      }
     }
     auto entries = reader_.entries(e.value, playbook_keys(), "a playbook");
     if (const Entry* id = find(entries, "id")) {

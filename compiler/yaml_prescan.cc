@@ -12,15 +12,15 @@ class Prescanner {
   Prescanner(std::string_view text, std::size_t max_depth, std::size_t max_nodes)
       : text_(text), max_depth_(max_depth), max_nodes_(max_nodes) {}
 
-  std::optional<PrescanHit> run() {
+  Prescan run() {
     std::size_t pos = 0;
-    while (pos < text_.size() && !hit_) {
+    while (pos < text_.size() && !hit_ && !second_document_) {
       std::size_t end = text_.find('\n', pos);
       if (end == std::string_view::npos) end = text_.size();
       scan_line(pos, end);
       pos = end + 1;
     }
-    return hit_;
+    return {hit_, second_document_};
   }
 
  private:
@@ -43,7 +43,12 @@ class Prescanner {
       return;
     }
     if (blank || text_[first] == '#') return;
+    if (indent == 0 && text_[first] == '%' && !content_seen_) return;  // a directive
     if (indent == 0 && is_document_marker(begin, end)) {
+      if (content_seen_ && text_[begin] == '-') {
+        second_document_ = begin;
+        return;
+      }
       levels_.clear();
       confirmed_ = 0;
       start_scalar(begin + 3);
@@ -112,6 +117,7 @@ class Prescanner {
       }
       if (is_blank(c)) continue;
       if (c == '#' && (j == 0 || is_blank(text_[j - 1]) || text_[j - 1] == '\n')) return;  // comment
+      content_seen_ = true;
       if (at_scalar_start_ && scalar_start(j, end)) {
         if (block_parent_) return;  // the rest of the line is a block scalar header
         continue;
@@ -183,6 +189,10 @@ class Prescanner {
       in_plain_ = false;
       return;
     }
+    if (!in_flow && c == ',' && at_scalar_start_) {
+      hit_ = PrescanHit{PrescanHit::Kind::StrayComma, j};
+      return;
+    }
     if (in_flow && c == ',') {
       if (flow_.back() == '[') count_nodes(1, j);
       at_scalar_start_ = true;
@@ -208,6 +218,8 @@ class Prescanner {
   std::size_t max_depth_;
   std::size_t max_nodes_;
   std::optional<PrescanHit> hit_;
+  std::optional<std::size_t> second_document_;
+  bool content_seen_ = false;
   struct Level {
     std::size_t indent = 0;
     bool confirmed = false;  // holds a mapping or sequence (a scalar line opens no level)
@@ -227,7 +239,7 @@ class Prescanner {
 
 }  // namespace
 
-std::optional<PrescanHit> prescan_yaml(std::string_view text, std::size_t max_depth, std::size_t max_nodes) {
+Prescan prescan_yaml(std::string_view text, std::size_t max_depth, std::size_t max_nodes) {
   return Prescanner(text, max_depth, max_nodes).run();
 }
 

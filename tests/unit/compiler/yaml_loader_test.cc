@@ -310,13 +310,16 @@ TEST_CASE("yaml: an unknown key gets a did-you-mean and the step still loads", "
 
 TEST_CASE("yaml: unknown keys at every level; a key that is not an argument stays out of args", "[yaml]") {
   auto l = load(
-      "metadata:\n  versoin: \"1\"\nplaybook: {}\nplaybooks:\n  high:\n    nmae: x\n    steps:\n"
+      "metadata:\n  versoin: \"1\"\nplaybook: {}\nplaybooks:\n  high:\n    nmae: x\n    id: contain\n    steps:\n"
       "      - action: isolate_host\n        host: \"{{event.host_id}}\"\n        chanels: [slack]\n");
   INFO(l->dump());
   REQUIRE(count_rule(*l, Rule::UnknownKey) == 5);
   CHECK(l->diagnostics()[0].help.at(0) == "did you mean `playbooks`?");  // the top level is read first
   CHECK(l->diagnostics()[1].help.at(0) == "did you mean `version`?");
   CHECK(l->diagnostics()[2].help.at(0) == "did you mean `name`?");
+  CHECK(l->diagnostics()[2].runbook == "contain");  // the explicit id, though it comes later
+  CHECK(l->diagnostics()[3].runbook == "contain");
+  CHECK(l->diagnostics()[3].step == "isolate_host");
   CHECK(l->text(l->diagnostics()[3].span) == "host");
   CHECK(l->diagnostics()[3].help.at(0).starts_with("valid keys here: action, id, target, channels, args"));
   CHECK(l->diagnostics()[4].help.at(0) == "did you mean `channels`?");
@@ -533,7 +536,16 @@ TEST_CASE("yaml: structural mistakes are clear syntax errors", "[yaml]") {
   SECTION("a second document") {
     auto l = load("playbooks:\n  high:\n    steps: []\n---\nplaybooks: {}\n");
     REQUIRE(l->diagnostics().size() == 1);
-    CHECK(l->at(l->diagnostics()[0].span).line == 5);
+    CHECK(l->text(l->diagnostics()[0].span) == "---");
+    CHECK(l->at(l->diagnostics()[0].span).line == 4);
+    CHECK(l->file.runbooks.size() == 1);  // the first document still loads
+  }
+  SECTION("a stray comma (yaml-cpp's LoadAll would never return)") {
+    for (std::string text : {",", ",laybooks:\n  high: {}\n", "[a]\n,\n", "playbooks: {}\n---\n,\n"}) {
+      auto l = load(text);
+      REQUIRE_FALSE(l->diagnostics().empty());
+      CHECK(l->diagnostics().back().rule == Rule::Syntax);
+    }
   }
 }
 

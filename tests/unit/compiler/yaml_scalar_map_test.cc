@@ -99,42 +99,60 @@ TEST_CASE("prescan: real runbooks pass; brackets in strings, comments and block 
       "metadata:\n  owner: \"[[[[[[[[[[\"  # [[[[[[[[[[[[\n  note: '{{{{{{{{{{{{'\n"
       "playbooks:\n  high:\n    name: a[[[[[[[[[[b\n    when: |\n      [[[[[[[[[[[[[[[[\n"
       "    steps:\n      - action: x\n        channels: [a, [b, [c]]]\n";
-  CHECK_FALSE(prescan_yaml(text, 8, 1000).has_value());
-  CHECK(prescan_yaml(text, 5, 1000).has_value());  // [a, [b, [c]]] under steps is level 6+
+  CHECK_FALSE(prescan_yaml(text, 8, 1000).hit.has_value());
+  CHECK(prescan_yaml(text, 5, 1000).hit.has_value());  // [a, [b, [c]]] under steps is level 6+
 }
 
 TEST_CASE("prescan: depth and node bombs are found at the byte that crosses the limit", "[yaml]") {
-  auto deep = prescan_yaml("a: " + std::string(1000, '{'), 10, 1'000'000);
+  auto deep = prescan_yaml("a: " + std::string(1000, '{'), 10, 1'000'000).hit;
   REQUIRE(deep.has_value());
   CHECK(deep->kind == PrescanHit::Kind::Depth);
   CHECK(deep->offset == 3 + 9);  // level 1 is the top mapping: the 10th bracket is level 11
 
-  auto dashes = prescan_yaml(std::string(1000, '-') + "\n", 10, 1'000'000);
+  auto dashes = prescan_yaml(std::string(1000, '-') + "\n", 10, 1'000'000).hit;
   CHECK_FALSE(dashes.has_value());  // `----...` is a plain scalar, not nesting
 
   std::string seq;
   for (int i = 0; i < 100; ++i) seq += "- ";
-  auto nested = prescan_yaml(seq + "x\n", 10, 1'000'000);
+  auto nested = prescan_yaml(seq + "x\n", 10, 1'000'000).hit;
   REQUIRE(nested.has_value());
   CHECK(nested->kind == PrescanHit::Kind::Depth);
 
   // A scalar line or a `- scalar` opens no level of its own.
-  CHECK_FALSE(prescan_yaml("a:\n  b:\n    - x\n    - y\n      z\n", 3, 100).has_value());
-  CHECK(prescan_yaml("a:\n  b:\n    - x: 1\n", 3, 100).has_value());
+  CHECK_FALSE(prescan_yaml("a:\n  b:\n    - x\n    - y\n      z\n", 3, 100).hit.has_value());
+  CHECK(prescan_yaml("a:\n  b:\n    - x: 1\n", 3, 100).hit.has_value());
 
   std::string many;
   for (int i = 0; i < 600; ++i) many += "k" + std::to_string(i) + ": v\n";
-  auto nodes = prescan_yaml(many, 64, 1000);
+  auto nodes = prescan_yaml(many, 64, 1000).hit;
   REQUIRE(nodes.has_value());
   CHECK(nodes->kind == PrescanHit::Kind::Nodes);
-  CHECK_FALSE(prescan_yaml(many, 64, 1200).has_value());  // 600 keys + 600 values: at the limit
+  CHECK_FALSE(prescan_yaml(many, 64, 1200).hit.has_value());  // 600 keys + 600 values: at the limit
 }
 
 TEST_CASE("prescan: an 8 MB single line is scanned in linear time", "[yaml]") {
   std::string line = "k: [";
   for (int i = 0; i < 1'000'000; ++i) line += "aaaaaa, ";
   line += "]\n";
-  auto hit = prescan_yaml(line, 64, 200'000);
+  auto hit = prescan_yaml(line, 64, 200'000).hit;
   REQUIRE(hit.has_value());
   CHECK(hit->kind == PrescanHit::Kind::Nodes);
+}
+
+TEST_CASE("prescan: the second document and stray commas", "[yaml]") {
+  auto two = prescan_yaml("%YAML 1.2\n---\na: b\n...\n---\nc: d\n", 64, 1000);
+  CHECK_FALSE(two.hit.has_value());
+  REQUIRE(two.second_document.has_value());
+  CHECK(*two.second_document == 23);
+  CHECK_FALSE(prescan_yaml("---\n# c\na: b\n", 64, 1000).second_document.has_value());
+  CHECK_FALSE(prescan_yaml("a: |\n  ---\n", 64, 1000).second_document.has_value());
+
+  auto comma = prescan_yaml("a: b\n, c\n", 64, 1000).hit;
+  REQUIRE(comma.has_value());
+  CHECK(comma->kind == PrescanHit::Kind::StrayComma);
+  CHECK(comma->offset == 5);
+  for (const char* fine : {"a: b, c\n", "a: [b, c]\n", "a: \",\"\n", "a: b\n  , c\n", "# ,\n"}) {
+    CAPTURE(fine);
+    CHECK_FALSE(prescan_yaml(fine, 64, 1000).hit.has_value());
+  }
 }
