@@ -113,6 +113,7 @@ Reader::Reader(SourcePtr source, DiagnosticSink& sink)
 
 std::uint32_t Reader::start_of(const YAML::Node& node) const {
   auto size = static_cast<std::uint32_t>(text_.size());
+  if (!node.IsDefined()) return 0;  // an invalid node has no mark (Mark() would throw)
   int pos = node.Mark().pos;
   if (pos < 0) return 0;
   // yaml-cpp counts positions after a byte order mark.

@@ -230,6 +230,23 @@ TEST_CASE("yaml: the active-breach seed runbook loads with its metadata", "[yaml
   CHECK(l->text(rb.span).ends_with("deadline_hours: 72"));
 }
 
+TEST_CASE("yaml: CRLF line ends and a byte order mark change nothing but offsets", "[yaml]") {
+  std::string text = read_fixture("seed_active_breach.yaml");
+  std::string crlf = "\xEF\xBB\xBF";
+  for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  auto l = load(crlf);
+  INFO(l->dump());
+  REQUIRE(l->diagnostics().empty());
+  REQUIRE(l->runbook().steps.size() == 4);
+  CHECK(l->text(l->step(1).head) == "action: \"revoke_active_sessions\"");
+  CHECK(l->at(l->step(1).head).line == 18);
+  CHECK(l->at(l->step(1).head).column == 9);
+  const auto* path = find_path(*arg(l->step(1), "target").value);
+  REQUIRE(path != nullptr);
+  CHECK(l->text(path->path_spans[1]) == "user_id");
+  CHECK(l->text(l->step(3).deadline_seconds->span) == "72");
+}
+
 // ---------------------------------------------------------------------------------------
 // Spans through every scalar style
 
