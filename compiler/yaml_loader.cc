@@ -63,8 +63,8 @@ class FileLoader {
     auto root = parse();
     if (!root || !within_limits(*root)) return;
     if (!root->IsMap()) {
-      Diagnostic& d = reader_.error(Rule::Syntax, reader_.span_of(*root),
-                                    "a runbook file must be a mapping with `playbooks`");
+      Diagnostic& d =
+          reader_.error(Rule::Syntax, reader_.span_of(*root), "a runbook file must be a mapping with `playbooks`");
       d.help.push_back("playbooks:\n  critical:\n    name: \"...\"\n    steps: [...]");
       return;
     }
@@ -89,8 +89,9 @@ class FileLoader {
     const std::string& text = source_->text();
     if (text.size() > limits_.max_file_bytes) {
       auto at = static_cast<std::uint32_t>(limits_.max_file_bytes);
-      sink_.report(Rule::InputLimit, source_, {at, at},
-                   fmt::format("the file is {} bytes, over the limit of {} bytes", text.size(), limits_.max_file_bytes));
+      sink_.report(
+          Rule::InputLimit, source_, {at, at},
+          fmt::format("the file is {} bytes, over the limit of {} bytes", text.size(), limits_.max_file_bytes));
       return std::nullopt;
     }
     if (auto bad = first_invalid_utf8(text)) {
@@ -105,7 +106,8 @@ class FileLoader {
     }
     if (scan.second_document) {
       auto at = static_cast<std::uint32_t>(*scan.second_document);
-      sink_.report(Rule::Syntax, source_, {at, at + 3}, "a runbook file holds one YAML document; this starts a second one");
+      sink_.report(Rule::Syntax, source_, {at, at + 3},
+                   "a runbook file holds one YAML document; this starts a second one");
     }
     YAML::Node root;
     try {
@@ -119,7 +121,8 @@ class FileLoader {
       return std::nullopt;
     }
     if (!root.IsDefined() || root.IsNull()) {
-      Diagnostic& d = sink_.report(Rule::Syntax, source_, {0, 0}, "the file is empty: expected a mapping with `playbooks`");
+      Diagnostic& d =
+          sink_.report(Rule::Syntax, source_, {0, 0}, "the file is empty: expected a mapping with `playbooks`");
       d.help.push_back("playbooks:\n  critical:\n    name: \"...\"\n    steps: [...]");
       return std::nullopt;
     }
@@ -129,12 +132,17 @@ class FileLoader {
   void report_prescan(const yaml_detail::PrescanHit& hit) {
     auto at = static_cast<std::uint32_t>(hit.offset);
     switch (hit.kind) {
-      case yaml_detail::PrescanHit::Kind::Depth: report_depth({at, at + 1}); break;
-      case yaml_detail::PrescanHit::Kind::Nodes: report_nodes({at, at + 1}); break;
+      case yaml_detail::PrescanHit::Kind::Depth:
+        report_depth({at, at + 1});
+        break;
+      case yaml_detail::PrescanHit::Kind::Nodes:
+        report_nodes({at, at + 1});
+        break;
       case yaml_detail::PrescanHit::Kind::StrayComma: {
-        Diagnostic& d = sink_.report(Rule::Syntax, source_, {at, at + 1},
-                                     "YAML syntax error: `,` outside a flow collection");
-        d.help.push_back("a comma separates entries only inside `[...]` or `{...}`; quote a string that starts with one");
+        Diagnostic& d =
+            sink_.report(Rule::Syntax, source_, {at, at + 1}, "YAML syntax error: `,` outside a flow collection");
+        d.help.push_back(
+            "a comma separates entries only inside `[...]` or `{...}`; quote a string that starts with one");
         break;
       }
     }
@@ -156,8 +164,9 @@ class FileLoader {
   }
 
   void report_nodes(Span span) {
-    Diagnostic& d = sink_.report(Rule::InputLimit, source_, span,
-                                 fmt::format("the YAML document has more than {} nodes (the limit)", limits_.max_yaml_nodes));
+    Diagnostic& d =
+        sink_.report(Rule::InputLimit, source_, span,
+                     fmt::format("the YAML document has more than {} nodes (the limit)", limits_.max_yaml_nodes));
     d.help.push_back("aliases (`*name`) count every time they are used");
   }
 

@@ -104,9 +104,7 @@ class Prescanner {
     if (!hit_ && nodes_ > max_nodes_) hit_ = PrescanHit{PrescanHit::Kind::Nodes, at};
   }
 
-  bool followed_by_space(std::size_t j, std::size_t end) const {
-    return j + 1 >= end || is_blank(text_[j + 1]);
-  }
+  bool followed_by_space(std::size_t j, std::size_t end) const { return j + 1 >= end || is_blank(text_[j + 1]); }
 
   void scan_chars(std::size_t j, std::size_t end) {
     for (; j < end && !hit_; ++j) {
@@ -199,8 +197,9 @@ class Prescanner {
       in_plain_ = false;
       return;
     }
-    bool value_indicator = c == ':' && (followed_by_space(j, end) ||
-                                        (in_flow && std::string_view(",[]{}").find(text_[j + 1]) != std::string_view::npos));
+    bool value_indicator =
+        c == ':' && (followed_by_space(j, end) ||
+                     (in_flow && std::string_view(",[]{}").find(text_[j + 1]) != std::string_view::npos));
     if (value_indicator) {
       if (!in_flow || flow_.back() == '{') count_nodes(2, j);
       if (!in_flow) confirm_level(dash_content_.value_or(levels_.empty() ? 0 : levels_.back().indent), j);
@@ -224,10 +223,10 @@ class Prescanner {
     std::size_t indent = 0;
     bool confirmed = false;  // holds a mapping or sequence (a scalar line opens no level)
   };
-  std::vector<Level> levels_;  // open block levels, by indentation
-  std::size_t confirmed_ = 0;  // how many of them are confirmed
+  std::vector<Level> levels_;                // open block levels, by indentation
+  std::size_t confirmed_ = 0;                // how many of them are confirmed
   std::optional<std::size_t> dash_content_;  // column after the last `- ` on this line
-  std::vector<char> flow_;            // open flow collections: '[' or '{'
+  std::vector<char> flow_;                   // open flow collections: '[' or '{'
   Quote quote_ = Quote::None;
   std::optional<std::size_t> block_parent_;  // inside a block scalar: its owner's column
   std::size_t owner_column_ = 0;             // column of the node a `|`/`>` would belong to

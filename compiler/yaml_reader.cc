@@ -31,9 +31,7 @@ std::optional<bool> core_bool(std::string_view s) {
   return std::nullopt;
 }
 
-bool all_of(std::string_view s, bool (*pred)(char)) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), pred);
-}
+bool all_of(std::string_view s, bool (*pred)(char)) { return !s.empty() && std::all_of(s.begin(), s.end(), pred); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_octal(char c) { return c >= '0' && c <= '7'; }
@@ -64,7 +62,8 @@ std::optional<std::int64_t> core_int(std::string_view s, bool& overflow) {
     overflow = true;
     return std::nullopt;
   }
-  if (negative) return magnitude == limit ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(magnitude);
+  if (negative)
+    return magnitude == limit ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(magnitude);
   return static_cast<std::int64_t>(magnitude);
 }
 
@@ -293,7 +292,7 @@ std::optional<bool> Reader::boolean(const Entry& entry, std::string_view message
 }
 
 std::optional<ast::Located<std::int64_t>> Reader::seconds(const Entry& entry, std::int64_t unit,
-                                                            std::string_view unit_name) {
+                                                          std::string_view unit_name) {
   constexpr double kMaxSeconds = 100.0 * 365 * 24 * 3600;  // a century: anything above is a typo
   if (entry.value.IsScalar()) {
     auto value = core_float(entry.value.Scalar());
@@ -361,7 +360,8 @@ expr::NodePtr Reader::argument_value(const YAML::Node& node, Span span, std::str
   }
   Diagnostic& d = error(Rule::Syntax, span, fmt::format("`{}` must be a string, a number, a boolean or a list", arg));
   if (node.Style() == YAML::EmitterStyle::Flow && text_.substr(span.begin).starts_with("{{")) {
-    d.help.push_back(fmt::format("quote a template, or YAML reads it as a mapping: `{}: \"{{{{ event.host_id }}}}\"`", arg));
+    d.help.push_back(
+        fmt::format("quote a template, or YAML reads it as a mapping: `{}: \"{{{{ event.host_id }}}}\"`", arg));
   }
   return error_node(span);
 }

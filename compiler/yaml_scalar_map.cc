@@ -47,7 +47,10 @@ std::optional<std::uint32_t> parse_hex(std::string_view src, std::uint32_t p, st
   std::uint32_t value = 0;
   for (std::uint32_t k = 0; k < digits; ++k) {
     char c = src[p + k];
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
     if (d < 0) return std::nullopt;
     value = value * 16 + static_cast<std::uint32_t>(d);
   }
@@ -67,23 +70,58 @@ std::optional<Escape> decode_escape(std::string_view src, std::uint32_t r) {
     return esc;
   };
   switch (c) {
-    case '0': esc.bytes = std::string(1, '\0'); return esc;
-    case 'a': esc.bytes = "\a"; return esc;
-    case 'b': esc.bytes = "\b"; return esc;
-    case 't': case '\t': esc.bytes = "\t"; return esc;
-    case 'n': esc.bytes = "\n"; return esc;
-    case 'v': esc.bytes = "\v"; return esc;
-    case 'f': esc.bytes = "\f"; return esc;
-    case 'r': esc.bytes = "\r"; return esc;
-    case 'e': esc.bytes = "\x1b"; return esc;
-    case ' ': case '"': case '/': case '\\': esc.bytes = std::string(1, c); return esc;
-    case 'N': append_utf8(esc.bytes, 0x85); return esc;
-    case '_': append_utf8(esc.bytes, 0xa0); return esc;
-    case 'L': append_utf8(esc.bytes, 0x2028); return esc;
-    case 'P': append_utf8(esc.bytes, 0x2029); return esc;
-    case 'x': return unicode(2);
-    case 'u': return unicode(4);
-    case 'U': return unicode(8);
+    case '0':
+      esc.bytes = std::string(1, '\0');
+      return esc;
+    case 'a':
+      esc.bytes = "\a";
+      return esc;
+    case 'b':
+      esc.bytes = "\b";
+      return esc;
+    case 't':
+    case '\t':
+      esc.bytes = "\t";
+      return esc;
+    case 'n':
+      esc.bytes = "\n";
+      return esc;
+    case 'v':
+      esc.bytes = "\v";
+      return esc;
+    case 'f':
+      esc.bytes = "\f";
+      return esc;
+    case 'r':
+      esc.bytes = "\r";
+      return esc;
+    case 'e':
+      esc.bytes = "\x1b";
+      return esc;
+    case ' ':
+    case '"':
+    case '/':
+    case '\\':
+      esc.bytes = std::string(1, c);
+      return esc;
+    case 'N':
+      append_utf8(esc.bytes, 0x85);
+      return esc;
+    case '_':
+      append_utf8(esc.bytes, 0xa0);
+      return esc;
+    case 'L':
+      append_utf8(esc.bytes, 0x2028);
+      return esc;
+    case 'P':
+      append_utf8(esc.bytes, 0x2029);
+      return esc;
+    case 'x':
+      return unicode(2);
+    case 'u':
+      return unicode(4);
+    case 'U':
+      return unicode(8);
     case '\r':
     case '\n': {
       std::uint32_t p = r + 1;
@@ -92,7 +130,8 @@ std::optional<Escape> decode_escape(std::string_view src, std::uint32_t r) {
       esc.line_break = true;
       return esc;
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -228,9 +267,9 @@ std::uint32_t scan_quoted_end(std::string_view src, std::uint32_t begin, char qu
 }
 
 struct BlockHeader {
-  std::uint32_t end = 0;            // after the indicators
-  std::uint32_t content = 0;        // first byte of the next line
-  std::uint32_t indent = 0;         // auto-detected content indentation, 0 when explicit
+  std::uint32_t end = 0;      // after the indicators
+  std::uint32_t content = 0;  // first byte of the next line
+  std::uint32_t indent = 0;   // auto-detected content indentation, 0 when explicit
 };
 
 BlockHeader parse_block_header(std::string_view src, std::uint32_t begin) {
@@ -262,19 +301,28 @@ BlockHeader parse_block_header(std::string_view src, std::uint32_t begin) {
 Style style_at(std::string_view src, std::uint32_t begin) {
   if (begin >= src.size()) return Style::Plain;
   switch (src[begin]) {
-    case '"': return Style::Double;
-    case '\'': return Style::Single;
-    case '|': case '>': return Style::Block;
-    default: return Style::Plain;
+    case '"':
+      return Style::Double;
+    case '\'':
+      return Style::Single;
+    case '|':
+    case '>':
+      return Style::Block;
+    default:
+      return Style::Plain;
   }
 }
 
 std::uint32_t fallback_end(std::string_view src, std::uint32_t begin, Style style) {
   switch (style) {
-    case Style::Double: return scan_quoted_end(src, begin, '"');
-    case Style::Single: return scan_quoted_end(src, begin, '\'');
-    case Style::Block: return parse_block_header(src, begin).end;
-    case Style::Plain: break;
+    case Style::Double:
+      return scan_quoted_end(src, begin, '"');
+    case Style::Single:
+      return scan_quoted_end(src, begin, '\'');
+    case Style::Block:
+      return parse_block_header(src, begin).end;
+    case Style::Plain:
+      break;
   }
   std::uint32_t end = line_end(src, begin);
   for (std::uint32_t p = begin; p < end; ++p) {

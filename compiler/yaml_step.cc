@@ -11,10 +11,15 @@ namespace writ::yaml_detail {
 namespace {
 
 const std::vector<std::string>& step_keys() {
-  static const std::vector<std::string> keys = {
-      "action",   "id",           "target",         "channels", "args",          "requires_approval",
-      "approvers", "approval_timeout_minutes", "rollback", "preserve_artifacts", "deadline_hours",
-      "timeout_minutes", "when", "retries", "on_failure", "satisfies"};
+  // `target` and `channels` are the direct argument keys; every other argument goes in `args`.
+  static const std::vector<std::string> keys = {"action",         "id",
+                                                "target",         "channels",
+                                                "args",           "requires_approval",
+                                                "approvers",      "approval_timeout_minutes",
+                                                "rollback",       "preserve_artifacts",
+                                                "deadline_hours", "timeout_minutes",
+                                                "when",           "retries",
+                                                "on_failure",     "satisfies"};
   return keys;
 }
 
@@ -225,7 +230,8 @@ class StepReader {
       return;
     }
     Diagnostic& d = r_.error(Rule::Syntax, n->span, "`on_failure` must be halt, rollback or continue");
-    if (auto suggestion = did_you_mean(n->value, names)) d.help.push_back(fmt::format("did you mean `{}`?", *suggestion));
+    if (auto suggestion = did_you_mean(n->value, names))
+      d.help.push_back(fmt::format("did you mean `{}`?", *suggestion));
   }
 
   // requires_approval / approvers / approval_timeout_minutes combine whatever their order.

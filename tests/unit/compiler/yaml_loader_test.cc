@@ -1,12 +1,11 @@
 // The YAML front-end: both seed runbooks load unchanged into the expected AST, spans map back
 // to the exact source bytes (also through escapes and block scalars), user mistakes become
 // diagnostics, and hostile inputs hit a limit instead of a crash.
-#include <catch2/catch.hpp>
+#include "compiler/yaml_loader.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
-
-#include "compiler/yaml_loader.h"
 
 using namespace writ;
 
@@ -381,7 +380,8 @@ TEST_CASE("yaml: every step key maps into the AST", "[yaml]") {
       "playbooks:\n  high:\n    id: contain_host\n    compliance_tags: GDPR\n"
       "    when: \"event.confidence >= 0.8\"\n    steps:\n"
       "      - action: isolate_host\n        id: isolate\n"
-      "        args: {target: \"{{ event.host_id }}\", force: true, count: 3, ratio: 0.5, note: \"3\", ports: [22, \"x\"]}\n"
+      "        args: {target: \"{{ event.host_id }}\", force: true, count: 3, ratio: 0.5, note: \"3\", ports: [22, "
+      "\"x\"]}\n"
       "        requires_approval: [ciso]\n        approvers: [legal, ciso]\n"
       "        approval_timeout_minutes: 30\n"
       "        rollback: {action: restore_host, target: \"{{ event.host_id }}\"}\n"
@@ -468,7 +468,8 @@ TEST_CASE("yaml: wrong value shapes are syntax errors at the value", "[yaml]") {
   };
   std::vector<Case> cases = {
       {"        requires_approval: maybe\n", "maybe", "`requires_approval` must be true, false or a list of roles"},
-      {"        requires_approval: \"true\"\n", "\"true\"", "`requires_approval` must be true, false or a list of roles"},
+      {"        requires_approval: \"true\"\n", "\"true\"",
+       "`requires_approval` must be true, false or a list of roles"},
       {"        retries: -1\n", "-1", "`retries` must be a whole number from 0 to 100"},
       {"        deadline_hours: \"soon\"\n", "\"soon\"", "`deadline_hours` must be a positive number of hours"},
       {"        timeout_minutes: 0\n", "0", "`timeout_minutes` must be a positive number of minutes"},
@@ -704,7 +705,19 @@ TEST_CASE("yaml: invalid UTF-8 is a syntax error at the byte", "[yaml]") {
 
 TEST_CASE("yaml: hostile fragments never crash or throw", "[yaml]") {
   std::vector<std::string> inputs = {
-      "{", "]", "\"", "'", "|", ">", "&", "*x", "!!binary x", "? [a]\n: b", ":", "- - - -", "\t\t",
+      "{",
+      "]",
+      "\"",
+      "'",
+      "|",
+      ">",
+      "&",
+      "*x",
+      "!!binary x",
+      "? [a]\n: b",
+      ":",
+      "- - - -",
+      "\t\t",
       "playbooks:\n  high:\n    steps:\n      - action: [a, b]\n",
       "playbooks:\n  high:\n    steps:\n      - action:\n",
       "playbooks:\n  high:\n    steps:\n      - ? [x]\n        : y\n",

@@ -1,11 +1,11 @@
 // The YAML front-end's internals: mapping decoded scalar bytes back to source bytes, and the
 // pre-parse scan that refuses deep or huge documents.
-#include <catch2/catch.hpp>
+#include "compiler/yaml_scalar_map.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 
 #include "compiler/yaml_prescan.h"
-#include "compiler/yaml_scalar_map.h"
 
 using namespace writ::yaml_detail;
 
@@ -32,8 +32,8 @@ TEST_CASE("scalar map: plain, quoted and block styles map byte for byte", "[yaml
   struct Case {
     const char* name;
     std::string source;
-    std::string value;     // as yaml-cpp decodes it
-    std::string raw;       // the scalar's source text (begin..end)
+    std::string value;  // as yaml-cpp decodes it
+    std::string raw;    // the scalar's source text (begin..end)
   };
   std::vector<Case> cases = {
       {"plain", "k: abc def  # c\n", "abc def", "abc def"},
