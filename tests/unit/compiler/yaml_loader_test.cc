@@ -627,6 +627,19 @@ TEST_CASE("yaml: deep block nesting is refused before parsing", "[yaml]") {
   CHECK(d->diagnostics()[0].rule == Rule::InputLimit);
 }
 
+TEST_CASE("yaml: compact sequences the pre-scan undercounts are stopped by the exact check", "[yaml]") {
+  // `- k:` lines at the parent's indentation: each line opens a sequence and a mapping, the
+  // pre-scan sees one level per line; the walk over the parsed tree counts both.
+  std::string text = "playbooks:\n";
+  for (int i = 0; i < 40; ++i) text += std::string(static_cast<std::size_t>(2 * i), ' ') + "- k:\n";
+  auto l = load(text);
+  INFO(l->dump());
+  REQUIRE(l->diagnostics().size() == 1);
+  CHECK(l->diagnostics()[0].rule == Rule::InputLimit);
+  CHECK(l->diagnostics()[0].message.find("64") != std::string::npos);
+  CHECK(l->file.runbooks.empty());
+}
+
 TEST_CASE("yaml: nesting within the limit loads; one level more does not", "[yaml]") {
   Limits limits;
   limits.max_nesting_depth = 8;
