@@ -1,4 +1,5 @@
-// `writ schema`: the JSON Schema (2020-12) of the YAML runbook form (DESIGN §2), for editors
+// `writ schema`: the JSON Schema (2020-12) of the YAML runbook form (DESIGN §2) and of a YAML
+// policy (the top-level `policy` key, alone or beside `playbooks`), for editors
 // and for validating runbooks with generic tools. writ itself checks more than the schema
 // says (bindings, types, policy); the schema only pins the shape and the key names.
 #include <iostream>
@@ -50,6 +51,26 @@ json step_schema() {
   return {{"type", "object"}, {"required", {"action"}}, {"additionalProperties", false}, {"properties", props}};
 }
 
+json policy_schema() {
+  json severity{{"type", "object"},
+                {"description", "the roles that must approve steps with these effects; {} for none"},
+                {"additionalProperties", false},
+                {"dependentRequired", {{"approvers", {"effects"}}, {"effects", {"approvers"}}}},
+                {"properties", {{"approvers", string_list()}, {"effects", string_list()}}}};
+  json minutes{{"type", "number"}, {"exclusiveMinimum", 0}};
+  return {{"type", "object"},
+          {"description", "a policy (as `writ check --policy FILE` reads it), like the DSL's `policy NAME { ... }`"},
+          {"required", {"name"}},
+          {"additionalProperties", false},
+          {"properties",
+           {{"name", {{"type", "string"}, {"minLength", 1}}},
+            {"severities", {{"type", "object"}, {"additionalProperties", {{"oneOf", {{{"type", "null"}}, severity}}}}}},
+            {"approval_timeout_minutes", minutes},
+            {"step_timeout_minutes", minutes},
+            {"asap_hours", minutes},
+            {"evidence_roots", {{"oneOf", {{{"type", "string"}}, string_list()}}}}}}};
+}
+
 json schema() {
   json playbook{{"type", "object"},
                 {"required", {"name", "steps"}},
@@ -75,13 +96,14 @@ json schema() {
           {"$id", "https://writ.dev/schema/runbook-1.json"},
           {"title", "writ YAML runbook"},
           {"type", "object"},
-          {"required", {"playbooks"}},
+          {"anyOf", {{{"required", {"playbooks"}}}, {{"required", {"policy"}}}}},
           {"additionalProperties", false},
           {"properties",
            {{"metadata", metadata},
             {"event", {{"$ref", "#/$defs/event"}}},
-            {"playbooks", {{"type", "object"}, {"additionalProperties", {{"$ref", "#/$defs/playbook"}}}}}}},
-          {"$defs", {{"step", step_schema()}, {"playbook", playbook}, {"event", event}}}};
+            {"playbooks", {{"type", "object"}, {"additionalProperties", {{"$ref", "#/$defs/playbook"}}}}},
+            {"policy", {{"$ref", "#/$defs/policy"}}}}},
+          {"$defs", {{"step", step_schema()}, {"playbook", playbook}, {"event", event}, {"policy", policy_schema()}}}};
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ using yaml_detail::Entry;
 using yaml_detail::Reader;
 
 const std::vector<std::string>& top_keys() {
-  static const std::vector<std::string> keys = {"metadata", "playbooks", "event"};
+  static const std::vector<std::string> keys = {"metadata", "playbooks", "event", "policy"};
   return keys;
 }
 
@@ -73,7 +73,11 @@ class FileLoader {
     EventSchema event;
     if (const Entry* e = find(top, "metadata")) metadata = read_metadata(*e);
     if (const Entry* e = find(top, "event")) event = read_event(*e);
+    if (const Entry* e = find(top, "policy")) {
+      if (auto policy = yaml_detail::load_policy(reader_, *e)) file_.policies.push_back(std::move(*policy));
+    }
     const Entry* playbooks = find(top, "playbooks");
+    if (!playbooks && find(top, "policy")) return;  // a policy file
     if (!playbooks) {
       Diagnostic& d = reader_.error(Rule::Syntax, {reader_.start_of(*root), reader_.start_of(*root)},
                                     "this file has no `playbooks`");
@@ -302,7 +306,8 @@ class FileLoader {
         rb.steps = yaml_detail::load_steps(reader_, entry, rb.id.value, limits_.max_steps);
       }
     }
-    if (!has_steps) {
+    // `stpes:` is reported as an unknown key already: one typo, one diagnostic.
+    if (!has_steps && !yaml_detail::misspells(e.value, playbook_keys(), "steps")) {
       Diagnostic& d = reader_.error(Rule::Syntax, rb.head, fmt::format("playbook `{}` has no `steps`", rb.id.value));
       d.help.push_back("steps:\n  - action: isolate_host\n    target: \"{{ event.host_id }}\"");
     }

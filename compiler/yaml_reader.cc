@@ -104,6 +104,17 @@ void add_key_help(Diagnostic& diagnostic, std::string_view key, std::span<const 
   }
 }
 
+bool misspells(const YAML::Node& map, std::span<const std::string> allowed, std::string_view key) {
+  if (!map.IsMap()) return false;
+  for (const auto& item : map) {
+    if (!item.first.IsScalar()) continue;
+    const std::string& written = item.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), written) != allowed.end()) continue;
+    if (did_you_mean(written, allowed) == key) return true;
+  }
+  return false;
+}
+
 Reader::Reader(SourcePtr source, DiagnosticSink& sink)
     : source_(std::move(source)), text_(source_->text()), sink_(sink) {}
 

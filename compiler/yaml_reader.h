@@ -105,4 +105,12 @@ expr::NodePtr error_node(Span span);
 // "did you mean `x`?" help, or the list of valid keys when nothing is close.
 void add_key_help(Diagnostic& diagnostic, std::string_view key, std::span<const std::string> allowed);
 
+// Whether `map` holds a key outside `allowed` whose did-you-mean is `key` (`stpes:` for
+// `steps`): a missing `key` is then already reported as that unknown key.
+bool misspells(const YAML::Node& map, std::span<const std::string> allowed, std::string_view key);
+
+// The top-level `policy` of a YAML file (yaml_policy.cc), as the DSL's `policy NAME { ... }`
+// would declare it. Shape errors are reported; nothing is returned without a usable `name`.
+std::optional<ast::PolicyDecl> load_policy(Reader& reader, const Entry& policy);
+
 }  // namespace writ::yaml_detail
