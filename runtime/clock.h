@@ -32,11 +32,12 @@ class SystemClock final : public Clock {
   void sleep_for(Millis duration) override;
 };
 
-// Starts at `start` (default 2026-11-27T08:00:00Z) and moves only when slept on or advanced:
-// a test clock.
+// Starts at `start` (default 2025-12-18T00:00:00Z, i.e. 56 * 365 days after the epoch; tests
+// rely on it lying before the sample events' detected_at) and moves only when slept on or
+// advanced: a test clock.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(WallTime start = std::chrono::sys_days{std::chrono::year{2026} / 11 / 27} + std::chrono::hours(8));
+  explicit ManualClock(WallTime start = WallTime{} + std::chrono::hours(24 * 365 * 56));
   WallTime now() const override { return wall_; }
   std::chrono::steady_clock::time_point steady() const override { return steady_; }
   void sleep_for(Millis duration) override { advance(duration); }

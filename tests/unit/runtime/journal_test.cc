@@ -59,7 +59,7 @@ TEST_CASE("records are hash-chained canonical JSON lines", "[runtime][journal]")
   CHECK(contents.records[0].prev == std::string(64, '0'));
   CHECK(contents.records[1].prev == contents.records[0].hash);
   CHECK(contents.records[0].data["confidence"] == 0.92);  // floats survive
-  CHECK(contents.records[0].at == "2026-11-27T08:00:00.000Z");
+  CHECK(contents.records[0].at == "2025-12-18T00:00:00.000Z");
   // An auditor's recomputation: sha256 of the canonical JSON without `hash`.
   auto first = nlohmann::json::parse(lines(slurp(w.file))[0]);
   CHECK(first["data"]["confidence"] == nlohmann::json{{"$float", "0.92"}});
