@@ -80,12 +80,21 @@ void Interpreter::rollback() {
 void Interpreter::execute() {
   for (const auto& step : state_.plan().steps) {
     const auto* progress = state_.find_step(step.id);
-    if (progress && progress->status) continue;  // finished before a crash: never repeated
-    const auto outcome = run_step(step);
+    // A step finished before a crash is never repeated, but its outcome still decides.
+    const auto outcome = progress && progress->status ? outcome_of(step, *progress) : run_step(step);
     if (outcome.next == Next::Halt) return finish(outcome.status);
     if (outcome.next == Next::Compensate) return compensate(outcome.trigger);
   }
   finish("completed");
+}
+
+Interpreter::Outcome Interpreter::outcome_of(const PlannedStep& step, const StepProgress& progress) {
+  if (progress.status == "refused") {
+    if (progress.decision && progress.decision->rollback) return Outcome{Next::Compensate, "", "approval_refused"};
+    return Outcome{Next::Halt, "halted_by_approval", ""};
+  }
+  if (progress.status == "failed") return on_failure(step);
+  return Outcome{};
 }
 
 Interpreter::Outcome Interpreter::run_step(const PlannedStep& step) {

@@ -71,6 +71,7 @@ class Interpreter {
   Millis time_left() const;
   void execute();
   Outcome run_step(const PlannedStep& step);
+  Outcome outcome_of(const PlannedStep& step, const StepProgress& progress);
   void ask_approval(const PlannedStep& step);
   ConnectorResult send(const PlannedStep& step, const PlannedCall& call, const std::string& phase);
   std::optional<std::string> preserve(const PlannedStep& step);

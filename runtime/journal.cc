@@ -119,7 +119,8 @@ JournalWriter JournalWriter::create(const std::filesystem::path& file) {
   UniqueFd fd{::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600)};
   if (!fd) throw JournalError(fmt::format("{}: cannot create: {}", file.string(), errno_text()));
   lock(fd.get(), file);
-  fsync_directory(file.parent_path());
+  fsync_directory(file.parent_path());                // the new journal's entry
+  fsync_directory(file.parent_path().parent_path());  // the new run directory's entry
   return JournalWriter(file, std::move(fd), 0, kZeroHash);
 }
 

@@ -1,6 +1,8 @@
 #include "runtime/interpreter.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 
 #include "common/sha256.h"
 #include "runtime/evidence_sink.h"
@@ -396,4 +398,74 @@ TEST_CASE("preflight refuses unrouted actions and artifacts outside the roots", 
   CHECK(problems.size() == 5);  // restore_host, disable + enable_credentials, revoke, notify
   CHECK(problems[0].find("rollback action `restore_host`") != std::string::npos);
   CHECK(preflight(h.plan, h.connectors, {}).empty());
+}
+
+namespace {
+
+// Cuts the journal right after the first record of `type` (a crash just after writing it).
+void crash_after(const std::filesystem::path& journal, const std::string& type) {
+  std::ifstream in(journal);
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    kept += line + "\n";
+    if (nlohmann::json::parse(line)["type"] == type) break;
+  }
+  in.close();
+  std::ofstream(journal, std::ios::trunc) << kept;
+}
+
+}  // namespace
+
+TEST_CASE("resume honours the outcome of a step that finished just before the crash", "[runtime][interpreter][resume]") {
+  SECTION("refusal decided, step not finished: the run halts without asking again") {
+    Harness h(compile_runbook(kContainment));
+    h.gate.decisions["revoke"] = refuse();
+    h.start();
+    h.journal.reset();
+    crash_after(h.journal_path(), "approval_decided");
+    h.gate.requests.clear();
+    auto state = h.reload();
+    h.connector->calls.clear();
+    Interpreter(state, *h.journal, h.services(), h.options).resume(nlohmann::json::object());
+    CHECK(state.log().status == "halted_by_approval");
+    CHECK(h.connector->calls.empty());
+    CHECK(h.gate.requests.empty());
+  }
+  SECTION("refused after step_finished: still halts, the next step is not run") {
+    Harness h(compile_runbook(kContainment));
+    h.gate.decisions["revoke"] = refuse();
+    h.start();
+    h.journal.reset();
+    auto records = read_journal(h.journal_path(), 1 << 20).records;
+    REQUIRE(records.back().type == "run_finished");
+    std::ifstream in(h.journal_path());
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    all.erase(all.rfind('\n', all.size() - 2) + 1);  // drop run_finished
+    std::ofstream(h.journal_path(), std::ios::trunc) << all;
+    auto state = h.reload();
+    REQUIRE_FALSE(state.finished());
+    h.connector->calls.clear();
+    Interpreter(state, *h.journal, h.services(), h.options).resume(nlohmann::json::object());
+    CHECK(state.log().status == "halted_by_approval");
+    CHECK(h.connector->calls.empty());
+  }
+  SECTION("refused with rollback: compensation happens on resume") {
+    Harness h(compile_runbook(kContainment));
+    h.gate.decisions["revoke"] = refuse(true);
+    h.start();
+    h.journal.reset();
+    std::ifstream in(h.journal_path());
+    std::string kept, line;
+    while (std::getline(in, line)) {
+      if (nlohmann::json::parse(line)["type"] == "rollback_requested") break;
+      kept += line + "\n";
+    }
+    in.close();
+    std::ofstream(h.journal_path(), std::ios::trunc) << kept;
+    auto state = h.reload();
+    h.connector->calls.clear();
+    Interpreter(state, *h.journal, h.services(), h.options).resume(nlohmann::json::object());
+    CHECK(state.log().status == "rolled_back");
+    CHECK(h.connector->actions() == Strings{"enable_credentials", "restore_host"});
+  }
 }
