@@ -143,7 +143,7 @@ def test_policy_with_wrong_shape_or_role_exits_1():
             ("shape.yaml", STRICT_YAML.replace("asap_hours: 24", "asap_hours: [24]"), 10, "syntax"),
             ("role.yaml", STRICT_YAML.replace("[ciso]", "[cisco]"), 6, "syntax"),
             ("yaml.yaml", STRICT_YAML.replace("low: {}", "low: {"), None, "syntax"),
-            ("dsl.writ", STRICT_DSL.replace("step_timeout", "step_timout"), 6, "syntax"),
+            ("dsl.writ", STRICT_DSL.replace("step_timeout", "step_timout"), 7, "syntax"),
         )
         for name, text, line, rule in cases:
             policy = write(tmp, name, text)
