@@ -41,7 +41,7 @@ def test_json_format_contract():
         d = [x for x in doc["diagnostics"] if x["rule"] == "unknown-action"][0]
         for key in ("rule", "severity", "file", "line", "column", "end_line", "end_column", "message", "runbook", "step"):
             assert key in d, key
-        assert (d["line"], d["column"]) == (5, 18), d
+        assert (d["line"], d["column"]) == (5, 17), d  # the quoted scalar `"isolate_hots"`
         assert doc["summary"]["errors"] >= 1
 
 
