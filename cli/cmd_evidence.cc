@@ -30,14 +30,13 @@ namespace ev = writ::evidence;
 
 std::string tool_name() { return std::string("writ ") + WRIT_VERSION; }
 
-// A one-line progress bar on stderr, only on a terminal and only for artifacts large enough
-// to take a while; redrawn at most every 100 ms and erased when done.
+// A one-line progress bar on stderr, only on a terminal and only for work large enough to take
+// a while (the total the callback reports); redrawn at most every 100 ms, erased when done.
 class ProgressBar {
  public:
   static constexpr std::uint64_t kThreshold = 64ull << 20;
 
-  ProgressBar(std::string label, std::uint64_t size)
-      : label_(std::move(label)), enabled_(size >= kThreshold && isatty(STDERR_FILENO)) {}
+  explicit ProgressBar(std::string label) : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) != 0) {}
   ~ProgressBar() {
     if (drawn_) std::fprintf(stderr, "\r\033[K");
   }
@@ -51,12 +50,15 @@ class ProgressBar {
 
  private:
   void update(std::uint64_t done, std::uint64_t total) {
+    if (total < kThreshold) return;
     auto now = std::chrono::steady_clock::now();
+    if (done < last_done_) start_ = now;  // a second pass (--verify-copy) starts over
+    last_done_ = done;
     if (drawn_ && now - last_ < std::chrono::milliseconds(100) && done < total) return;
     last_ = now;
     drawn_ = true;
     const double secs = std::chrono::duration<double>(now - start_).count();
-    const int pct = total == 0 ? 100 : static_cast<int>(done * 100 / total);
+    const int pct = static_cast<int>(done * 100 / total);
     const int filled = pct * 30 / 100;
     std::fprintf(stderr, "\r%s [%-30s] %3d%% %llu/%llu MiB %.0f MiB/s\033[K", label_.c_str(),
                  std::string(static_cast<std::size_t>(filled), '#').c_str(), pct,
@@ -70,13 +72,8 @@ class ProgressBar {
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_;
+  std::uint64_t last_done_ = 0;
 };
-
-std::uint64_t file_size_or_zero(const std::string& path) {
-  std::error_code ec;
-  auto size = fs::is_regular_file(fs::symlink_status(path, ec)) ? fs::file_size(path, ec) : 0;
-  return ec ? 0 : size;
-}
 
 std::optional<ev::Ed25519PrivateKey> load_private_key(const std::string& path) {
   if (path.empty()) return std::nullopt;
@@ -114,7 +111,7 @@ int run_preserve(const PreserveArgs& args) {
   const ev::CustodyContext context{optional_arg(args.run_id), optional_arg(args.step), optional_arg(args.incident)};
   int exit_code = 0;
   for (const auto& file : args.files) {
-    ProgressBar bar("preserving " + fs::path(file).filename().string(), file_size_or_zero(file));
+    ProgressBar bar("preserving " + fs::path(file).filename().string());
     ev::PreserveOptions options{args.verify_copy, bar.callback()};
     ev::PreserveResult r = store.preserve(file, context, options);
     if (r.preserved) {
@@ -164,7 +161,7 @@ int run_verify(const std::string& dir, const std::string& key_path, const std::s
     key = ev::Ed25519PublicKey::load(key_path, error);
     if (!key) throw UsageError(error);
   }
-  ProgressBar bar("verifying " + dir, ProgressBar::kThreshold);
+  ProgressBar bar("verifying " + dir);
   ev::VerifyOptions options{key ? &*key : nullptr, bar.callback()};
   ev::VerifyReport report = ev::verify_store(dir, options);
   if (report.status == ev::VerifyStatus::not_a_store) throw UsageError(dir + ": not an evidence store");

@@ -65,6 +65,8 @@ std::string checkpoint_json(const Checkpoint& c) {
 }
 
 ParsedCheckpoint parse_checkpoint(std::string_view text) {
+  // nlohmann stops at a NUL byte as if the input ended there: `{...}\0garbage` would pass.
+  if (text.find('\0') != std::string_view::npos) return {std::nullopt, "not valid JSON (a NUL byte)"};
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return {std::nullopt, "not valid JSON"};
   if (auto err = check_fields(j); !err.empty()) return {std::nullopt, err};

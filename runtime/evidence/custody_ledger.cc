@@ -115,6 +115,7 @@ CustodyLedger::CustodyLedger(std::filesystem::path root, const Clock& clock, con
 
 AppendResult CustodyLedger::append(std::span<const RecordDraft> drafts, const CustodyContext& context) const {
   AppendResult result;
+  if (drafts.empty()) return result;
   if (auto ec = make_dirs(root_)) {
     result.error = root_.string() + ": cannot create the evidence directory: " + ec.message();
     return result;

@@ -21,8 +21,8 @@ namespace writ::evidence {
 
 namespace {
 
-constexpr std::size_t kBuffers = 16;
-constexpr std::size_t kMaxBatch = 8;      // buffers coalesced into one writev (8 MiB)
+constexpr std::size_t kBuffers = 12;
+constexpr std::size_t kMaxBatch = 6;      // buffers coalesced into one writev (6 MiB)
 constexpr std::size_t kAlignment = 4096;  // O_DIRECT buffer, offset and length alignment
 // Buffered writes start writeback every kWindow bytes and await it one window later, which
 // bounds the dirty pages of a huge copy and leaves little for the final fsync.
