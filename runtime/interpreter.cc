@@ -54,14 +54,14 @@ Millis Interpreter::time_left() const {
 void Interpreter::start(const nlohmann::json& data) {
   if (state_.started()) throw std::logic_error("start() on a run that has started");
   record("run_started", data);
-  event_ = nlohmann::json::parse(data.at("event_text").get<std::string>());
+  event_ = state_.event();
   dry_run_ = data.value("dry_run", false);
   execute();
 }
 
 void Interpreter::resume(const nlohmann::json& data) {
   if (state_.finished()) throw std::logic_error("resume() on a finished run");
-  event_ = nlohmann::json::parse(state_.start().at("event_text").get<std::string>());
+  event_ = state_.event();
   dry_run_ = state_.start().value("dry_run", false);
   record("run_resumed", data);
   if (state_.rollback_trigger()) {
@@ -72,7 +72,7 @@ void Interpreter::resume(const nlohmann::json& data) {
 }
 
 void Interpreter::rollback() {
-  event_ = nlohmann::json::parse(state_.start().at("event_text").get<std::string>());
+  event_ = state_.event();
   dry_run_ = state_.start().value("dry_run", false);
   compensate("manual");
 }

@@ -38,6 +38,11 @@ std::string short_reason(const std::string& what) {
 }  // namespace
 
 nlohmann::json parse_json(std::string_view text, std::string_view origin, std::size_t max_depth) {
+  // nlohmann's lexer takes a NUL byte for the end of the input, so `{...}\0garbage` would
+  // parse; JSON never holds a raw NUL (not even inside a string), so refuse it here.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    throw JsonInputError(fmt::format("{}:{}: invalid JSON: a NUL byte", origin, position(text, nul)));
+  }
   bool too_deep = false;
   auto limit = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
     if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
@@ -99,7 +104,9 @@ nlohmann::json tag_floats(const nlohmann::json& value) {
 
 nlohmann::json untag_floats(const nlohmann::json& value) {
   if (value.is_object() && value.size() == 1 && value.contains("$float") && value["$float"].is_string()) {
-    return nlohmann::json::parse(value["$float"].get<std::string>());
+    auto number = nlohmann::json::parse(value["$float"].get<std::string>(), nullptr, false);
+    if (number.is_number()) return number;
+    return value;  // not something tag_floats wrote: leave it as it is
   }
   if (value.is_array()) {
     auto out = nlohmann::json::array();

@@ -9,6 +9,10 @@ namespace writ::runtime {
 
 namespace {
 
+// The journaled event was read with RuntimeOptions::max_json_depth; this only bounds a
+// hand-made journal's.
+constexpr std::size_t kMaxEventDepth = 128;
+
 template <typename T>
 T get(const JournalRecord& record, const char* key) {
   auto it = record.data.find(key);
@@ -27,9 +31,14 @@ std::optional<std::string> get_error(const JournalRecord& record) {
 }
 
 std::vector<Approver> get_approvers(const JournalRecord& record) {
+  const auto list = get<nlohmann::json>(record, "approvers");
+  if (!list.is_array()) throw JournalError(fmt::format("record {} ({}): `approvers` is not a list", record.seq, record.type));
   std::vector<Approver> out;
-  for (const auto& a : get<nlohmann::json>(record, "approvers")) {
-    out.push_back({a.value("approver", std::string{}), a.value("role", std::string{})});
+  for (const auto& a : list) {
+    if (!a.is_object() || !a.contains("approver") || !a["approver"].is_string() || !a.contains("role") || !a["role"].is_string()) {
+      throw JournalError(fmt::format("record {} ({}): malformed `approvers`", record.seq, record.type));
+    }
+    out.push_back({a["approver"].get<std::string>(), a["role"].get<std::string>()});
   }
   return out;
 }
@@ -77,6 +86,14 @@ void RunState::on_run_started(const JournalRecord& record) {
   started_ = true;
   start_ = record.data;
   run_id_ = get<std::string>(record, "run_id");
+  // --resume and `writ rollback` re-read the event from here: a journal whose chain holds
+  // but whose event is not a JSON object is as corrupt as a broken chain.
+  try {
+    event_ = parse_json(get<std::string>(record, "event_text"), "event_text", kMaxEventDepth);
+  } catch (const JsonInputError& e) {
+    throw JournalError(fmt::format("record {} (run_started): {}", record.seq, e.what()));
+  }
+  if (!event_.is_object()) throw JournalError(fmt::format("record {} (run_started): `event_text` is not a JSON object", record.seq));
   try {
     plan_ = plan_from_json(get<nlohmann::json>(record, "plan"));
   } catch (const PlanError& e) {

@@ -40,14 +40,16 @@ struct RollbackProgress {
 
 class RunState {
  public:
-  // Applies one record. Throws JournalError for a record that does not fit the run (no
-  // run_started first, an unknown step, a malformed plan).
+  // Applies one record. Throws JournalError — and nothing else — for a record that does not
+  // fit the run (no run_started first, an unknown step, a malformed plan or event_text, a
+  // field of the wrong type).
   void apply(const JournalRecord& record);
 
   bool started() const { return started_; }
   const std::string& run_id() const { return run_id_; }
   const Plan& plan() const { return plan_; }
   const nlohmann::json& start() const { return start_; }  // the run_started data
+  const nlohmann::json& event() const { return event_; }  // the event as received (event_text)
 
   StepProgress& step(const std::string& id) { return steps_[id]; }
   const StepProgress* find_step(const std::string& id) const;
@@ -70,6 +72,7 @@ class RunState {
   std::string run_id_;
   Plan plan_;
   nlohmann::json start_;
+  nlohmann::json event_;
   std::map<std::string, StepProgress> steps_;
   std::map<std::string, RollbackProgress> rollbacks_;
   std::map<std::string, std::vector<std::string>> required_roles_;
