@@ -334,6 +334,29 @@ def test_routing_a_directory_by_severity_and_when():
         assert json.loads(proc.stdout)["runbook"] == "active_breach"
 
 
+def test_tls_verification_is_always_on():
+    import ssl
+    import subprocess
+    with rs.Scratch() as scratch:
+        key, cert = scratch.path / "key.pem", scratch.path / "cert.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                        "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True, timeout=60)
+        with Edr() as edr, rs.Service(lambda r: (200, {"approved": True})) as gate:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(cert), str(key))
+            for service in (edr.service, gate):
+                service.server.socket = context.wrap_socket(service.server.socket, server_side=True)
+            https = edr.service.url("/act").replace("http://", "https://")
+            proc = run(scratch, chain(), "--connectors", scratch.connectors(https))
+            log = json.loads(proc.stdout)
+            assert proc.returncode == 1 and log["status"] == "failed", proc.stderr
+            assert "certificate" in log["steps"][0]["error"].lower(), log["steps"][0]["error"]
+            proc = run(scratch, rs.containment(), "--dry-run", "--approvals", gate.url("/approve").replace("http://", "https://"))
+            log = json.loads(proc.stdout)
+            assert log["status"] == "halted_by_approval" and "certificate" in log["steps"][2]["error"].lower()
+
+
 if __name__ == "__main__":
     wrt.main([
         test_connector_failure_halts_then_rollback_compensates_in_reverse,
@@ -348,4 +371,5 @@ if __name__ == "__main__":
         test_malformed_inputs_are_clear_errors_with_contract_exit_codes,
         test_check_errors_and_routing_refuse_the_run,
         test_routing_a_directory_by_severity_and_when,
+        test_tls_verification_is_always_on,
     ])
