@@ -108,6 +108,11 @@ std::optional<WallTime> parse_rfc3339(std::string_view text) {
   const year_month_day ymd{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
   if (!ymd.ok() || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;
   const auto at = sys_days{ymd} + hours{*h} + minutes{*mi} + seconds{*s} + *frac - *offset;
+  // WallTime counts nanoseconds in 64 bits (about 1678 to 2261): a timestamp outside that
+  // range is not one writ can hold, and converting it would overflow.
+  if (at < time_point_cast<milliseconds>(WallTime::min()) || at > time_point_cast<milliseconds>(WallTime::max())) {
+    return std::nullopt;
+  }
   return time_point_cast<WallTime::duration>(at);
 }
 

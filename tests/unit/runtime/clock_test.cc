@@ -23,6 +23,17 @@ TEST_CASE("malformed timestamps are refused", "[runtime][clock]") {
   }
 }
 
+// Found by fuzz_event: "3192-11-27T08:00:00Z" overflowed the nanosecond time_point (UB).
+TEST_CASE("timestamps WallTime cannot hold are refused, not overflowed", "[runtime][clock]") {
+  CHECK_FALSE(parse_rfc3339("3192-11-27T08:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("9999-12-31T23:59:59.999Z"));
+  CHECK_FALSE(parse_rfc3339("0000-01-01T00:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("1677-01-01T00:00:00Z"));
+  REQUIRE(parse_rfc3339("2261-12-31T23:59:59Z"));
+  CHECK(format_rfc3339(*parse_rfc3339("2261-12-31T23:59:59Z")) == "2261-12-31T23:59:59.000Z");
+  REQUIRE(parse_rfc3339("1678-01-01T00:00:00Z"));
+}
+
 TEST_CASE("the manual clock moves only when slept on", "[runtime][clock]") {
   ManualClock clock;
   const auto wall = clock.now();
