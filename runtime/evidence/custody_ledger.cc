@@ -109,22 +109,39 @@ LedgerState read_state(const std::filesystem::path& root) {
 
 }  // namespace
 
+LedgerLock::LedgerLock(const std::filesystem::path& root) {
+  if (auto ec = make_dirs(root)) {
+    error_ = root.string() + ": cannot create the evidence directory: " + ec.message();
+    return;
+  }
+  lock_ = std::make_unique<FileLock>(root / ".lock", kLockTimeout);
+  if (lock_->error()) error_ = (root / ".lock").string() + ": cannot lock the custody ledger: " + lock_->error().message();
+}
+
+LedgerLock::~LedgerLock() = default;
+
+LedgerReadLock::LedgerReadLock(const std::filesystem::path& root)
+    : lock_(std::make_unique<FileLock>(root / ".lock", kLockTimeout, FileLock::Mode::shared)) {}
+
+LedgerReadLock::~LedgerReadLock() = default;
+
 CustodyLedger::CustodyLedger(std::filesystem::path root, const Clock& clock, const Identity& identity,
                              std::string tool, const CheckpointSigner* signer)
     : root_(std::move(root)), clock_(clock), identity_(identity), tool_(std::move(tool)), signer_(signer) {}
 
 AppendResult CustodyLedger::append(std::span<const RecordDraft> drafts, const CustodyContext& context) const {
+  LedgerLock lock(root_);
+  return append(drafts, context, lock);
+}
+
+AppendResult CustodyLedger::append(std::span<const RecordDraft> drafts, const CustodyContext& context,
+                                   const LedgerLock& held) const {
   AppendResult result;
+  if (!held.error().empty()) {
+    result.error = held.error();
+    return result;
+  }
   if (drafts.empty()) return result;
-  if (auto ec = make_dirs(root_)) {
-    result.error = root_.string() + ": cannot create the evidence directory: " + ec.message();
-    return result;
-  }
-  FileLock lock(root_ / ".lock", kLockTimeout);
-  if (lock.error()) {
-    result.error = (root_ / ".lock").string() + ": cannot lock the custody ledger: " + lock.error().message();
-    return result;
-  }
   LedgerState state = read_state(root_);
   if (!state.error.empty()) {
     result.error = root_.string() + ": refusing to append: " + state.error + std::string(kRunVerify);

@@ -164,18 +164,30 @@ PreserveResult EvidenceStore::preserve(const std::filesystem::path& artifact, co
 
   const std::string hex = to_hex(copy.digest);
   const auto object = object_path(root_, hex);
-  Placed placed = place_object(tmp, object, copy.bytes);
-  if (placed.failure != PreserveFailure::none) return fail(placed.failure, path, placed.error);
-
   std::vector<RecordDraft> drafts{{CustodyEvent::collected, path, hex, copy.bytes}};
   if (options.verify_copy) {
-    if (auto err = verify_stored(object, copy.digest, copy.bytes, options.progress); !err.empty()) {
-      return fail(PreserveFailure::store, path, err);
+    // Re-read the copy that will be kept — the object already stored, or our temporary inode,
+    // which becomes the object — before taking the lock, so a long re-read blocks no writer.
+    struct stat existing {};
+    const bool stored = ::lstat(object.c_str(), &existing) == 0;
+    if (auto err = verify_stored(stored ? object : tmp.path(), copy.digest, copy.bytes, options.progress);
+        !err.empty()) {
+      return fail(stored ? PreserveFailure::damaged : PreserveFailure::store, path, err);
     }
     drafts.push_back({CustodyEvent::verified, path, hex, copy.bytes});
   }
+  // Objects appear only under the lock, together with their records, so a reader holding the
+  // shared lock never sees an object without the record that names it.
+  LedgerLock lock(root_);
+  if (!lock.error().empty()) return fail(PreserveFailure::store, path, lock.error());
+  Placed placed = place_object(tmp, object, copy.bytes);
+  if (placed.failure != PreserveFailure::none) return fail(placed.failure, path, placed.error);
   CustodyLedger ledger(root_, clock_, identity_, options_.tool, options_.signer);
-  AppendResult appended = ledger.append(drafts, context);
+  AppendResult appended = ledger.append(drafts, context, lock);
+  if (appended.records.empty() && !placed.already_stored) {
+    ::unlink(object.c_str());  // no record names it: do not leave an unrecorded object behind
+    fsync_dir(object.parent_path());
+  }
   if (appended.records.empty()) {
     return {std::nullopt, appended.ledger_damaged ? PreserveFailure::damaged : PreserveFailure::store, appended.error};
   }

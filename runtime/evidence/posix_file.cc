@@ -106,15 +106,16 @@ std::error_code replace_file_atomically(const std::filesystem::path& path, std::
   return fsync_dir(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
 }
 
-FileLock::FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
-  fd_ = open_fd(path, O_RDWR | O_CREAT, 0644);
+FileLock::FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout, Mode mode) {
+  const bool shared = mode == Mode::shared;
+  fd_ = shared ? open_fd(path, O_RDONLY) : open_fd(path, O_RDWR | O_CREAT, 0644);
   if (!fd_.valid()) {
     error_ = last_error();
     return;
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::milliseconds(1);
-  while (::flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+  while (::flock(fd_.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       error_ = last_error();
       return;

@@ -57,12 +57,15 @@ std::error_code make_dirs(const std::filesystem::path& dir);
 // directory: a reader sees the old or the new file, never a mix.
 std::error_code replace_file_atomically(const std::filesystem::path& path, std::string_view content);
 
-// An exclusive flock(2) on a lock file, held for the object's lifetime. flock locks belong to
-// the open file description, so two locks in one process exclude each other too.
+// A flock(2) on a lock file, held for the object's lifetime. flock locks belong to the open
+// file description, so two locks in one process exclude each other too. An exclusive lock
+// creates the file; a shared one only opens it read-only (a reader may lack write access).
 class FileLock {
  public:
+  enum class Mode { exclusive, shared };
+
   // Waits at most `timeout`; check error() afterwards.
-  FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout);
+  FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout, Mode mode = Mode::exclusive);
   ~FileLock() = default;  // closing the descriptor releases the lock
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;

@@ -10,6 +10,7 @@
 #include "common/canonical_json.h"
 #include "runtime/evidence/base64.h"
 #include "runtime/evidence/checkpoint.h"
+#include "runtime/evidence/custody_ledger.h"
 #include "runtime/evidence/line_reader.h"
 #include "runtime/evidence/merkle.h"
 #include "runtime/evidence/posix_file.h"
@@ -96,6 +97,7 @@ json statement(std::string_view hex, const Ledger& ledger, const Checkpoint& cp)
 }  // namespace
 
 std::optional<CustodyRecord> find_record(const std::filesystem::path& root, std::string_view hex) {
+  LedgerReadLock lock(root);
   Ledger ledger = read_ledger(root, hex, UINT64_MAX);
   if (ledger.entries.empty()) return std::nullopt;
   return ledger.entries.front().record;
@@ -108,9 +110,14 @@ std::string dsse_pae(std::string_view type, std::string_view payload) {
 
 ProveResult prove_artifact(const std::filesystem::path& root, std::string_view hex, const CheckpointSigner* signer) {
   std::string error;
-  auto cp = read_checkpoint(root, error);
-  if (!cp) return {ProveStatus::damaged, {}, error};
-  Ledger ledger = read_ledger(root, hex, cp->size);
+  std::optional<Checkpoint> cp;
+  Ledger ledger;
+  {
+    LedgerReadLock lock(root);  // the checkpoint and the ledger as one writer left them
+    cp = read_checkpoint(root, error);
+    if (!cp) return {ProveStatus::damaged, {}, error};
+    ledger = read_ledger(root, hex, cp->size);
+  }
   if (!ledger.error.empty()) return {ProveStatus::damaged, {}, ledger.error};
   if (ledger.leaves.size() != cp->size || to_hex(merkle_root(ledger.leaves)) != cp->root) {
     return {ProveStatus::damaged, {}, "custody.jsonl does not match checkpoint.json; run `writ evidence verify`"};

@@ -10,6 +10,7 @@
 
 #include "runtime/evidence/base64.h"
 #include "runtime/evidence/checkpoint.h"
+#include "runtime/evidence/custody_ledger.h"
 #include "runtime/evidence/line_reader.h"
 #include "runtime/evidence/merkle.h"
 #include "runtime/evidence/posix_file.h"
@@ -30,6 +31,12 @@ struct Verifier {
   VerifyReport& report;
   std::vector<LedgerLine> lines;
   std::vector<RankedFinding> findings;
+  // The snapshot taken under the readers' lock, besides `lines`.
+  std::optional<std::string> checkpoint;  // nothing when absent
+  std::vector<std::string> object_entries;
+
+  void snapshot();
+  void read_checkpoint();
 
   void record_finding(std::uint64_t line, std::string message) {
     findings.push_back({FindingRank::record, line, {line_item(line), std::move(message)}});
@@ -45,6 +52,9 @@ struct Verifier {
   void check_chain();
   void check_checkpoint();
   void check_signature(const Checkpoint& cp);
+  bool has_checkpoint_finding() const {
+    return std::any_of(findings.begin(), findings.end(), [](const RankedFinding& f) { return f.rank == FindingRank::checkpoint; });
+  }
 };
 
 void Verifier::read_lines() {
@@ -135,17 +145,34 @@ void Verifier::check_signature(const Checkpoint& cp) {
   report.signature_verified = true;
 }
 
-void Verifier::check_checkpoint() {
+void Verifier::read_checkpoint() {
   Fd fd = open_fd(checkpoint_path(root), O_RDONLY | O_NOFOLLOW);
   if (!fd.valid()) {
-    if (errno != ENOENT) return checkpoint_finding(std::string("cannot be read: ") + std::strerror(errno));
-    if (!lines.empty()) checkpoint_finding("missing: the ledger's length and content cannot be checked");
+    if (errno != ENOENT) checkpoint_finding(std::string("cannot be read: ") + std::strerror(errno));
     return;
   }
   std::string text(64 * 1024 + 1, '\0');
   long n = read_full(fd.get(), std::span(reinterpret_cast<std::uint8_t*>(text.data()), text.size()));
   if (n < 0) return checkpoint_finding(std::string("cannot be read: ") + std::strerror(errno));
   text.resize(static_cast<std::size_t>(n));
+  checkpoint = std::move(text);
+}
+
+// Writers place objects and append records under the lock, so what is read while holding the
+// shared lock is consistent; the objects are hashed afterwards, without blocking writers.
+void Verifier::snapshot() {
+  LedgerReadLock lock(root);
+  read_lines();
+  read_checkpoint();
+  object_entries = list_object_entries(root);
+}
+
+void Verifier::check_checkpoint() {
+  if (!checkpoint) {
+    if (!lines.empty() && !has_checkpoint_finding()) checkpoint_finding("missing: the ledger's length and content cannot be checked");
+    return;
+  }
+  const std::string& text = *checkpoint;
   ParsedCheckpoint parsed = parse_checkpoint(text);
   if (!parsed.checkpoint) return checkpoint_finding("malformed: " + parsed.error);
   const Checkpoint& cp = *parsed.checkpoint;
@@ -191,11 +218,11 @@ VerifyReport verify_store(const fs::path& root, const VerifyOptions& options) {
     report.status = VerifyStatus::not_a_store;
     return report;
   }
-  Verifier v{root, options, report, {}, {}};
-  v.read_lines();
+  Verifier v{root, options, report, {}, {}, {}, {}};
+  v.snapshot();
   v.check_chain();
   v.check_checkpoint();
-  verify_objects(root, v.lines, options.progress, v.findings, report.objects);
+  verify_objects(root, v.lines, v.object_entries, options.progress, v.findings, report.objects);
   std::stable_sort(v.findings.begin(), v.findings.end(), [](const RankedFinding& a, const RankedFinding& b) {
     return std::pair(a.rank, a.order) < std::pair(b.rank, b.order);
   });

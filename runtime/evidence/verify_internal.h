@@ -30,8 +30,14 @@ struct RankedFinding {
   Finding finding;
 };
 
-// Re-hashes every object the well-formed records name, then reports objects no record names.
+// Every entry under ROOT/objects/sha256, as "objects/sha256/<dir>" for an entry that is not a
+// two-hex-digit directory and "objects/sha256/<dir>/<name>" for the files of those that are.
+std::vector<std::string> list_object_entries(const std::filesystem::path& root);
+
+// Re-hashes every object the well-formed records name, then reports the `entries` (a listing
+// taken together with the ledger) that no record names.
 void verify_objects(const std::filesystem::path& root, const std::vector<LedgerLine>& lines,
-                    const ProgressFn& progress, std::vector<RankedFinding>& out, std::uint64_t& object_count);
+                    const std::vector<std::string>& entries, const ProgressFn& progress,
+                    std::vector<RankedFinding>& out, std::uint64_t& object_count);
 
 }  // namespace writ::evidence

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "runtime/evidence/posix_file.h"
 #include "runtime/evidence/stream_copy.h"
@@ -55,35 +56,43 @@ bool is_hex_name(const std::string& name, std::size_t length) {
 // Everything under objects/sha256 that no record names, or that has no business being there.
 // `named` holds every digest a parsed record mentions, altered ones included, so an altered
 // record's object is not reported a second time as unrecorded.
-void find_strays(const std::filesystem::path& root, const std::set<std::string>& named,
+void find_strays(const std::vector<std::string>& entries, const std::set<std::string>& named,
                  std::vector<RankedFinding>& out) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::set<std::string> strays;  // sorted, so the report is deterministic
-  for (fs::directory_iterator dir(objects_dir(root), ec), end; !ec && dir != end; dir.increment(ec)) {
-    const std::string prefix = dir->path().filename().string();
-    if (!is_hex_name(prefix, 2) || !dir->is_directory(ec) || dir->is_symlink(ec)) {
-      strays.insert("objects/sha256/" + prefix);
-      continue;
-    }
-    std::error_code inner;
-    for (fs::directory_iterator f(dir->path(), inner), fend; !inner && f != fend; f.increment(inner)) {
-      const std::string name = f->path().filename().string();
-      if (!is_hex_name(name, 64) || name.compare(0, 2, prefix) != 0 || !named.contains(name)) {
-        strays.insert("objects/sha256/" + prefix + "/" + name);
-      }
-    }
-  }
+  static constexpr std::string_view kPrefix = "objects/sha256/";
   std::uint64_t order = 0;
-  for (const auto& item : strays) {
-    out.push_back({FindingRank::stray, order++, {item, "is not recorded in custody.jsonl (unrecorded object)"}});
+  for (const std::string& entry : entries) {
+    const std::string rel = entry.substr(kPrefix.size());
+    const auto slash = rel.find('/');
+    const std::string name = slash == std::string::npos ? "" : rel.substr(slash + 1);
+    const bool known = slash == 2 && is_hex_name(name, 64) && name.compare(0, 2, rel, 0, 2) == 0 && named.contains(name);
+    if (!known) out.push_back({FindingRank::stray, order++, {entry, "is not recorded in custody.jsonl (unrecorded object)"}});
   }
 }
 
 }  // namespace
 
+std::vector<std::string> list_object_entries(const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  std::set<std::string> entries;  // sorted, so the report is deterministic
+  std::error_code ec;
+  for (fs::directory_iterator dir(objects_dir(root), ec), end; !ec && dir != end; dir.increment(ec)) {
+    const std::string prefix = dir->path().filename().string();
+    std::error_code kind_ec;
+    if (!is_hex_name(prefix, 2) || dir->is_symlink(kind_ec) || !dir->is_directory(kind_ec)) {
+      entries.insert("objects/sha256/" + prefix);
+      continue;
+    }
+    std::error_code inner;
+    for (fs::directory_iterator f(dir->path(), inner), fend; !inner && f != fend; f.increment(inner)) {
+      entries.insert("objects/sha256/" + prefix + "/" + f->path().filename().string());
+    }
+  }
+  return {entries.begin(), entries.end()};
+}
+
 void verify_objects(const std::filesystem::path& root, const std::vector<LedgerLine>& lines,
-                    const ProgressFn& progress, std::vector<RankedFinding>& out, std::uint64_t& object_count) {
+                    const std::vector<std::string>& entries, const ProgressFn& progress,
+                    std::vector<RankedFinding>& out, std::uint64_t& object_count) {
   std::map<std::string, Expected> expected;
   std::set<std::string> named;
   std::vector<std::string> in_order;
@@ -104,7 +113,7 @@ void verify_objects(const std::filesystem::path& root, const std::vector<LedgerL
     }
     base += want.size;
   }
-  find_strays(root, named, out);
+  find_strays(entries, named, out);
 }
 
 }  // namespace writ::evidence

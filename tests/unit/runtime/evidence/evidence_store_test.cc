@@ -213,7 +213,7 @@ TEST_CASE("concurrent preservers are serialised: nothing interleaves or is lost"
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kEach; ++i) write_file(dir / ("f" + std::to_string(t) + "_" + std::to_string(i)), std::to_string(t * 1000 + i));
   }
-  std::vector<std::thread> threads;
+  std::vector<std::jthread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -230,6 +230,30 @@ TEST_CASE("concurrent preservers are serialised: nothing interleaves or is lost"
   CHECK(report.findings.empty());
   CHECK(report.records == kThreads * kEach);
   CHECK(report.objects == kThreads * kEach);
+}
+
+TEST_CASE("verify during concurrent preserves sees a consistent store every time", "[evidence]") {
+  ScratchDir dir;
+  FixedClock clock;
+  FixedIdentity identity;
+  for (int i = 0; i < 60; ++i) write_file(dir / ("f" + std::to_string(i)), "artifact " + std::to_string(i));
+  std::atomic<bool> done{false};
+  std::jthread writer([&] {
+    EvidenceStore store(dir / "ev", clock, identity);
+    for (int i = 0; i < 60; ++i) CHECK(store.preserve(dir / ("f" + std::to_string(i)), {}));
+    done = true;
+  });
+  int checks = 0;
+  while (!done || checks == 0) {
+    if (!std::filesystem::exists(dir / "ev" / ".lock")) continue;
+    VerifyReport report = verify_store(dir / "ev");
+    if (report.status == VerifyStatus::not_a_store) continue;
+    INFO((report.findings.empty() ? "" : report.findings[0].item + ": " + report.findings[0].message));
+    REQUIRE(report.status == VerifyStatus::intact);
+    ++checks;
+  }
+  writer.join();
+  CHECK(verify_store(dir / "ev").records == 60);
 }
 
 TEST_CASE("the store refuses to append to a ledger that no longer matches its checkpoint", "[evidence]") {
