@@ -202,6 +202,7 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   setup_connectors(s, args.connectors, args.dry_run);
   setup_approvals(s, args.approvals, &plan);
   setup_evidence(s, args.evidence.empty() ? (fs::path(args.state) / "evidence").string() : args.evidence);
+  s.described["collect_evidence"] = !args.dry_run || !args.evidence.empty();
   refuse_if_unsafe(plan, s);
 
   auto data = s.described;

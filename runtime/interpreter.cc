@@ -56,6 +56,7 @@ void Interpreter::start(const nlohmann::json& data) {
   record("run_started", data);
   event_ = state_.event();
   dry_run_ = data.value("dry_run", false);
+  collect_evidence_ = data.value("collect_evidence", !dry_run_);
   execute();
 }
 
@@ -63,6 +64,7 @@ void Interpreter::resume(const nlohmann::json& data) {
   if (state_.finished()) throw std::logic_error("resume() on a finished run");
   event_ = state_.event();
   dry_run_ = state_.start().value("dry_run", false);
+  collect_evidence_ = state_.start().value("collect_evidence", !dry_run_);
   record("run_resumed", data);
   if (state_.rollback_trigger()) {
     compensate(*state_.rollback_trigger());
@@ -215,8 +217,9 @@ std::optional<std::string> Interpreter::preserve(const PlannedStep& step) {
   auto& p = state_.step(step.id);
   for (const auto& artifact : step.preserve) {
     if (p.artifacts_done.count(artifact)) continue;
-    if (dry_run_) {
-      record("evidence_skipped", {{"step", step.id}, {"artifact", artifact}, {"reason", "dry run: nothing is collected"}});
+    if (!collect_evidence_) {
+      record("evidence_skipped",
+             {{"step", step.id}, {"artifact", artifact}, {"reason", "dry run without --evidence: nothing is collected"}});
       continue;
     }
     record("evidence_requested", {{"step", step.id}, {"artifact", artifact}});

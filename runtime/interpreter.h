@@ -87,6 +87,9 @@ class Interpreter {
   std::chrono::steady_clock::time_point deadline_;
   nlohmann::json event_;  // the event as received, for approvers
   bool dry_run_ = false;
+  // A tabletop dry run still preserves evidence when a store was named (--evidence): copying
+  // local artifacts has no effect on the systems the runbook acts on.
+  bool collect_evidence_ = true;
 };
 
 }  // namespace writ::runtime

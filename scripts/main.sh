@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install dependencies, build, check every bundled runbook, run the critical
-# runbook (the corrected "Active Breach Containment" of the origin article) as a tabletop
-# dry-run with evidence, verify the evidence, and print where the report is.
+# runbook as a tabletop dry-run with evidence (the router picks, from runbooks/, the corrected
+# "Ransomware Containment & Forensics" of the origin article for the sample ransomware event),
+# verify the evidence, and print where the report is.
 # Outputs go to $WRIT_OUT (default: ./out). Idempotent: run it again at will.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,15 +21,15 @@ writ=$root/build/release/writ
 step "Check runbooks/"
 "$writ" check runbooks/
 
-step "Tabletop dry-run of runbooks/active_breach.yaml"
+step "Tabletop dry-run: runbooks/ routed by runbooks/events/critical.json"
 # A tabletop exercise has no live host to collect from: stage synthetic artifacts at the paths
 # the runbook preserves (only when absent, never overwriting real files).
-for artifact in /tmp/pcap_capture.pcap /tmp/flow_logs.json /tmp/disk_image.raw /tmp/memory_dump.mem; do
+for artifact in /tmp/host_snapshot.mem /tmp/network_connections.log /tmp/disk_image.raw; do
   [[ -e $artifact ]] || printf 'writ tabletop artifact %s\n' "$artifact" > "$artifact"
 done
 rm -rf "$out"
 mkdir -p "$out"
-"$writ" run runbooks/active_breach.yaml --event runbooks/events/critical.json --dry-run \
+"$writ" run runbooks/ --event runbooks/events/critical.json --dry-run \
   --approvals runbooks/approvals/tabletop.json --evidence "$out/evidence" --state "$out/state" \
   --format json > "$out/run.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("run", r["run_id"], r["status"]); [print("  %-15s %-28s %s" % (s["step"], s["action"], s["status"])) for s in r["steps"]]' "$out/run.json"
