@@ -75,6 +75,7 @@ class RunScan {
       run_.runbook = state_.plan().runbook;
       run_.dry_run = d.value("dry_run", false);
       note_evidence_dir(d);
+      note_detection(d);
     } else if (t == "run_resumed") {
       note_evidence_dir(d);
     } else if (t == "approval_requested") {
@@ -85,7 +86,7 @@ class RunScan {
       if (!run_.time_to_first_action_ms) run_.time_to_first_action_ms = millis_since(start_, record.at);
     } else if (t == "connector_result" && d.value("phase", "execute") == "execute" && d.at("ok").get<bool>()) {
       const auto* step = state_.plan().find(d.at("step").get<std::string>());
-      if (step && step->effect == "contain" && !run_.time_to_contain_ms) run_.time_to_contain_ms = millis_since(start_, record.at);
+      if (step && step->effect == "contain" && !run_.time_to_contain_ms) on_contained(record.at);
     } else if (t == "evidence_skipped") {
       skipped_.insert(step_artifact(d));
     } else if (t == "evidence_failed") {
@@ -116,6 +117,23 @@ class RunScan {
  private:
   static StepArtifact step_artifact(const nlohmann::json& d) {
     return {d.at("step").get<std::string>(), d.at("artifact").get<std::string>()};
+  }
+
+  void note_detection(const nlohmann::json& d) {
+    const auto fields = d.find("event_fields");
+    if (fields == d.end() || !fields->is_object()) return;
+    const auto at = fields->find("detected_at");
+    if (at == fields->end() || !at->is_string()) return;
+    detected_ = parse_rfc3339(at->get<std::string>());
+    if (detected_) run_.detected_at = at->get<std::string>();
+  }
+
+  void on_contained(const std::string& at) {
+    run_.time_to_contain_ms = millis_since(start_, at);
+    const auto contained = parse_rfc3339(at);
+    if (detected_ && contained && *detected_ < *contained) {
+      run_.detection_to_contain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*contained - *detected_).count();
+    }
   }
 
   void note_evidence_dir(const nlohmann::json& d) {
@@ -178,6 +196,7 @@ class RunScan {
   RunState state_;
   RunMetrics run_;
   std::optional<WallTime> start_;
+  std::optional<WallTime> detected_;
   std::optional<std::filesystem::path> evidence_dir_;  // journaled by run_started / run_resumed
   std::map<std::string, std::vector<std::string>> required_;
   std::set<std::string> asked_;
@@ -261,6 +280,14 @@ Distribution Metrics::time_to_contain() const {
   std::vector<std::int64_t> values;
   for (const auto& run : runs) {
     if (run.time_to_contain_ms) values.push_back(*run.time_to_contain_ms);
+  }
+  return summarize(values);
+}
+
+Distribution Metrics::detection_to_contain() const {
+  std::vector<std::int64_t> values;
+  for (const auto& run : runs) {
+    if (run.detection_to_contain_ms) values.push_back(*run.detection_to_contain_ms);
   }
   return summarize(values);
 }

@@ -58,6 +58,10 @@ struct RunMetrics {
   // From run start to the first successful connector result of a step whose effect is
   // `contain` (the containment took effect).
   std::optional<std::int64_t> time_to_contain_ms;
+  // The event's `detected_at` (run_started.event_fields), when it has one, and the time from
+  // it to the same containment moment (nothing when it is not earlier than the containment).
+  std::string detected_at;
+  std::optional<std::int64_t> detection_to_contain_ms;
 };
 
 struct ApprovalSample {
@@ -117,6 +121,7 @@ struct Metrics {
   std::map<std::string, int> runs_by_status() const;  // every DESIGN §9 status, plus "unfinished"
   Distribution time_to_first_action() const;
   Distribution time_to_contain() const;
+  Distribution detection_to_contain() const;
   std::map<std::string, Distribution> approval_latency_by_role() const;
   Distribution approval_latency() const;  // every decision, each counted once
   int approvals_refused() const;

@@ -30,7 +30,9 @@ json runs_json(const Metrics& m) {
                    {"started_at", r.started_at},
                    {"last_record_at", r.last_record_at},
                    {"time_to_first_action_ms", or_null(r.time_to_first_action_ms)},
-                   {"time_to_contain_ms", or_null(r.time_to_contain_ms)}});
+                   {"time_to_contain_ms", or_null(r.time_to_contain_ms)},
+                   {"detected_at", r.detected_at.empty() ? json(nullptr) : json(r.detected_at)},
+                   {"detection_to_contain_ms", or_null(r.detection_to_contain_ms)}});
   }
   return out;
 }
@@ -132,6 +134,7 @@ json metrics_to_json(const Metrics& m) {
           {"unreadable_journals", unreadable},
           {"time_to_first_action_ms", distribution_json(m.time_to_first_action())},
           {"time_to_contain_ms", distribution_json(m.time_to_contain())},
+          {"detection_to_contain_ms", distribution_json(m.detection_to_contain())},
           {"approvals", approvals_json(m)},
           {"automation", {{"automated", s.automated}, {"approved", s.approved}, {"refused", s.refused},
                           {"failed", s.failed}, {"skipped", s.skipped}, {"success_rate", or_null(m.automation_success_rate())}}},
@@ -154,6 +157,9 @@ std::string metrics_to_prometheus(const Metrics& m) {
   out.family("writ_time_to_contain_seconds", "summary",
              "From run start to the first contain step that took effect; quantiles are nearest-rank, 1 is the max.");
   out.summary("writ_time_to_contain_seconds", {}, m.time_to_contain());
+  out.family("writ_detection_to_contain_seconds", "summary",
+             "From the event's detected_at to the first contain step that took effect; quantiles are nearest-rank, 1 is the max.");
+  out.summary("writ_detection_to_contain_seconds", {}, m.detection_to_contain());
   out.family("writ_approval_latency_seconds", "summary",
              "Time from asking an approval to its decision, per required role; quantiles are nearest-rank, 1 is the max.");
   for (const auto& [role, d] : m.approval_latency_by_role()) out.summary("writ_approval_latency_seconds", {{"role", role}}, d);

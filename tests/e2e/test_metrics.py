@@ -5,6 +5,7 @@ a known wait (1.5 s and 1.0 s); and two runs that really preserve evidence. The 
 checked against those known timings and outcomes (docs/report.md defines each one), the
 Prometheus exposition is checked line by line (and by `promtool check metrics` when it is
 installed), and a damaged journal is reported and left out."""
+import datetime
 import json
 import pathlib
 import re
@@ -82,7 +83,10 @@ def make_runs(scratch, approvals):
     lab.run("refused", seed, critical, "--approvals", refuse, "--dry-run", expect=1)
     lab.run("rolled_back", seed, critical, "--approvals", false_positive, "--dry-run", expect=1)
     event = scratch.write("event.json", rs.EVENT)
-    lab.run("slow_approval", scratch.write("containment.writ", rs.containment(approval="10s")), event,
+    # Detected two minutes ago (whole seconds): containment follows about 120 s after it.
+    detected = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(seconds=120)
+    recent = scratch.write("recent.json", dict(rs.EVENT, detected_at=detected.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    lab.run("slow_approval", scratch.write("containment.writ", rs.containment(approval="10s")), recent,
             "--approvals", approvals.url("/approve"), "--dry-run", expect=0)
     lab.run("approval_first", scratch.write("revoke_first.writ", REVOKE_FIRST), event,
             "--approvals", approvals.url("/approve"), "--dry-run", expect=0)
@@ -124,6 +128,9 @@ def check_json(lab):
     for name in ("approved", "refused", "rolled_back", "slow_approval"):
         within(by_name[name]["time_to_first_action_ms"], 0, SLACK_MS, f"{name}: time to first action")
         within(by_name[name]["time_to_contain_ms"], 0, SLACK_MS, f"{name}: time to contain (isolate first)")
+    slow = by_name["slow_approval"]
+    within(slow["detection_to_contain_ms"], 120000, 121000 + 2 * SLACK_MS, "detection (120 s before the run) to containment")
+    assert m["detection_to_contain_ms"]["count"] >= 1
     for name in ("evidence", "evidence_missing"):  # open_ticket contains nothing
         assert by_name[name]["time_to_contain_ms"] is None
     ttfa = m["time_to_first_action_ms"]

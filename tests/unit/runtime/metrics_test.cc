@@ -77,8 +77,10 @@ void run_into(const std::filesystem::path& state, const std::string& run_id, con
   auto journal = JournalWriter::create(state / "runs" / run_id / "journal.jsonl");
   RunState run_state;
   Interpreter interpreter(run_state, journal, Services{connectors, gate, clock, sink ? &*sink : nullptr}, options);
+  auto fields = nlohmann::json::object();  // as `writ run` journals them
+  for (const auto& [name, value] : event.fields) fields[name] = value_to_json(value);
   interpreter.start({{"run_id", run_id}, {"event_id", event.id()}, {"event_text", event.text},
-                     {"plan", plan_to_json(plan)}, {"dry_run", spec.dry_run}});
+                     {"event_fields", fields}, {"plan", plan_to_json(plan)}, {"dry_run", spec.dry_run}});
 }
 
 ApprovalDecision approved_by(std::vector<Approver> approvers) { return ApprovalDecision{true, false, std::move(approvers), ""}; }
@@ -91,12 +93,20 @@ const RunMetrics& run_named(const Metrics& m, const std::string& id) {
   throw std::logic_error("unreachable");
 }
 
+// The critical event, detected `ago` before the run starts (ManualClock's start).
+std::string detected_before_start(milliseconds ago) {
+  auto event = nlohmann::json::parse(kCriticalEvent);
+  event["detected_at"] = format_rfc3339(ManualClock().now() - ago);
+  return event.dump();
+}
+
 // Four runs with known timings (see each comment); connector calls cost 100 ms each.
 Metrics four_runs(const TempDir& state) {
   const auto containment = compile_runbook(kContainment);
   const auto revoke_first = compile_runbook(kRevokeFirst);
   RunSpec run1;  // notify 0-100, isolate 100-200, revoke asked 200, approved after 30 s, 30200-30300
   run1.approval_cost = seconds(30);
+  run1.event = detected_before_start(std::chrono::minutes(10));
   run1.decisions["revoke"] = approved_by({{"ana", "ciso"}, {"lee", "legal"}});
   run_into(state.path(), "run-1", containment, run1);
   RunSpec run2;  // revoke approved after 45 s, sent at 45000, done 45100; isolate 45100-45200
@@ -156,6 +166,13 @@ TEST_CASE("metrics of four runs with known timings", "[metrics]") {
   CHECK_FALSE(run_named(m, "run-3").time_to_first_action_ms);
   CHECK_FALSE(run_named(m, "run-3").time_to_contain_ms);
   CHECK(run_named(m, "run-4").time_to_contain_ms == 200);
+  // Only run 1's event was detected before its run; the others' detected_at lies after
+  // their containment, so they have no detection-to-containment time.
+  CHECK(run_named(m, "run-1").detection_to_contain_ms == 600200);
+  CHECK_FALSE(run_named(m, "run-4").detection_to_contain_ms);
+  CHECK(run_named(m, "run-4").detected_at == "2026-11-27T08:00:00Z");
+  CHECK(m.detection_to_contain().count == 1);
+  CHECK(m.detection_to_contain().p95_ms == 600200);
 
   const auto ttfa = m.time_to_first_action();  // 0, 0, 45000
   CHECK(ttfa.count == 3);
@@ -253,6 +270,7 @@ TEST_CASE("Prometheus exposition: families, names, values", "[metrics]") {
   CHECK(text.find("writ_approval_latency_seconds_count{role=\"ciso\"} 4\n") != std::string::npos);
   CHECK(text.find("writ_time_to_contain_seconds{quantile=\"0.5\"} 0.2\n") != std::string::npos);
   CHECK(text.find("writ_time_to_contain_seconds_sum 45.5\n") != std::string::npos);
+  CHECK(text.find("writ_detection_to_contain_seconds{quantile=\"0.5\"} 600.2\n") != std::string::npos);
   CHECK(text.find("writ_approval_refusal_ratio 0.5\n") != std::string::npos);
   CHECK(text.find("writ_evidence_compliance_ratio NaN\n") != std::string::npos);
   CHECK(types["writ_time_to_first_action_seconds"] == "summary");
