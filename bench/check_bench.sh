@@ -12,7 +12,7 @@ python3 "$root/bench/gen_corpus.py" "$corpus" --files "$files"
 command -v /usr/bin/time >/dev/null || { echo "bench: install the 'time' package for RSS figures" >&2; exit 2; }
 measure() {  # prints "seconds max_rss_kib"
   /usr/bin/time -f '%e %M' -o "$corpus.time" "$writ" check -j "$1" --format json "$corpus" > "$corpus.out" || true
-  cat "$corpus.time"
+  tail -n 1 "$corpus.time"  # GNU time prefixes "Command exited with non-zero status" when findings exist
 }
 read -r t1 rss1 < <(measure 1)
 read -r t2 rss2 < <(measure 2)

@@ -26,16 +26,23 @@ bool has_extension(const std::string& path, std::initializer_list<std::string_vi
 bool is_yaml(const std::string& path) { return has_extension(path, {".yaml", ".yml"}); }
 
 // Reads at most `limit` + 1 bytes so an oversized file is detected without loading it all.
+// Reads in chunks: sizing the buffer to the limit up front would keep megabytes of capacity
+// alive per file (thousands of files in one `writ check`).
 std::optional<std::string> read_file(const std::string& path, std::size_t limit, bool& too_large) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::string text;
-  text.resize(limit + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  char chunk[64 * 1024];
+  while (text.size() <= limit) {
+    in.read(chunk, sizeof chunk);
+    auto got = static_cast<std::size_t>(in.gcount());
+    text.append(chunk, std::min(got, limit + 1 - text.size()));
+    if (got < sizeof chunk) break;
+  }
   if (in.bad()) return std::nullopt;
-  text.resize(static_cast<std::size_t>(in.gcount()));
   too_large = text.size() > limit;
   if (too_large) text.resize(limit);
+  text.shrink_to_fit();
   return text;
 }
 
