@@ -139,7 +139,7 @@ TEST_CASE("symlinks and non-regular files are refused with a clear error", "[evi
   CHECK_FALSE(std::filesystem::exists(custody_path(f.store_root)));  // nothing recorded
 }
 
-TEST_CASE("--verify-copy re-reads the stored object and records a verified event", "[evidence]") {
+TEST_CASE("verify_copy re-reads the stored object and records a verified event", "[evidence]") {
   Fixture f;
   PreserveOptions opts;
   opts.verify_copy = true;

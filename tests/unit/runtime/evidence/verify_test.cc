@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include "runtime/evidence/base64.h"
@@ -18,26 +19,40 @@ using namespace writ::evidence::testing;
 using nlohmann::json;
 
 // A store of five records over four objects (record 5 collects record 1's content again),
-// signed with a fresh key.
-struct Store {
+// signed with a fresh key. Built once per process and copied for each test: every preserve
+// fsyncs several times, which is slow on a busy disk.
+struct Template {
   ScratchDir dir;
   FixedClock clock;
   FixedIdentity identity;
   Ed25519PrivateKey key = Ed25519PrivateKey::generate();
-  Ed25519PublicKey pub = Ed25519PublicKey::from_private(key);
-  std::filesystem::path root = dir / "ev";
   std::vector<std::string> digests;
 
-  Store() {
-    EvidenceStore store(root, clock, identity, {"writ 0.1.0", &key});
+  Template() {
+    EvidenceStore store(dir / "ev", clock, identity, {"writ 0.1.0", &key});
     for (int i = 0; i < 5; ++i) {
       auto art = dir / ("artifact" + std::to_string(i));
       write_file(art, i == 4 ? "content 0" : "content " + std::to_string(i));
       auto r = store.preserve(art, {"run-1", "collect", "INC-1"});
-      REQUIRE(r);
+      if (!r) throw std::runtime_error(r.error);
       digests.push_back(r.preserved->sha256);
     }
   }
+};
+
+const Template& store_template() {
+  static const Template built;
+  return built;
+}
+
+struct Store {
+  ScratchDir dir;
+  Ed25519PrivateKey key = store_template().key;
+  Ed25519PublicKey pub = Ed25519PublicKey::from_private(key);
+  std::filesystem::path root = dir / "ev";
+  std::vector<std::string> digests = store_template().digests;
+
+  Store() { std::filesystem::copy(store_template().dir.path(), dir.path(), std::filesystem::copy_options::recursive); }
 
   std::vector<std::string> lines() const { return read_lines(custody_path(root)); }
   void set_lines(const std::vector<std::string>& lines) const { write_lines(custody_path(root), lines); }
@@ -219,8 +234,11 @@ TEST_CASE("malformed lines are named with a reason", "[evidence]") {
 TEST_CASE("a replaced, malformed or missing checkpoint is named", "[evidence]") {
   Store s;
   SECTION("replaced by another store's checkpoint") {
-    Store other;
-    write_file(checkpoint_path(s.root), read_file(checkpoint_path(other.root)));
+    FixedClock clock;
+    FixedIdentity identity;
+    write_file(s.dir / "other-artifact", "other");
+    REQUIRE(EvidenceStore(s.dir / "other", clock, identity).preserve(s.dir / "other-artifact", {}));
+    write_file(checkpoint_path(s.root), read_file(checkpoint_path(s.dir / "other")));
     VerifyReport report = s.verify(false);
     REQUIRE(report.status == VerifyStatus::damaged);
     bool named = false;
