@@ -32,7 +32,8 @@ void make_artifact(const fs::path& path, std::uint64_t bytes) {
   std::vector<std::uint64_t> block(1 << 17);  // 1 MiB
   for (std::uint64_t done = 0; done < bytes; done += 1 << 20) {
     for (auto& w : block) w = rng();
-    out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(std::min<std::uint64_t>(1 << 20, bytes - done)));
+    out.write(reinterpret_cast<const char*>(block.data()),
+              static_cast<std::streamsize>(std::min<std::uint64_t>(1 << 20, bytes - done)));
   }
 }
 
@@ -58,13 +59,14 @@ int main(int argc, char** argv) {
     digest = writ::to_hex(ev::hash_stream(fd.get(), mib << 20, {}).digest);
   });
   hash_s = std::min(hash_s, seconds([&] {  // the first pass may have warmed the cache
-    ev::Fd fd = ev::open_fd(artifact, O_RDONLY);
-    ev::hash_stream(fd.get(), mib << 20, {});
-  }));
+                      ev::Fd fd = ev::open_fd(artifact, O_RDONLY);
+                      ev::hash_stream(fd.get(), mib << 20, {});
+                    }));
 
   const fs::path store_root = dir / "bench-store";
   std::error_code ec;
-  for (auto& e : fs::recursive_directory_iterator(store_root, ec)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
+  for (auto& e : fs::recursive_directory_iterator(store_root, ec))
+    fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
   fs::remove_all(store_root, ec);
   ev::SystemClock clock;
   ev::SystemIdentity identity;

@@ -10,9 +10,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "runtime/evidence/custody_ledger.h"
@@ -129,9 +129,11 @@ int run_preserve(const PreserveArgs& args) {
 }
 
 void print_verify_text(const std::string& dir, const ev::VerifyReport& report) {
-  for (const auto& f : report.findings) std::cout << (fs::path(dir) / f.item).string() << ": error: " << f.message << '\n';
+  for (const auto& f : report.findings)
+    std::cout << (fs::path(dir) / f.item).string() << ": error: " << f.message << '\n';
   for (const auto& n : report.notes) std::cout << "note: " << n << '\n';
-  const std::string counts = std::to_string(report.records) + " records, " + std::to_string(report.objects) + " objects";
+  const std::string counts =
+      std::to_string(report.records) + " records, " + std::to_string(report.objects) + " objects";
   if (report.status == ev::VerifyStatus::intact) {
     std::cout << "evidence intact: " << counts << (report.signature_verified ? ", checkpoint signature verified" : "")
               << '\n';

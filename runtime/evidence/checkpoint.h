@@ -15,10 +15,10 @@
 namespace writ::evidence {
 
 struct Checkpoint {
-  std::uint64_t size = 0;  // number of records (lines) covered
-  std::string head;        // hash of record `size` (hex)
-  std::string root;        // RFC 6962 Merkle tree hash over the lines (hex)
-  std::string origin;      // names the log: "writ.evidence/<first 16 hex of record 1's hash>"
+  std::uint64_t size = 0;                // number of records (lines) covered
+  std::string head;                      // hash of record `size` (hex)
+  std::string root;                      // RFC 6962 Merkle tree hash over the lines (hex)
+  std::string origin;                    // names the log: "writ.evidence/<first 16 hex of record 1's hash>"
   std::optional<std::string> signature;  // base64 Ed25519 over checkpoint_text()
   std::optional<std::string> key_id;     // names the signing key (see signing.h)
 };

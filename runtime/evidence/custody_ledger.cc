@@ -115,7 +115,8 @@ LedgerLock::LedgerLock(const std::filesystem::path& root) {
     return;
   }
   lock_ = std::make_unique<FileLock>(root / ".lock", kLockTimeout);
-  if (lock_->error()) error_ = (root / ".lock").string() + ": cannot lock the custody ledger: " + lock_->error().message();
+  if (lock_->error())
+    error_ = (root / ".lock").string() + ": cannot lock the custody ledger: " + lock_->error().message();
 }
 
 LedgerLock::~LedgerLock() = default;
@@ -125,8 +126,8 @@ LedgerReadLock::LedgerReadLock(const std::filesystem::path& root)
 
 LedgerReadLock::~LedgerReadLock() = default;
 
-CustodyLedger::CustodyLedger(std::filesystem::path root, const Clock& clock, const Identity& identity,
-                             std::string tool, const CheckpointSigner* signer)
+CustodyLedger::CustodyLedger(std::filesystem::path root, const Clock& clock, const Identity& identity, std::string tool,
+                             const CheckpointSigner* signer)
     : root_(std::move(root)), clock_(clock), identity_(identity), tool_(std::move(tool)), signer_(signer) {}
 
 AppendResult CustodyLedger::append(std::span<const RecordDraft> drafts, const CustodyContext& context) const {
@@ -153,8 +154,8 @@ AppendResult CustodyLedger::append(std::span<const RecordDraft> drafts, const Cu
   const std::string user = identity_.user();
   std::string lines;
   for (const RecordDraft& d : drafts) {
-    CustodyRecord r{state.last_seq + 1, d.event, d.artifact, d.sha256, d.size, now, tool_, host, user,
-                    context.run_id, context.step, context.incident, state.last_hash, {}};
+    CustodyRecord r{state.last_seq + 1, d.event,      d.artifact,       d.sha256,        d.size, now, tool_, host, user,
+                    context.run_id,     context.step, context.incident, state.last_hash, {}};
     r.hash = compute_record_hash(r);
     std::string line = record_line(r);
     state.leaves.push_back(merkle_leaf_hash(line));
@@ -177,15 +178,15 @@ AppendResult CustodyLedger::append(std::span<const RecordDraft> drafts, const Cu
     result.error = ledger.string() + ": cannot append: " + ec.message();
     return result;
   }
-  Checkpoint cp{state.leaves.size(), state.last_hash, to_hex(merkle_root(state.leaves)),
-                origin_for(state.first_hash), std::nullopt, std::nullopt};
+  Checkpoint cp{state.leaves.size(),          state.last_hash, to_hex(merkle_root(state.leaves)),
+                origin_for(state.first_hash), std::nullopt,    std::nullopt};
   if (signer_ != nullptr) {
     cp.signature = base64_encode(signer_->sign(checkpoint_text(cp)));
     cp.key_id = signer_->key_id();
   }
   if (auto cp_ec = replace_file_atomically(checkpoint_path(root_), checkpoint_json(cp))) {
-    result.error = checkpoint_path(root_).string() + ": records appended but the checkpoint could not be written: " +
-                   cp_ec.message();
+    result.error = checkpoint_path(root_).string() +
+                   ": records appended but the checkpoint could not be written: " + cp_ec.message();
   }
   return result;
 }

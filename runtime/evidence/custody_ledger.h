@@ -75,8 +75,7 @@ class CustodyLedger {
   // Takes the LedgerLock itself.
   AppendResult append(std::span<const RecordDraft> drafts, const CustodyContext& context) const;
   // For a caller that already holds the lock (it must be for this ledger's root).
-  AppendResult append(std::span<const RecordDraft> drafts, const CustodyContext& context,
-                      const LedgerLock& held) const;
+  AppendResult append(std::span<const RecordDraft> drafts, const CustodyContext& context, const LedgerLock& held) const;
 
  private:
   std::filesystem::path root_;

@@ -11,9 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-json optional_string(const std::optional<std::string>& value) {
-  return value ? json(*value) : json(nullptr);
-}
+json optional_string(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
 
 json record_json_without_hash(const CustodyRecord& r) {
   return json{{"seq", r.seq},
@@ -93,8 +91,10 @@ std::string read_collector(const json& obj, CustodyRecord& r) {
 
 std::string read_record(const json& obj, CustodyRecord& r) {
   if (!obj.is_object()) return "a record must be a JSON object";
-  std::string err = expect_keys(obj, {"seq", "event", "artifact", "sha256", "size", "collected_at", "collector",
-                                      "run_id", "step", "incident", "prev", "hash"}, "");
+  std::string err = expect_keys(obj,
+                                {"seq", "event", "artifact", "sha256", "size", "collected_at", "collector", "run_id",
+                                 "step", "incident", "prev", "hash"},
+                                "");
   if (err.empty()) err = read_unsigned(obj, "seq", r.seq);
   if (err.empty() && r.seq == 0) err = "field 'seq' must be at least 1";
   if (err.empty()) err = read_event(obj, r.event);
@@ -102,7 +102,8 @@ std::string read_record(const json& obj, CustodyRecord& r) {
   if (err.empty()) err = read_hex(obj, "sha256", r.sha256);
   if (err.empty()) err = read_unsigned(obj, "size", r.size);
   if (err.empty()) err = read_string(obj, "collected_at", r.collected_at);
-  if (err.empty() && !is_rfc3339_utc(r.collected_at)) err = "field 'collected_at' must be UTC RFC 3339 (YYYY-MM-DDTHH:MM:SSZ)";
+  if (err.empty() && !is_rfc3339_utc(r.collected_at))
+    err = "field 'collected_at' must be UTC RFC 3339 (YYYY-MM-DDTHH:MM:SSZ)";
   if (err.empty()) err = read_collector(obj, r);
   if (err.empty()) err = read_optional(obj, "run_id", r.run_id);
   if (err.empty()) err = read_optional(obj, "step", r.step);
@@ -116,9 +117,12 @@ std::string read_record(const json& obj, CustodyRecord& r) {
 
 std::string_view event_name(CustodyEvent event) {
   switch (event) {
-    case CustodyEvent::collected: return "collected";
-    case CustodyEvent::verified: return "verified";
-    case CustodyEvent::exported: return "exported";
+    case CustodyEvent::collected:
+      return "collected";
+    case CustodyEvent::verified:
+      return "verified";
+    case CustodyEvent::exported:
+      return "exported";
   }
   return "collected";
 }

@@ -17,14 +17,13 @@ enum class CustodyEvent { collected, verified, exported };
 
 std::string_view event_name(CustodyEvent event);
 
-inline constexpr std::string_view kZeroHash =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+inline constexpr std::string_view kZeroHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
 struct CustodyRecord {
   std::uint64_t seq = 0;  // 1-based: equals the record's line number in custody.jsonl
   CustodyEvent event = CustodyEvent::collected;
-  std::string artifact;      // original path of the artifact
-  std::string sha256;        // lowercase hex
+  std::string artifact;  // original path of the artifact
+  std::string sha256;    // lowercase hex
   std::uint64_t size = 0;
   std::string collected_at;  // UTC RFC 3339, e.g. 2026-11-27T21:04:03Z (time of this event)
   std::string tool;          // collector.tool, "writ <version>"
@@ -33,7 +32,7 @@ struct CustodyRecord {
   std::optional<std::string> run_id;
   std::optional<std::string> step;
   std::optional<std::string> incident;
-  std::string prev;          // hash of the previous record, kZeroHash for the first
+  std::string prev;  // hash of the previous record, kZeroHash for the first
   std::string hash;
 };
 

@@ -33,7 +33,8 @@ std::string file_kind(mode_t mode) {
   return "not a regular file";
 }
 
-constexpr std::string_view kSymlinkRefused = "is a symbolic link; refusing to follow it (preserve the file it points to)";
+constexpr std::string_view kSymlinkRefused =
+    "is a symbolic link; refusing to follow it (preserve the file it points to)";
 
 // Opens the artifact without following a symlink, refusing anything but a regular file. The
 // lstat-then-open-then-fstat sequence also refuses a file swapped between the two looks.
@@ -89,12 +90,15 @@ struct Placed {
 // existing object, so identical content already stored is simply kept.
 Placed place_object(const TempFile& tmp, const std::filesystem::path& dest, std::uint64_t size) {
   const auto dir = dest.parent_path();
-  if (auto ec = make_dirs(dir)) return {false, PreserveFailure::store, "cannot create " + dir.string() + ": " + ec.message()};
+  if (auto ec = make_dirs(dir))
+    return {false, PreserveFailure::store, "cannot create " + dir.string() + ": " + ec.message()};
   if (::link(tmp.path().c_str(), dest.c_str()) == 0) {
-    if (auto ec = fsync_dir(dir)) return {false, PreserveFailure::store, "cannot sync " + dir.string() + ": " + ec.message()};
+    if (auto ec = fsync_dir(dir))
+      return {false, PreserveFailure::store, "cannot sync " + dir.string() + ": " + ec.message()};
     return {};
   }
-  if (errno != EEXIST) return {false, PreserveFailure::store, "cannot store " + dest.string() + ": " + std::strerror(errno)};
+  if (errno != EEXIST)
+    return {false, PreserveFailure::store, "cannot store " + dest.string() + ": " + std::strerror(errno)};
   struct stat st {};
   if (::lstat(dest.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != size) {
     return {false, PreserveFailure::damaged,
@@ -111,7 +115,8 @@ std::string verify_stored(const std::filesystem::path& object, const Digest& dig
   ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
   StreamResult check = hash_stream(fd.get(), size, progress);
   if (check.read_error) return "cannot re-read " + object.string() + ": " + check.read_error.message();
-  if (check.digest != digest || check.bytes != size) return object.string() + ": stored copy does not match the artifact";
+  if (check.digest != digest || check.bytes != size)
+    return object.string() + ": stored copy does not match the artifact";
   return {};
 }
 
@@ -151,9 +156,11 @@ PreserveResult EvidenceStore::preserve(const std::filesystem::path& artifact, co
   const Fd& src = std::get<Fd>(opened);
 
   const auto tmp_dir = root_ / "tmp";
-  if (auto ec = make_dirs(tmp_dir)) return fail(PreserveFailure::store, tmp_dir.string(), "cannot create: " + ec.message());
+  if (auto ec = make_dirs(tmp_dir))
+    return fail(PreserveFailure::store, tmp_dir.string(), "cannot create: " + ec.message());
   TempFile tmp(tmp_dir);
-  if (tmp.fd() < 0) return fail(PreserveFailure::store, tmp_dir.string(), std::string("cannot create a file: ") + std::strerror(errno));
+  if (tmp.fd() < 0)
+    return fail(PreserveFailure::store, tmp_dir.string(), std::string("cannot create a file: ") + std::strerror(errno));
 
   StreamResult copy = copy_and_hash(src.get(), tmp.fd(), static_cast<std::uint64_t>(st.st_size), options.progress);
   if (copy.read_error) return fail(PreserveFailure::refused, path, "read failed: " + copy.read_error.message());

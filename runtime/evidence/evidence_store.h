@@ -68,15 +68,15 @@ class CheckpointSigner {
  public:
   virtual ~CheckpointSigner() = default;
   virtual std::string sign(std::string_view message) const = 0;  // raw signature bytes
-  virtual std::string key_id() const = 0;                         // hex, names the public key
+  virtual std::string key_id() const = 0;                        // hex, names the public key
 };
 
 // Called with (bytes done, total bytes) while copying or re-reading an artifact.
 using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 struct StoreOptions {
-  std::string tool = "writ";                   // collector.tool, e.g. "writ 0.1.0"
-  const CheckpointSigner* signer = nullptr;    // not owned; must outlive the store
+  std::string tool = "writ";                 // collector.tool, e.g. "writ 0.1.0"
+  const CheckpointSigner* signer = nullptr;  // not owned; must outlive the store
 };
 
 struct PreserveOptions {
@@ -85,19 +85,19 @@ struct PreserveOptions {
 };
 
 struct Preserved {
-  std::string artifact;            // absolute, lexically normalised path (symlinks not resolved)
-  std::string sha256;              // lowercase hex
+  std::string artifact;  // absolute, lexically normalised path (symlinks not resolved)
+  std::string sha256;    // lowercase hex
   std::uint64_t size = 0;
-  std::filesystem::path object;    // ROOT/objects/sha256/<2>/<64>
-  bool already_stored = false;     // identical content was in the store before
-  std::uint64_t seq = 0;           // seq of the `collected` record
+  std::filesystem::path object;  // ROOT/objects/sha256/<2>/<64>
+  bool already_stored = false;   // identical content was in the store before
+  std::uint64_t seq = 0;         // seq of the `collected` record
 };
 
 enum class PreserveFailure {
   none,
-  refused,   // the artifact: a symlink, not a regular file, missing or unreadable
-  store,     // the store: cannot be created or written, or the stored copy reads back wrong
-  damaged,   // the ledger no longer matches its checkpoint: nothing is appended (run verify)
+  refused,  // the artifact: a symlink, not a regular file, missing or unreadable
+  store,    // the store: cannot be created or written, or the stored copy reads back wrong
+  damaged,  // the ledger no longer matches its checkpoint: nothing is appended (run verify)
 };
 
 struct PreserveResult {
@@ -114,8 +114,7 @@ class EvidenceStore {
  public:
   // Does not touch the disk: ROOT and its sub-directories are created by the first preserve().
   // `clock` and `identity` are not owned and must outlive the store.
-  EvidenceStore(std::filesystem::path root, const Clock& clock, const Identity& identity,
-                StoreOptions options = {});
+  EvidenceStore(std::filesystem::path root, const Clock& clock, const Identity& identity, StoreOptions options = {});
   ~EvidenceStore();
   EvidenceStore(const EvidenceStore&) = delete;
   EvidenceStore& operator=(const EvidenceStore&) = delete;

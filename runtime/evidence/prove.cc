@@ -104,8 +104,8 @@ std::optional<CustodyRecord> find_record(const std::filesystem::path& root, std:
 }
 
 std::string dsse_pae(std::string_view type, std::string_view payload) {
-  return "DSSEv1 " + std::to_string(type.size()) + " " + std::string(type) + " " + std::to_string(payload.size()) + " " +
-         std::string(payload);
+  return "DSSEv1 " + std::to_string(type.size()) + " " + std::string(type) + " " + std::to_string(payload.size()) +
+         " " + std::string(payload);
 }
 
 ProveResult prove_artifact(const std::filesystem::path& root, std::string_view hex, const CheckpointSigner* signer) {
@@ -128,10 +128,11 @@ ProveResult prove_artifact(const std::filesystem::path& root, std::string_view h
   json doc = statement(hex, ledger, *cp);
   if (signer == nullptr) return {ProveStatus::ok, doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n", {}};
   const std::string payload = canonical_json(doc);
-  json envelope{{"payloadType", kInTotoPayloadType},
-                {"payload", base64_encode(payload)},
-                {"signatures", json::array({{{"keyid", signer->key_id()},
-                                             {"sig", base64_encode(signer->sign(dsse_pae(kInTotoPayloadType, payload)))}}})}};
+  json envelope{
+      {"payloadType", kInTotoPayloadType},
+      {"payload", base64_encode(payload)},
+      {"signatures", json::array({{{"keyid", signer->key_id()},
+                                   {"sig", base64_encode(signer->sign(dsse_pae(kInTotoPayloadType, payload)))}}})}};
   return {ProveStatus::ok, envelope.dump(2, ' ', false, json::error_handler_t::replace) + "\n", {}};
 }
 

@@ -50,8 +50,7 @@ class WritebackPacer {
       ::sync_file_range(fd_, static_cast<off_t>(awaited_), static_cast<off_t>(started_ - awaited_),
                         SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
       // The stored copy is not needed in memory; keep a disk image from flooding the cache.
-      ::posix_fadvise(fd_, static_cast<off_t>(awaited_), static_cast<off_t>(started_ - awaited_),
-                      POSIX_FADV_DONTNEED);
+      ::posix_fadvise(fd_, static_cast<off_t>(awaited_), static_cast<off_t>(started_ - awaited_), POSIX_FADV_DONTNEED);
       awaited_ = started_;
     }
     started_ = end;
@@ -98,7 +97,8 @@ class Destination {
     std::size_t first = 0;
     std::uint64_t offset = written_;
     while (first < rest.size()) {
-      ssize_t n = ::pwritev(fd_, rest.data() + first, static_cast<int>(rest.size() - first), static_cast<off_t>(offset));
+      ssize_t n =
+          ::pwritev(fd_, rest.data() + first, static_cast<int>(rest.size() - first), static_cast<off_t>(offset));
       if (n < 0) {
         if (errno == EINTR) continue;
         return last_error();
@@ -125,8 +125,7 @@ class Destination {
 class Pipeline {
  public:
   explicit Pipeline(int dst)
-      : dst_(dst),
-        storage_(static_cast<std::uint8_t*>(std::aligned_alloc(kAlignment, kBuffers * kStreamChunk))) {
+      : dst_(dst), storage_(static_cast<std::uint8_t*>(std::aligned_alloc(kAlignment, kBuffers * kStreamChunk))) {
     if (!storage_) throw std::bad_alloc();
     for (std::size_t i = 0; i < kBuffers; ++i) free_.push_back(i);
     writer_ = std::thread([this] { write_loop(); });

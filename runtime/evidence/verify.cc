@@ -53,7 +53,8 @@ struct Verifier {
   void check_checkpoint();
   void check_signature(const Checkpoint& cp);
   bool has_checkpoint_finding() const {
-    return std::any_of(findings.begin(), findings.end(), [](const RankedFinding& f) { return f.rank == FindingRank::checkpoint; });
+    return std::any_of(findings.begin(), findings.end(),
+                       [](const RankedFinding& f) { return f.rank == FindingRank::checkpoint; });
   }
 };
 
@@ -99,12 +100,14 @@ void Verifier::check_chain() {
     const CustodyRecord& r = *l.record;
     const LedgerLine* first = by_seq.at(r.seq);
     if (first != &l) {
-      record_finding(l.number, (first->record->hash == r.hash ? "duplicate of line " : "repeats seq " +
-                                std::to_string(r.seq) + " of line ") + std::to_string(first->number));
+      record_finding(l.number, (first->record->hash == r.hash ? "duplicate of line "
+                                                              : "repeats seq " + std::to_string(r.seq) + " of line ") +
+                                   std::to_string(first->number));
       continue;
     }
     if (r.seq <= max_seq) {
-      record_finding(l.number, "out of order: seq " + std::to_string(r.seq) + " comes after seq " + std::to_string(max_seq));
+      record_finding(l.number,
+                     "out of order: seq " + std::to_string(r.seq) + " comes after seq " + std::to_string(max_seq));
     } else if (r.seq > max_seq + 1) {
       const std::uint64_t want = max_seq + 1;
       auto later = by_seq.find(want);
@@ -118,11 +121,11 @@ void Verifier::check_chain() {
       }
     } else if (r.seq == 1 && r.prev != kZeroHash) {
       record_finding(l.number, "chain broken: the first record's prev must be 64 zeros");
-    } else if (auto before = by_seq.find(r.seq - 1); r.seq > 1 && before != by_seq.end() &&
-                                                     before->second->record->hash != r.prev) {
+    } else if (auto before = by_seq.find(r.seq - 1);
+               r.seq > 1 && before != by_seq.end() && before->second->record->hash != r.prev) {
       // This record's own hash holds, so the one before it was rewritten (and re-hashed).
-      record_finding(before->second->number, "altered and re-hashed: line " + std::to_string(l.number) +
-                                                 " chains to a different hash");
+      record_finding(before->second->number,
+                     "altered and re-hashed: line " + std::to_string(l.number) + " chains to a different hash");
     }
     max_seq = std::max(max_seq, r.seq);
   }
@@ -169,7 +172,8 @@ void Verifier::snapshot() {
 
 void Verifier::check_checkpoint() {
   if (!checkpoint) {
-    if (!lines.empty() && !has_checkpoint_finding()) checkpoint_finding("missing: the ledger's length and content cannot be checked");
+    if (!lines.empty() && !has_checkpoint_finding())
+      checkpoint_finding("missing: the ledger's length and content cannot be checked");
     return;
   }
   const std::string& text = *checkpoint;

@@ -28,8 +28,8 @@ ProgressFn offset_progress(const ProgressFn& progress, std::uint64_t base, std::
 }
 
 // The problem with one recorded object, or nothing when it hashes to its name.
-std::optional<std::string> check_object(const std::filesystem::path& root, const std::string& hex,
-                                        const Expected& want, const ProgressFn& progress) {
+std::optional<std::string> check_object(const std::filesystem::path& root, const std::string& hex, const Expected& want,
+                                        const ProgressFn& progress) {
   const std::string at = " (recorded at custody.jsonl:" + std::to_string(want.line) + ")";
   const auto path = object_path(root, hex);
   struct stat st {};
@@ -64,8 +64,10 @@ void find_strays(const std::vector<std::string>& entries, const std::set<std::st
     const std::string rel = entry.substr(kPrefix.size());
     const auto slash = rel.find('/');
     const std::string name = slash == std::string::npos ? "" : rel.substr(slash + 1);
-    const bool known = slash == 2 && is_hex_name(name, 64) && name.compare(0, 2, rel, 0, 2) == 0 && named.contains(name);
-    if (!known) out.push_back({FindingRank::stray, order++, {entry, "is not recorded in custody.jsonl (unrecorded object)"}});
+    const bool known =
+        slash == 2 && is_hex_name(name, 64) && name.compare(0, 2, rel, 0, 2) == 0 && named.contains(name);
+    if (!known)
+      out.push_back({FindingRank::stray, order++, {entry, "is not recorded in custody.jsonl (unrecorded object)"}});
   }
 }
 

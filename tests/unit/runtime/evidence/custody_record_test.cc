@@ -36,8 +36,7 @@ TEST_CASE("a record's line is its canonical JSON and its hash covers everything 
   CHECK(line ==
         "{\"artifact\":\"/var/log/auth.log\",\"collected_at\":\"2026-11-27T21:04:03Z\",\"collector\":{\"host\":"
         "\"ir-host-1\",\"tool\":\"writ 0.1.0\",\"user\":\"responder\"},\"event\":\"collected\",\"hash\":\"" +
-            r.hash +
-            "\",\"incident\":null,\"prev\":\"" + std::string(kZeroHash) +
+            r.hash + "\",\"incident\":null,\"prev\":\"" + std::string(kZeroHash) +
             "\",\"run_id\":\"run-1\",\"seq\":1,\"sha256\":\"" + std::string(64, 'a') +
             "\",\"size\":42,\"step\":\"collect_logs\"}");
   // An auditor's recipe: drop "hash", canonicalise, SHA-256.

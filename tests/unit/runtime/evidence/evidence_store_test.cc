@@ -1,7 +1,7 @@
 #include "runtime/evidence/evidence_store.h"
 
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <catch2/catch.hpp>
@@ -62,11 +62,12 @@ TEST_CASE("preserve stores the bytes at their content address, read-only, and re
 
   auto recs = f.records();
   REQUIRE(recs.size() == 1);
-  CHECK(recs[0] == json::parse(R"({"seq":1,"event":"collected","artifact":")" + art.string() + R"(","sha256":")" + hex +
-                               R"(","size":42,"collected_at":"2026-11-27T21:04:03Z","collector":{"tool":"writ 0.1.0",
+  CHECK(recs[0] ==
+        json::parse(R"({"seq":1,"event":"collected","artifact":")" + art.string() + R"(","sha256":")" + hex +
+                    R"(","size":42,"collected_at":"2026-11-27T21:04:03Z","collector":{"tool":"writ 0.1.0",
                                "host":"ir-host-1","user":"responder"},"run_id":"run-42","step":"collect_logs",
-                               "incident":null,"prev":")" + std::string(kZeroHash) + R"(","hash":")" +
-                               recs[0]["hash"].get<std::string>() + R"("})"));
+                               "incident":null,"prev":")" +
+                    std::string(kZeroHash) + R"(","hash":")" + recs[0]["hash"].get<std::string>() + R"("})"));
   CHECK(f.store_root / "tmp" != r.preserved->object.parent_path());
   CHECK(std::filesystem::is_empty(f.store_root / "tmp"));  // no temporary copies left behind
 }
@@ -108,7 +109,8 @@ TEST_CASE("identical content is stored once but every collection is recorded", "
   CHECK(recs[1]["incident"] == "INC-9");
   CHECK(recs[1]["event"] == "collected");
   std::size_t objects = 0;
-  for (auto& e : std::filesystem::recursive_directory_iterator(objects_dir(f.store_root))) objects += e.is_regular_file();
+  for (auto& e : std::filesystem::recursive_directory_iterator(objects_dir(f.store_root)))
+    objects += e.is_regular_file();
   CHECK(objects == 1);
 }
 
@@ -119,7 +121,8 @@ TEST_CASE("symlinks and non-regular files are refused with a clear error", "[evi
   auto r = f.store.preserve(f.dir / "link.log", {});
   CHECK_FALSE(r);
   CHECK(r.failure == PreserveFailure::refused);
-  CHECK(r.error == (f.dir / "link.log").string() + ": is a symbolic link; refusing to follow it (preserve the file it points to)");
+  CHECK(r.error ==
+        (f.dir / "link.log").string() + ": is a symbolic link; refusing to follow it (preserve the file it points to)");
 
   r = f.store.preserve(f.dir.path(), {});
   CHECK(r.failure == PreserveFailure::refused);
@@ -211,7 +214,8 @@ TEST_CASE("concurrent preservers are serialised: nothing interleaves or is lost"
   constexpr int kThreads = 4;
   constexpr int kEach = 25;
   for (int t = 0; t < kThreads; ++t) {
-    for (int i = 0; i < kEach; ++i) write_file(dir / ("f" + std::to_string(t) + "_" + std::to_string(i)), std::to_string(t * 1000 + i));
+    for (int i = 0; i < kEach; ++i)
+      write_file(dir / ("f" + std::to_string(t) + "_" + std::to_string(i)), std::to_string(t * 1000 + i));
   }
   std::vector<std::jthread> threads;
   std::atomic<int> failures{0};
@@ -219,7 +223,9 @@ TEST_CASE("concurrent preservers are serialised: nothing interleaves or is lost"
     threads.emplace_back([&, t] {
       EvidenceStore store(dir / "ev", clock, identity);  // one store per writer, like separate runs
       for (int i = 0; i < kEach; ++i) {
-        if (!store.preserve(dir / ("f" + std::to_string(t) + "_" + std::to_string(i)), {"run-" + std::to_string(t), std::nullopt, std::nullopt})) ++failures;
+        if (!store.preserve(dir / ("f" + std::to_string(t) + "_" + std::to_string(i)),
+                            {"run-" + std::to_string(t), std::nullopt, std::nullopt}))
+          ++failures;
       }
     });
   }
@@ -267,7 +273,8 @@ TEST_CASE("the store refuses to append to a ledger that no longer matches its ch
   auto r = f.store.preserve(f.artifact("c", "3"), {});
   CHECK_FALSE(r);
   CHECK(r.failure == PreserveFailure::damaged);
-  CHECK_THAT(r.error, Catch::Contains("refusing to append: custody.jsonl holds 1 records but checkpoint.json covers 2"));
+  CHECK_THAT(r.error,
+             Catch::Contains("refusing to append: custody.jsonl holds 1 records but checkpoint.json covers 2"));
   CHECK(read_lines(custody_path(f.store_root)).size() == 1);  // nothing written
 
   write_file(custody_path(f.store_root), lines[0] + "\n" + lines[1].substr(0, 20));  // torn last line

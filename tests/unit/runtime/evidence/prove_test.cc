@@ -17,7 +17,8 @@ namespace {
 
 writ::Digest digest_of(const std::string& hex) {
   writ::Digest d{};
-  for (std::size_t i = 0; i < d.size(); ++i) d[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  for (std::size_t i = 0; i < d.size(); ++i)
+    d[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   return d;
 }
 

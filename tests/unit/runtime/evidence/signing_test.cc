@@ -55,15 +55,16 @@ TEST_CASE("base64 round-trips and rejects non-canonical text", "[evidence]") {
   for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) CHECK(base64_decode(base64_encode(s)) == s);
   CHECK(base64_encode("foobar") == "Zm9vYmFy");
   CHECK(base64_encode("fo") == "Zm8=");
-  CHECK_FALSE(base64_decode("Zm8"));     // length
-  CHECK_FALSE(base64_decode("Zm9="));    // stray bits under the padding
-  CHECK_FALSE(base64_decode("Z=8="));    // data after padding
+  CHECK_FALSE(base64_decode("Zm8"));   // length
+  CHECK_FALSE(base64_decode("Zm9="));  // stray bits under the padding
+  CHECK_FALSE(base64_decode("Z=8="));  // data after padding
   CHECK_FALSE(base64_decode("Zm8*"));
 }
 
 TEST_CASE("the checkpoint text is the C2SP-style note body the signature covers", "[evidence]") {
-  Checkpoint cp{3, std::string(64, 'b'), "00" + std::string(62, 'f'), "writ.evidence/0123456789abcdef", std::nullopt,
-                std::nullopt};
+  Checkpoint cp{
+      3,           std::string(64, 'b'), "00" + std::string(62, 'f'), "writ.evidence/0123456789abcdef", std::nullopt,
+      std::nullopt};
   CHECK(checkpoint_text(cp) == "writ.evidence/0123456789abcdef\n3\n" +
                                    base64_encode(std::string(1, '\0') + std::string(31, '\xff')) + "\nwrit-head " +
                                    std::string(64, 'b') + "\n");

@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "runtime/evidence/base64.h"
 #include "runtime/evidence/checkpoint.h"
@@ -88,7 +88,8 @@ TEST_CASE("an untouched store verifies intact, signature included", "[evidence]"
   VerifyReport no_key = s.verify(false);
   CHECK(no_key.status == VerifyStatus::intact);
   CHECK_FALSE(no_key.signature_verified);
-  CHECK(no_key.notes == std::vector<std::string>{"checkpoint signature present but not checked (pass --key PUBLIC.pem)"});
+  CHECK(no_key.notes ==
+        std::vector<std::string>{"checkpoint signature present but not checked (pass --key PUBLIC.pem)"});
 }
 
 TEST_CASE("a flipped byte in an object is named", "[evidence]") {
@@ -157,14 +158,16 @@ TEST_CASE("truncated ledgers are named", "[evidence]") {
   SECTION("last records dropped") {
     lines.resize(3);
     s.set_lines(lines);
-    expect_first(s.verify(), "custody.jsonl", "truncated: checkpoint.json covers 5 records, the ledger holds 3 (records 4..5 are missing)");
+    expect_first(s.verify(), "custody.jsonl",
+                 "truncated: checkpoint.json covers 5 records, the ledger holds 3 (records 4..5 are missing)");
   }
   SECTION("ledger emptied") {
     s.set_lines({});
     expect_first(s.verify(), "custody.jsonl", "truncated");
   }
   SECTION("last line cut mid-record") {
-    write_file(custody_path(s.root), read_file(custody_path(s.root)).substr(0, read_file(custody_path(s.root)).size() - 30));
+    write_file(custody_path(s.root),
+               read_file(custody_path(s.root)).substr(0, read_file(custody_path(s.root)).size() - 30));
     expect_first(s.verify(), "custody.jsonl:5", "malformed record: incomplete, no newline at the end");
   }
 }
@@ -242,7 +245,8 @@ TEST_CASE("a replaced, malformed or missing checkpoint is named", "[evidence]") 
     VerifyReport report = s.verify(false);
     REQUIRE(report.status == VerifyStatus::damaged);
     bool named = false;
-    for (const auto& f : report.findings) named = named || (f.item == "checkpoint.json" && f.message.find("root does not match") != std::string::npos);
+    for (const auto& f : report.findings)
+      named = named || (f.item == "checkpoint.json" && f.message.find("root does not match") != std::string::npos);
     CHECK(named);
   }
   SECTION("root edited") {
