@@ -8,10 +8,10 @@
 //  odd   a valid store: the rest, split at NULs, gives up to 4 artifacts. The target writes
 //        objects, records and checkpoint itself, by DESIGN §10 alone (an auditor's
 //        re-implementation), then flips one byte of custody.jsonl.
-// Invariants: nothing throws; a line parse_record accepts is exactly record_line() of its
-// record; a parsed checkpoint survives checkpoint_json; verify_store reports `damaged` exactly
-// when it has findings, each naming an item; the valid store verifies intact, and verifies
-// damaged once a byte of its ledger is changed.
+// Invariants: nothing throws; a line parse_record accepts is exactly record_line() of its record; a
+// checkpoint that parses holds no NUL byte and survives checkpoint_json; verify_store reports
+// `damaged` exactly when it has findings, each naming an item; the valid store verifies intact, and
+// verifies damaged once a byte of its ledger is changed.
 #include <unistd.h>
 
 #include <cstdint>
@@ -106,6 +106,7 @@ void check_checkpoint(std::string_view text) {
     require(!parsed.error.empty(), "parse_checkpoint refused a file without saying why");
     return;
   }
+  require(text.find('\0') == std::string_view::npos, "parse_checkpoint accepted a NUL byte (and what follows it)");
   const evidence::Checkpoint& cp = *parsed.checkpoint;
   evidence::ParsedCheckpoint again = evidence::parse_checkpoint(evidence::checkpoint_json(cp));
   require(again.checkpoint.has_value(), "checkpoint_json output does not parse: " + again.error);

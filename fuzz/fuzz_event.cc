@@ -1,7 +1,8 @@
 // Fuzzes event JSON validation (runtime/event.h): parse_event, type_event against the stdlib's
 // default event schema plus fields of every other type, value_to_json and make_environment.
-// Invariants: the only exception is EventError, with a message naming the origin; a typed
-// field holds the value kind its schema type promises; a typed event renders to JSON.
+// Invariants: the only exception is EventError, with a message naming the origin; an accepted
+// event holds no NUL byte (no garbage hidden after one); a typed field holds the value kind its
+// schema type promises; a typed event renders to JSON.
 #include <cstdint>
 #include <exception>
 #include <string>
@@ -63,6 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     runtime::Event event = runtime::parse_event(std::string(as_text(data, size)), "event.json", options.max_json_depth);
     require(event.raw.is_object(), "parse_event accepted a non-object");
+    // JSON never holds a raw NUL; nlohmann alone would stop reading at one and accept garbage.
+    require(event.text.find('\0') == std::string::npos, "parse_event accepted a NUL byte");
     runtime::type_event(event, schema);
     for (const auto& field : schema) {
       auto it = event.fields.find(field.name);

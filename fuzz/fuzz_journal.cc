@@ -7,10 +7,11 @@
 //  1  a valid journal: the rest, split at NULs, gives up to 8 records (type from the first
 //     byte, data the JSON object in the rest, else a string); the target chains and hashes
 //     them by the documented format, then changes one byte.
-// Invariants: readers throw nothing but JournalError (naming the file); a journal that reads
-// has seq 1..n, each prev the hash before it, and a torn tail exactly when bytes follow the
-// verified prefix; compute_metrics reports an unreadable journal as data; a valid journal
-// reads back record for record, and with a changed byte it is refused or loses its torn tail.
+// Invariants: readers throw nothing but JournalError (naming the file); a journal that reads has
+// seq 1..n, each prev the hash before it, and a torn tail exactly when bytes follow the verified
+// prefix; a run RunState accepts has an event_text that parses as a JSON object; compute_metrics
+// reports an unreadable journal as data; a valid journal reads back record for record, and with a
+// changed byte it is refused or loses its torn tail.
 #include <unistd.h>
 
 #include <cstdint>
@@ -96,6 +97,10 @@ void replay(const runtime::JournalContents& contents) {
   } catch (const runtime::JournalError&) {
     return;
   }
+  if (!state.started()) return;
+  // What --resume and rollback re-read: a run RunState accepts has its event as a JSON object.
+  auto event = nlohmann::json::parse(state.start().at("event_text").get<std::string>(), nullptr, false);
+  require(event.is_object(), "RunState accepted a run_started whose event_text is not a JSON object");
   std::ostringstream text;
   runtime::print_text(text, state.log());
   (void)runtime::to_json(state.log()).dump(-1, ' ', false, json::error_handler_t::replace);

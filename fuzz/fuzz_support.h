@@ -38,9 +38,10 @@ void check_ast(const ast::File& file, const SourceFile& source);
 // Every span of an expression tree lies inside `source`.
 void check_expression(const expr::Node& node, const SourceFile& source);
 
-// For a file that compiled without errors (suppressions off): print_dsl of its AST re-parses
-// with no diagnostics, prints identically again, and compiles without errors to runbooks with
-// the same IR digests, in the same order. (`writ fmt` and `writ convert` rely on this.)
+// For a file that parsed with no diagnostics, compiled with suppressions off: print_dsl of its
+// AST re-parses with no diagnostics, prints identically again, and compiles to runbooks with
+// the same IR digests, in the same order, and the same findings (rule, runbook, step).
+// (`writ fmt` and `writ convert` rely on this.)
 void check_print_round_trip(const CompiledFile& compiled);
 
 // The stdlib catalog, loaded on first use from $WRIT_STDLIB or the source tree's stdlib/.

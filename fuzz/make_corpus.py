@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "fuzz" / "corpus"
 
 # Mode bytes the targets read first (see each fuzz_<name>.cc).
-CHECK_DSL, CHECK_YAML = 0x02, 0x03  # bit 0: YAML; bit 1: inline suppressions on
+CHECK_DSL, CHECK_YAML = 0x06, 0x03  # bit 0: YAML; bit 1: inline suppressions; bit 2: json+sarif
 EXPR_EXPRESSION, EXPR_TEMPLATE = 0x00, 0x01  # bits 1-3: expected type, bit 4: absent fields
 
 EXPRESSIONS = [
@@ -144,6 +144,14 @@ def runtime_seeds():
         write_seed("approval", bytes([1, roles & 0xFF]) + json.dumps(body).encode())
     for path in sources("runbooks/approvals/*.json"):
         write_seed("approval", bytes([1, 0b011]) + path.read_bytes())
+    for path in sources("tests/bad_input/approvals_*.json"):
+        write_seed("approval", bytes([1, 0b011]) + path.read_bytes())
+    for path in sources("tests/bad_input/custody_*.jsonl"):
+        write_seed("custody", b"\x00" + path.read_bytes())
+    for path in sources("tests/bad_input/checkpoint_*.json"):
+        write_seed("custody", b"\x00\x00" + path.read_bytes())
+    for path in sources("tests/bad_input/journal_*.jsonl"):
+        write_seed("journal", b"\x00" + path.read_bytes())
     for text in CONNECTORS:
         write_seed("connectors", text)
     for path in sources("runbooks/**/connectors*.yaml", "tests/**/connectors*.yaml"):
