@@ -72,7 +72,7 @@ TEST_CASE("DSL grammar: strings and escapes", "[dsl]") {
   CHECK_FALSE(matches<g::string_lit>("\"unterminated"));
 }
 
-TEST_CASE("DSL grammar: statements end at a newline or `;`", "[dsl]") {
+TEST_CASE("DSL grammar: statements end at a newline or `,`", "[dsl]") {
   CHECK(matches<g::file>("runbook r { title \"t\"; severity low }"));
   CHECK(matches<g::file>("runbook r {\n  title \"t\"\n  severity low\n}\n"));
   CHECK_FALSE(matches<g::file>("runbook r { title \"t\" severity low }"));

@@ -74,7 +74,7 @@ TEST_CASE("json: multi-line and empty spans, UTF-8 columns", "[emit]") {
   CHECK(second["end_column"] == 2);
 }
 
-TEST_CASE("json: whole-file and source-less findings have null positions; empty ids stay", "[emit]") {
+TEST_CASE("json: whole-file and source-less findings have null positions, empty ids stay", "[emit]") {
   auto src = make_source("big.yaml", "x: 1\n");
   auto big = whole_file(Rule::InputLimit, src, "too big");
   auto coverage = make_diagnostic(Rule::SeverityCoverage, nullptr, {}, "no playbook for `low`");
@@ -92,7 +92,7 @@ TEST_CASE("json: whole-file and source-less findings have null positions; empty 
   CHECK(root["files"] == 4);
 }
 
-TEST_CASE("json: suppressed findings are neither listed nor counted; notes carry positions", "[emit]") {
+TEST_CASE("json: suppressed findings are neither listed nor counted, notes carry positions", "[emit]") {
   auto src = make_source("a.yaml", "id: a\nsteps: []\n");
   auto policy = make_source("policy.writ", "policy {\n  approval_timeout 60m\n}\n");
   auto shown = make_diagnostic(Rule::ApprovalTimeout, src, span_of(*src, "steps"), "no timeout");

@@ -219,7 +219,7 @@ TEST_CASE("one mistake gives one diagnostic", "[expr]") {
   CHECK(templ.type == kString);
 }
 
-TEST_CASE("interpolations are strings; single templates keep their type", "[expr]") {
+TEST_CASE("interpolations are strings, single templates keep their type", "[expr]") {
   CHECK(check_text("{{ event.confidence }}", nullptr, true).type == Type::of(K::Float));
   CHECK(check_text("{{ event.host_id }}", &kHost, true).diagnostics().empty());
   CHECK(check_text("score {{ event.confidence }}", nullptr, true).type == kString);

@@ -324,7 +324,7 @@ TEST_CASE("yaml: an unknown key gets a did-you-mean and the step still loads", "
   CHECK_FALSE(l->step(0).approval.has_value());
 }
 
-TEST_CASE("yaml: unknown keys at every level; a key that is not an argument stays out of args", "[yaml]") {
+TEST_CASE("yaml: unknown keys at every level, a key that is not an argument stays out of args", "[yaml]") {
   auto l = load(
       "metadata:\n  versoin: \"1\"\nplaybook: {}\nplaybooks:\n  high:\n    nmae: x\n    id: contain\n    steps:\n"
       "      - action: isolate_host\n        host: \"{{event.host_id}}\"\n        chanels: [slack]\n");
@@ -436,7 +436,7 @@ TEST_CASE("yaml: every step key maps into the AST", "[yaml]") {
   CHECK(s.when->op == "==");
 }
 
-TEST_CASE("yaml: approvers alone imply an approval; false records the declaration", "[yaml]") {
+TEST_CASE("yaml: approvers alone imply an approval, false records the declaration", "[yaml]") {
   auto l = load(one_step("        approvers: ciso\n        approval_timeout_minutes: 5\n"));
   INFO(l->dump());
   REQUIRE(l->diagnostics().empty());
@@ -640,7 +640,7 @@ TEST_CASE("yaml: compact sequences the pre-scan undercounts are stopped by the e
   CHECK(l->file.runbooks.empty());
 }
 
-TEST_CASE("yaml: nesting within the limit loads; one level more does not", "[yaml]") {
+TEST_CASE("yaml: nesting within the limit loads, one level more does not", "[yaml]") {
   Limits limits;
   limits.max_nesting_depth = 8;
   // top(1) > playbooks(2) > critical(3) > steps(4) > step(5) > args(6) > lists 7, 8.

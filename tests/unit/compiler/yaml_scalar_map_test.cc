@@ -94,7 +94,7 @@ TEST_CASE("scalar map: text that does not match falls back to the node start", "
   CHECK(past.begin == 4);
 }
 
-TEST_CASE("prescan: real runbooks pass; brackets in strings, comments and block scalars do not count", "[yaml]") {
+TEST_CASE("prescan: real runbooks pass, brackets in strings, comments and block scalars do not count", "[yaml]") {
   std::string text =
       "metadata:\n  owner: \"[[[[[[[[[[\"  # [[[[[[[[[[[[\n  note: '{{{{{{{{{{{{'\n"
       "playbooks:\n  high:\n    name: a[[[[[[[[[[b\n    when: |\n      [[[[[[[[[[[[[[[[\n"

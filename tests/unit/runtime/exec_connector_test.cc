@@ -26,7 +26,7 @@ ConnectorCall call(nlohmann::json args) {
 
 }  // namespace
 
-TEST_CASE("argv placeholders are replaced once; values are never expanded again", "[runtime][exec]") {
+TEST_CASE("argv placeholders are replaced once, values are never expanded again", "[runtime][exec]") {
   RuntimeOptions options;
   ExecConnector connector(config({"/bin/echo", "{{args.target}}", "--run={{ run_id }}", "{{step}}/{{action}}", "{{idempotency_key}}",
                                   "{{args.channels}}"}),

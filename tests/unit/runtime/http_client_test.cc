@@ -40,7 +40,7 @@ TEST_CASE("max_response_bytes aborts large bodies", "[runtime][http][limits]") {
   CHECK(HttpClient(5000, seconds(5)).send({"GET", server.url("/big"), {}, "", seconds(5)}).answered());
 }
 
-TEST_CASE("a slow server times out; a closed port is refused", "[runtime][http]") {
+TEST_CASE("a slow server times out, a closed port is refused", "[runtime][http]") {
   TestServer server;
   server.server.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
     std::this_thread::sleep_for(milliseconds(1500));

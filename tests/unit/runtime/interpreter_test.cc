@@ -149,7 +149,7 @@ TEST_CASE("on_failure continue runs the next steps", "[runtime][interpreter]") {
   CHECK(h.statuses() == Strings{"isolate:executed", "disable:failed", "notify:executed"});
 }
 
-TEST_CASE("on_failure rollback compensates; a failing rollback is rollback_incomplete", "[runtime][interpreter]") {
+TEST_CASE("on_failure rollback compensates, a failing rollback is rollback_incomplete", "[runtime][interpreter]") {
   SECTION("rolled back") {
     Harness h(compile_runbook(with_step_options("on_failure rollback")));
     h.connector->script["disable_compromised_credentials"] = {failure("boom", false)};
@@ -185,7 +185,7 @@ TEST_CASE("retries back off exponentially within the limits", "[runtime][interpr
   CHECK(h.connector->calls[4].attempt == 4);
 }
 
-TEST_CASE("retries are capped by max_retries; a permanent failure is not retried", "[runtime][interpreter][limits]") {
+TEST_CASE("retries are capped by max_retries, a permanent failure is not retried", "[runtime][interpreter][limits]") {
   SECTION("cap") {
     RuntimeOptions options;
     options.max_retries = 1;
@@ -337,7 +337,7 @@ TEST_CASE("manual rollback compensates a failed run in reverse order", "[runtime
   }
 }
 
-TEST_CASE("artifacts go to the evidence store; only preserved ones are reported", "[runtime][interpreter][evidence]") {
+TEST_CASE("artifacts go to the evidence store, only preserved ones are reported", "[runtime][interpreter][evidence]") {
   TempDir files;
   const auto artifact = files.file("capture.pcap", "packets");
   const auto missing = (files.path() / "absent.log").string();
