@@ -747,3 +747,23 @@ TEST_CASE("yaml: hostile fragments never crash or throw", "[yaml]") {
     CHECK(l->sink.has_errors());
   }
 }
+
+// Found by fuzz_yaml: yaml-cpp turned `\0N` in a plain scalar into a lone 0x85 byte, so a value
+// held invalid UTF-8 (and `writ convert` printed DSL that does not parse).
+TEST_CASE("yaml: control characters other than tab, LF and CR are a syntax error at the byte", "[yaml]") {
+  for (char c : {'\0', '\x01', '\x1e', '\x7f'}) {
+    std::string text = "playbooks:\n  high:\n    name: \"a";
+    text += c;
+    text += "b\"\n    steps: []\n";
+    auto l = load(text);
+    INFO(static_cast<int>(c));
+    REQUIRE(l->diagnostics().size() == 1);
+    CHECK(l->diagnostics()[0].rule == Rule::Syntax);
+    CHECK(l->diagnostics()[0].span.begin == text.find(c, 10));
+    CHECK(l->diagnostics()[0].message.find("control character") != std::string::npos);
+    CHECK(l->file.runbooks.empty());
+  }
+  auto tabs = load("playbooks:\r\n  high:\r\n    name: \"a\tb\"\r\n    steps: []\r\n");
+  INFO(tabs->dump());
+  CHECK(tabs->diagnostics().empty());
+}
