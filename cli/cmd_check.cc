@@ -103,10 +103,14 @@ int run_check(const CheckOptions& opt, const CliContext& ctx) {
   emit.color = use_color() && opt.format == "text";
   emit.files = files.size();
   emit.tool_version = WRIT_VERSION;
-  if (opt.format == "json") emit_json(std::cout, all, emit);
-  else if (opt.format == "sarif") emit_sarif(std::cout, all, emit);
-  else if (opt.format == "github") emit_github(std::cout, all, emit);
-  else emit_text(std::cout, all, emit);
+  if (opt.format == "json")
+    emit_json(std::cout, all, emit);
+  else if (opt.format == "sarif")
+    emit_sarif(std::cout, all, emit);
+  else if (opt.format == "github")
+    emit_github(std::cout, all, emit);
+  else
+    emit_text(std::cout, all, emit);
 
   bool errors = std::any_of(all.begin(), all.end(), [&](const Diagnostic& d) {
     return !d.suppressed_by && (d.severity == Severity::Error || (opt.werror && d.severity == Severity::Warning));
@@ -140,7 +144,8 @@ int run_compile(const std::string& path, const std::string& out_path, const CliC
     digests += digest;
     runbooks.push_back({{"id", rb.id}, {"digest", digest}, {"ir", ir::to_json(rb)}});
   }
-  std::string file_digest = result.runbooks.size() == 1 ? runbooks[0]["digest"].get<std::string>() : sha256_hex(digests);
+  std::string file_digest =
+      result.runbooks.size() == 1 ? runbooks[0]["digest"].get<std::string>() : sha256_hex(digests);
   nlohmann::json doc{{"version", 1}, {"digest", file_digest}, {"runbooks", runbooks}};
   std::string text = doc.dump(2) + "\n";
   if (out_path.empty()) {
@@ -159,6 +164,12 @@ int run_print(const std::string& path, bool write_back, bool check_only, const C
     return d.rule == Rule::Syntax || d.rule == Rule::UnknownKey || d.rule == Rule::InputLimit;
   });
   if (syntax_errors) return 1;
+  if (auto refused = unprintable_ids(result.ast); !refused.empty()) {
+    EmitOptions emit;
+    emit.files = 1;
+    emit_text(std::cerr, refused, emit);
+    return 1;
+  }
   std::string text = print_dsl(result.ast);
   if (check_only) return text == result.source->text() ? 0 : 1;
   if (!write_back) {

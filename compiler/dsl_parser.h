@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "compiler/ast.h"
 #include "compiler/diagnostic.h"
@@ -17,5 +18,10 @@ ast::File parse_dsl(const SourcePtr& source, DiagnosticSink& sink, const Limits&
 // Prints runbooks (and declarations) of `file` as canonical .writ text: `writ fmt` and
 // `writ convert`. Re-parsing the output yields the same IR digest.
 std::string print_dsl(const ast::File& file);
+
+// The runbook and step ids of `file` (from YAML) that .writ cannot spell — ids there start
+// with a letter or `_` and hold letters, digits, `_`, `-` and `.` — as syntax diagnostics at
+// the id, for `writ convert` to refuse rather than print a file that does not parse.
+std::vector<Diagnostic> unprintable_ids(const ast::File& file);
 
 }  // namespace writ

@@ -4,6 +4,8 @@
 // before the first construct that follows it, or after the statement on its line; a YAML
 // source contributes its `writ:ignore` suppression comments the same way, so a converted
 // runbook keeps its suppressions on the line before the step they apply to.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -27,11 +29,21 @@ std::string quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
@@ -240,7 +252,8 @@ void Writer::close(int indent, std::uint32_t end) {
 std::string Writer::duration(const ast::Located<std::int64_t>& value) const {
   // `writ fmt` keeps a duration's unit as written (60m, 3d, 4bd) when it means the same.
   if (keep_blank_lines_ && value.span.end <= source_->text().size() && value.span.end > value.span.begin) {
-    std::string_view written = std::string_view(source_->text()).substr(value.span.begin, value.span.end - value.span.begin);
+    std::string_view written =
+        std::string_view(source_->text()).substr(value.span.begin, value.span.end - value.span.begin);
     if (dsl_internal::duration_seconds(written) == value.value) return std::string(written);
   }
   return dsl_print::duration(value.value);
@@ -281,9 +294,12 @@ std::string event_inline(const std::vector<ast::EventField>& fields) {
 
 std::string on_failure(ast::OnFailure value) {
   switch (value) {
-    case ast::OnFailure::Rollback: return "rollback";
-    case ast::OnFailure::Continue: return "continue";
-    case ast::OnFailure::Halt: break;
+    case ast::OnFailure::Rollback:
+      return "rollback";
+    case ast::OnFailure::Continue:
+      return "continue";
+    case ast::OnFailure::Halt:
+      break;
   }
   return "halt";
 }
@@ -322,7 +338,8 @@ void print_step(Writer& w, const ast::Step& step) {
   if (step.on_failure) {
     body.emplace_back(pad("on_failure", 8) + on_failure(step.on_failure->value), step.on_failure->span);
   }
-  if (!step.satisfies.empty()) body.emplace_back(pad("satisfies", 8) + join_names(step.satisfies), first_span(step.satisfies));
+  if (!step.satisfies.empty())
+    body.emplace_back(pad("satisfies", 8) + join_names(step.satisfies), first_span(step.satisfies));
   if (body.empty()) {
     w.line(1, head, step.head);
     return;
@@ -371,7 +388,8 @@ std::string print_dsl(const ast::File& file) {
     Print print;
   };
   std::vector<Item> items;
-  for (const auto& rb : file.runbooks) items.push_back({rb.span.begin, false, [&rb](auto& w) { print_runbook(w, rb); }});
+  for (const auto& rb : file.runbooks)
+    items.push_back({rb.span.begin, false, [&rb](auto& w) { print_runbook(w, rb); }});
   for (const auto& d : file.types) items.push_back({d.span.begin, true, [&d](auto& w) { print_type(w, d); }});
   for (const auto& d : file.enums) items.push_back({d.span.begin, true, [&d](auto& w) { print_enum(w, d); }});
   for (const auto& d : file.events) items.push_back({d.span.begin, false, [&d](auto& w) { print_event(w, d); }});
@@ -395,6 +413,26 @@ std::string print_dsl(const ast::File& file) {
   w.start_output();
   print_all();
   return w.finish();
+}
+
+std::vector<Diagnostic> unprintable_ids(const ast::File& file) {
+  std::vector<Diagnostic> out;
+  auto refuse = [&](const ast::Name& id, const char* what, const std::string& runbook, const std::string& step) {
+    if (dsl_print::is_tag(id.value)) return;
+    Diagnostic d;
+    d.source = file.source;
+    d.span = id.span;
+    d.message = fmt::format("{} id \"{}\" cannot be written in .writ", what, id.value);
+    d.help.push_back("a .writ id starts with a letter or `_` and holds letters, digits, `_`, `-` and `.`; rename it");
+    d.runbook = runbook;
+    d.step = step;
+    out.push_back(std::move(d));
+  };
+  for (const auto& rb : file.runbooks) {
+    refuse(rb.id, "runbook", rb.id.value, "");
+    for (const auto& step : rb.steps) refuse(step.id, "step", rb.id.value, step.id.value);
+  }
+  return out;
 }
 
 }  // namespace writ

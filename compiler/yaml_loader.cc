@@ -89,6 +89,8 @@ class FileLoader {
     }
     const Entry* playbooks = find(top, "playbooks");
     if (!playbooks && find(top, "policy")) return;  // a policy file
+    // A misspelt `playbooks` already has its unknown-key error with the did-you-mean.
+    if (!playbooks && yaml_detail::misspells(*root, top_keys(), "playbooks")) return;
     if (!playbooks) {
       Diagnostic& d = reader_.error(Rule::Syntax, {reader_.start_of(*root), reader_.start_of(*root)},
                                     "this file has no `playbooks`");

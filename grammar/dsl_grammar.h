@@ -20,10 +20,9 @@
 #include <iterator>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/parse_tree.hpp>
+#include <vector>
 
 #include "common/text.h"
 #include "grammar/expr_grammar.h"
@@ -47,10 +46,10 @@ using pegtl::star;
 // Lexical rules
 struct blank : one<' ', '\t', '\r'> {};
 struct comment : seq<sor<one<'#'>, pegtl::two<'/'>>, star<pegtl::not_one<'\n'>>> {};
-struct sp : seq<star<blank>, opt<comment>> {};                   // inside one line
+struct sp : seq<star<blank>, opt<comment>> {};  // inside one line
 struct newline : one<'\n'> {};
-struct gap : star<sor<blank, comment, newline, one<';'>>> {};     // between statements
-struct nlsp : star<sor<blank, comment, newline>> {};              // inside brackets
+struct gap : star<sor<blank, comment, newline, one<';'>>> {};  // between statements
+struct nlsp : star<sor<blank, comment, newline>> {};           // inside brackets
 struct end_of_statement : sor<newline, one<';'>, at<one<'}'>>, eof> {};
 
 struct comma : seq<sp, one<','>, nlsp> {};  // a trailing comma continues the statement
@@ -76,7 +75,8 @@ struct string_lit : seq<one<'"'>, star<sor<escape, pegtl::not_one<'"', '\\', '\n
 struct integer_token : seq<plus<pegtl::digit>, not_at<pegtl::identifier_other>> {};
 struct integer : seq<at<integer_token>, integer_token> {};
 // Units: s m h d, cd (calendar days), bd (business days), mo (months).
-struct duration_unit : sor<pegtl::string<'m', 'o'>, pegtl::string<'b', 'd'>, pegtl::string<'c', 'd'>, one<'s', 'm', 'h', 'd'>> {};
+struct duration_unit
+    : sor<pegtl::string<'m', 'o'>, pegtl::string<'b', 'd'>, pegtl::string<'c', 'd'>, one<'s', 'm', 'h', 'd'>> {};
 struct duration_token : seq<plus<pegtl::digit>, duration_unit, not_at<pegtl::identifier_other>> {};
 struct duration : seq<at<duration_token>, duration_token> {};
 
@@ -92,8 +92,8 @@ struct arg_colon : one<':'> {};
 struct argument : seq<name, sp, must<arg_colon>, nlsp, must<expression>> {};
 struct arg_next : seq<argument> {};
 struct arg_close : one<')'> {};
-struct arg_list : seq<one<'('>, nlsp, opt<argument, star<comma_nl, not_at<arg_close>, must<arg_next>>, opt<comma_nl>>, nlsp,
-                      must<arg_close>> {};
+struct arg_list : seq<one<'('>, nlsp, opt<argument, star<comma_nl, not_at<arg_close>, must<arg_next>>, opt<comma_nl>>,
+                      nlsp, must<arg_close>> {};
 
 struct field_colon : one<':'> {};
 struct event_field : seq<name, sp, must<field_colon>, sp, must<type_name>> {};
@@ -101,8 +101,9 @@ struct field_sep : sor<seq<sp, one<','>>, seq<sp, newline>> {};
 struct event_open : one<'{'> {};
 struct event_close : one<'}'> {};
 struct kw_event : kw<'e', 'v', 'e', 'n', 't'> {};
-struct event_block : seq<kw_event, sp, must<event_open>, nlsp,
-                         opt<event_field, star<field_sep, nlsp, event_field>, opt<sp, one<','>>>, nlsp, must<event_close>> {};
+struct event_block
+    : seq<kw_event, sp, must<event_open>, nlsp, opt<event_field, star<field_sep, nlsp, event_field>, opt<sp, one<','>>>,
+          nlsp, must<event_close>> {};
 
 struct block_open : one<'{'> {};
 
@@ -125,15 +126,16 @@ struct kw_retries : kw<'r', 'e', 't', 'r', 'i', 'e', 's'> {};
 struct kw_on_failure : kw<'o', 'n', '_', 'f', 'a', 'i', 'l', 'u', 'r', 'e'> {};
 struct kw_satisfies : kw<'s', 'a', 't', 'i', 's', 'f', 'i', 'e', 's'> {};
 
-struct step_id : identifier {};
+// Ids may also hold '-' and '.' (YAML ids such as `notify-1` convert as written).
+struct step_id : tag {};
 struct step_equals : one<'='> {};
 struct action_ref : identifier {};
 struct call_args : seq<arg_list> {};
 struct step_head : seq<kw_step, sp, must<step_id>, sp, must<step_equals>, sp, must<action_ref>, sp, must<call_args>> {};
 
 struct role_name : seq<not_at<kw_within>, identifier> {};
-struct approve_stmt : seq<kw_approve, opt<sp, role_name, star<comma, must<role_name>>>,
-                          opt<sp, kw_within, sp, must<duration>>> {};
+struct approve_stmt
+    : seq<kw_approve, opt<sp, role_name, star<comma, must<role_name>>>, opt<sp, kw_within, sp, must<duration>>> {};
 struct rollback_stmt : seq<kw_rollback, sp, must<action_ref>, opt<sp, arg_list>> {};
 struct preserve_path : string_lit {};
 struct preserve_stmt : seq<kw_preserve, sp, must<preserve_path>, star<comma, must<preserve_path>>> {};
@@ -146,8 +148,8 @@ struct on_failure_value : sor<kw<'h', 'a', 'l', 't'>, kw<'r', 'o', 'l', 'l', 'b'
 struct on_failure_stmt : seq<kw_on_failure, sp, must<on_failure_value>> {};
 struct satisfies_stmt : seq<kw_satisfies, sp, must<obligation_ref>, star<comma, must<obligation_ref>>> {};
 struct step_unknown : identifier {};
-struct step_stmt : sor<approve_stmt, rollback_stmt, preserve_stmt, deadline_stmt, timeout_stmt, when_stmt,
-                       retries_stmt, on_failure_stmt, satisfies_stmt, step_unknown> {};
+struct step_stmt : sor<approve_stmt, rollback_stmt, preserve_stmt, deadline_stmt, timeout_stmt, when_stmt, retries_stmt,
+                       on_failure_stmt, satisfies_stmt, step_unknown> {};
 struct step_close : one<'}'> {};
 struct step : seq<step_head, sp, opt<at<one<'{'>>, block<step_stmt, step_close>>> {};
 
@@ -161,7 +163,7 @@ struct kw_version : kw<'v', 'e', 'r', 's', 'i', 'o', 'n'> {};
 struct kw_owner : kw<'o', 'w', 'n', 'e', 'r'> {};
 struct kw_last_updated : kw<'l', 'a', 's', 't', '_', 'u', 'p', 'd', 'a', 't', 'e', 'd'> {};
 
-struct runbook_id : identifier {};
+struct runbook_id : tag {};
 struct runbook_head : seq<kw_runbook, sp, must<runbook_id>> {};
 struct title_stmt : seq<kw_title, sp, must<string_lit>> {};
 struct severity_stmt : seq<kw_severity, sp, must<name>> {};
@@ -198,15 +200,17 @@ struct param : seq<name, opt<sp, optional_mark>, sp, must<param_colon>, sp, must
 struct param_next : seq<param> {};
 struct params_open : one<'('> {};
 struct params_close : one<')'> {};
-struct param_list : seq<must<params_open>, nlsp, opt<param, star<comma_nl, not_at<params_close>, must<param_next>>, opt<comma_nl>>, nlsp,
-                        must<params_close>> {};
+struct param_list
+    : seq<must<params_open>, nlsp, opt<param, star<comma_nl, not_at<params_close>, must<param_next>>, opt<comma_nl>>,
+          nlsp, must<params_close>> {};
 struct effect_stmt : seq<kw_effect, sp, must<name>> {};
 struct inverse_stmt : seq<kw_inverse, sp, must<action_ref>> {};
 struct doc_stmt : seq<kw_doc, sp, must<string_lit>> {};
 struct action_unknown : identifier {};
 struct action_stmt : sor<effect_stmt, inverse_stmt, timeout_stmt, doc_stmt, action_unknown> {};
 struct decl_close : one<'}'> {};
-struct action_decl : seq<kw_action, sp, must<decl_name>, sp, param_list, sp, opt<at<one<'{'>>, block<action_stmt, decl_close>>> {};
+struct action_decl
+    : seq<kw_action, sp, must<decl_name>, sp, param_list, sp, opt<at<one<'{'>>, block<action_stmt, decl_close>>> {};
 
 // ---------------------------------------------------------------------------------------
 // Regulations
@@ -230,14 +234,14 @@ struct cite_stmt : seq<kw_cite, sp, must<string_lit>> {};
 struct obligation_unknown : identifier {};
 struct obligation_stmt : sor<trigger_stmt, notify_stmt, cite_stmt, obligation_unknown> {};
 struct obligation_close : one<'}'> {};
-struct obligation : seq<kw_obligation, sp, must<obligation_name>, sp, must<obligation_title>, sp, must<obligation_within>, sp,
-                        must<obligation_deadline>, opt<sp, conditional_flag>, sp,
+struct obligation : seq<kw_obligation, sp, must<obligation_name>, sp, must<obligation_title>, sp,
+                        must<obligation_within>, sp, must<obligation_deadline>, opt<sp, conditional_flag>, sp,
                         opt<at<one<'{'>>, block<obligation_stmt, obligation_close>>> {};
 struct tag_stmt : seq<kw_tag, sp, must<tag>, star<comma, must<tag>>> {};
 struct regulation_unknown : identifier {};
 struct regulation_stmt : sor<tag_stmt, obligation, regulation_unknown> {};
-struct regulation_decl : seq<kw_regulation, sp, must<decl_name>, sp, must<regime_title>, sp,
-                             block<regulation_stmt, decl_close>> {};
+struct regulation_decl
+    : seq<kw_regulation, sp, must<decl_name>, sp, must<regime_title>, sp, block<regulation_stmt, decl_close>> {};
 
 // ---------------------------------------------------------------------------------------
 // Policies
@@ -262,33 +266,33 @@ struct asap_stmt : seq<kw_asap, sp, must<duration>> {};
 struct evidence_root : string_lit {};
 struct evidence_roots_stmt : seq<kw_evidence_roots, sp, must<evidence_root>, star<comma, must<evidence_root>>> {};
 struct policy_unknown : identifier {};
-struct policy_stmt : sor<severity_rule, approval_timeout_stmt, step_timeout_stmt, asap_stmt, evidence_roots_stmt,
-                         policy_unknown> {};
+struct policy_stmt
+    : sor<severity_rule, approval_timeout_stmt, step_timeout_stmt, asap_stmt, evidence_roots_stmt, policy_unknown> {};
 struct policy_decl : seq<kw_policy, sp, must<decl_name>, sp, block<policy_stmt, decl_close>> {};
 
 // ---------------------------------------------------------------------------------------
 // A file
 struct event_decl : event_block {};
 struct declaration_unknown : identifier {};
-struct declaration : sor<runbook, type_decl, enum_decl, event_decl, action_decl, regulation_decl, policy_decl,
-                         declaration_unknown> {};
+struct declaration
+    : sor<runbook, type_decl, enum_decl, event_decl, action_decl, regulation_decl, policy_decl, declaration_unknown> {};
 struct end_of_file : eof {};
 struct file : seq<opt<pegtl::utf8::bom>, gap, star<declaration, sp, must<end_of_statement>, gap>, must<end_of_file>> {};
 
 // ---------------------------------------------------------------------------------------
 // Statement keywords per context, for did-you-mean hints on unknown statements.
-inline constexpr const char* kStepKeywords[] = {"approve", "rollback", "preserve", "deadline", "timeout",
-                                                "when", "retries", "on_failure", "satisfies"};
-inline constexpr const char* kRunbookKeywords[] = {"title", "severity", "comply", "version", "owner",
-                                                   "last_updated", "event", "when", "step"};
+inline constexpr const char* kStepKeywords[] = {"approve", "rollback", "preserve",   "deadline", "timeout",
+                                                "when",    "retries",  "on_failure", "satisfies"};
+inline constexpr const char* kRunbookKeywords[] = {"title",        "severity", "comply", "version", "owner",
+                                                   "last_updated", "event",    "when",   "step"};
 inline constexpr const char* kActionKeywords[] = {"effect", "inverse", "timeout", "doc"};
 inline constexpr const char* kRegulationKeywords[] = {"tag", "obligation"};
 inline constexpr const char* kObligationKeywords[] = {"trigger", "notify", "cite"};
 inline constexpr const char* kPolicyKeywords[] = {"severity", "approval_timeout", "step_timeout", "asap",
                                                   "evidence_roots"};
 inline constexpr const char* kSeverityKeywords[] = {"approve"};
-inline constexpr const char* kDeclarationKeywords[] = {"runbook", "type", "channel", "role", "event",
-                                                       "action", "regulation", "policy"};
+inline constexpr const char* kDeclarationKeywords[] = {"runbook", "type",   "channel",    "role",
+                                                       "event",   "action", "regulation", "policy"};
 
 // ---------------------------------------------------------------------------------------
 // Error messages for every must<> target.
@@ -370,19 +374,18 @@ struct control : pegtl::normal<Rule> {
 // The parse tree keeps only what the lowering reads.
 template <typename Rule>
 using selector = pegtl::parse_tree::selector<
-    Rule,
-    pegtl::parse_tree::store_content::on<
-        // leaves
-        name, tag, obligation_ref, string_lit, integer, duration, type_name, expression, step_id, action_ref,
-        role_name, preserve_path, on_failure_value, runbook_id, decl_name, enum_kind, optional_mark, regime_title,
-        obligation_name, obligation_title, asap, conditional_flag, policy_role, effect_name, evidence_root,
-        // structure
-        argument, arg_list, event_field, event_block, step_head, step, approve_stmt, rollback_stmt,
-        preserve_stmt, deadline_stmt, timeout_stmt, when_stmt, retries_stmt, on_failure_stmt, satisfies_stmt,
-        runbook_head, title_stmt, severity_stmt, comply_stmt, version_stmt, owner_stmt, last_updated_stmt, runbook,
-        type_decl, enum_decl, param, param_list, effect_stmt, inverse_stmt, doc_stmt, action_decl, trigger_stmt,
-        notify_stmt, cite_stmt, obligation, tag_stmt, regulation_decl, policy_approve, severity_rule,
-        approval_timeout_stmt, step_timeout_stmt, asap_stmt, evidence_roots_stmt, policy_decl, event_decl>>;
+    Rule, pegtl::parse_tree::store_content::on<
+              // leaves
+              name, tag, obligation_ref, string_lit, integer, duration, type_name, expression, step_id, action_ref,
+              role_name, preserve_path, on_failure_value, runbook_id, decl_name, enum_kind, optional_mark, regime_title,
+              obligation_name, obligation_title, asap, conditional_flag, policy_role, effect_name, evidence_root,
+              // structure
+              argument, arg_list, event_field, event_block, step_head, step, approve_stmt, rollback_stmt, preserve_stmt,
+              deadline_stmt, timeout_stmt, when_stmt, retries_stmt, on_failure_stmt, satisfies_stmt, runbook_head,
+              title_stmt, severity_stmt, comply_stmt, version_stmt, owner_stmt, last_updated_stmt, runbook, type_decl,
+              enum_decl, param, param_list, effect_stmt, inverse_stmt, doc_stmt, action_decl, trigger_stmt, notify_stmt,
+              cite_stmt, obligation, tag_stmt, regulation_decl, policy_approve, severity_rule, approval_timeout_stmt,
+              step_timeout_stmt, asap_stmt, evidence_roots_stmt, policy_decl, event_decl>>;
 
 // ---------------------------------------------------------------------------------------
 // Actions: a depth limit on every rule; the names of the enclosing constructs (for messages

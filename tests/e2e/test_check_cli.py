@@ -83,6 +83,25 @@ def test_convert_round_trips_to_the_same_digest():
             assert digest_of(str(out)) == digest_of(f"runbooks/{name}.yaml"), name
 
 
+def test_convert_keeps_kebab_ids_and_refuses_ids_dsl_cannot_spell():
+    step = '      - action: notify_ciso_and_legal\n        id: "{}"\n        channels: [slack]\n'
+    with tempfile.TemporaryDirectory() as tmp:
+        good = pathlib.Path(tmp, "kebab.yaml")
+        good.write_text('playbooks:\n  high:\n    id: "high-1"\n    name: "x"\n    steps:\n' + step.format("notify.ciso-1"))
+        proc = wrt.run(W, "convert", str(good))
+        assert proc.returncode == 0, proc.stderr
+        assert "runbook high-1 {" in proc.stdout and "step notify.ciso-1 = " in proc.stdout
+        out = pathlib.Path(tmp, "kebab.writ")
+        out.write_text(proc.stdout)
+        assert digest_of(str(out)) == digest_of(str(good))
+
+        bad = pathlib.Path(tmp, "spaced.yaml")
+        bad.write_text('playbooks:\n  high:\n    name: "x"\n    steps:\n' + step.format("notify 1"))
+        proc = wrt.run(W, "convert", str(bad))
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert f"{bad}:6:13: error[syntax]: step id \"notify 1\" cannot be written in .writ" in proc.stderr, proc.stderr
+
+
 def test_fmt_is_idempotent():
     with tempfile.TemporaryDirectory() as tmp:
         proc = wrt.run(W, "fmt", "runbooks/dsl/active_breach.writ", cwd=SRC)

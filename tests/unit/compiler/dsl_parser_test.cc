@@ -165,6 +165,20 @@ TEST_CASE("DSL: approve forms", "[dsl]") {
   CHECK(p->text(steps[1].approval->span) == "approve within 20m");
 }
 
+TEST_CASE("DSL: runbook and step ids may hold '-' and '.' but not start with them", "[dsl]") {
+  auto p = parse_text("runbook high-1 {\n  step notify.ciso-1 = x()\n}\n");
+  REQUIRE(p->messages() == "");
+  CHECK(p->file.runbooks.at(0).id.value == "high-1");
+  CHECK(p->file.runbooks.at(0).steps.at(0).id.value == "notify.ciso-1");
+  CHECK(p->text(p->file.runbooks.at(0).steps.at(0).id.span) == "notify.ciso-1");
+  for (const char* bad :
+       {"runbook -r {\n}\n", "runbook r {\n  step 1a = x()\n}\n", "runbook r {\n  step .a = x()\n}\n"}) {
+    INFO(bad);
+    auto q = parse_text(bad);
+    CHECK(q->messages().find("[syntax]") != std::string::npos);
+  }
+}
+
 TEST_CASE("DSL: duration units", "[dsl]") {
   auto p = parse_text(
       "runbook r {\n"
@@ -346,10 +360,11 @@ TEST_CASE("DSL: syntax errors carry the rule's message and position", "[dsl]") {
       {"regulation r \"R\" {\n  obligation o \"O\" 72h\n}\n", "expected `within` and the obligation's deadline", 2, 20},
       {"policy p {\n  severity high { approve ciso contain }\n}\n", "expected `for` and the effects that need approval",
        2, 32},
-      {"event { a: host b: user }\n",
-       "expected `}` to close the event schema (separate fields with `,` or a newline)", 1, 17},
-      {"}\n", "expected a declaration: `runbook`, `action`, `type`, `channel`, `role`, `event`, `regulation` or `policy`",
-       1, 1},
+      {"event { a: host b: user }\n", "expected `}` to close the event schema (separate fields with `,` or a newline)",
+       1, 17},
+      {"}\n",
+       "expected a declaration: `runbook`, `action`, `type`, `channel`, `role`, `event`, `regulation` or `policy`", 1,
+       1},
   };
   for (const auto& c : cases) {
     INFO(c.text);
@@ -386,7 +401,8 @@ TEST_CASE("DSL: a statement given twice is reported once with a note", "[dsl]") 
 }
 
 TEST_CASE("DSL: overflowing numbers are diagnostics", "[dsl]") {
-  auto p = parse_text("runbook r {\n  step s = x() { deadline 99999999999999999999h; retries 99999999999999999999 }\n}\n");
+  auto p =
+      parse_text("runbook r {\n  step s = x() { deadline 99999999999999999999h; retries 99999999999999999999 }\n}\n");
   REQUIRE(p->sink.diagnostics().size() == 2);
   CHECK(p->sink.diagnostics()[0].message == "duration `99999999999999999999h` is too large");
   CHECK(p->sink.diagnostics()[1].message == "number `99999999999999999999` is too large");

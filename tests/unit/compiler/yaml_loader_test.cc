@@ -524,6 +524,13 @@ TEST_CASE("yaml: structural mistakes are clear syntax errors", "[yaml]") {
     CHECK(l->diagnostics()[0].message == "this file has no `playbooks`");
     CHECK(l->file.runbooks.empty());
   }
+  SECTION("a misspelt playbooks is one unknown-key error, not also 'no playbooks'") {
+    auto l = load("metadata:\n  owner: me\nplaybook:\n  high:\n    steps: []\n");
+    REQUIRE(l->diagnostics().size() == 1);
+    CHECK(l->diagnostics()[0].rule == Rule::UnknownKey);
+    CHECK(l->text(l->diagnostics()[0].span) == "playbook");
+    CHECK(l->diagnostics()[0].help == std::vector<std::string>{"did you mean `playbooks`?"});
+  }
   SECTION("empty file") {
     for (std::string text : {"", "# only a comment\n", "---\n"}) {
       auto l = load(text);
