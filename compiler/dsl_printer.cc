@@ -82,18 +82,7 @@ std::string join_names(const std::vector<ast::Name>& names) {
 std::string expression(const expr::NodePtr& node) { return node ? expr::to_source(*node) : "null"; }
 
 // A preserve path: a string template in the DSL's own string syntax.
-std::string template_string(const expr::NodePtr& node) {
-  if (!node) return quote("");
-  const auto* text = std::get_if<std::string>(&node->literal.v);
-  if (node->kind == expr::Node::Kind::Literal && text) return quote(*text);
-  if (node->kind != expr::Node::Kind::Interpolation) return quote("{{ " + expr::to_source(*node) + " }}");
-  std::string body;
-  for (const auto& part : node->children) {
-    const auto* literal = std::get_if<std::string>(&part->literal.v);
-    body += part->kind == expr::Node::Kind::Literal && literal ? *literal : "{{ " + expr::to_source(*part) + " }}";
-  }
-  return quote(body);
-}
+std::string template_string(const expr::NodePtr& node) { return quote(node ? expr::template_source(*node) : ""); }
 
 namespace {
 
@@ -282,7 +271,13 @@ namespace {
 
 std::string arguments(const std::vector<ast::Argument>& args) {
   std::string out;
-  for (const auto& a : args) out += (out.empty() ? "" : ", ") + a.name.value + ": " + expression(a.value);
+  for (const auto& a : args) {
+    // A string argument is a template, as in YAML (a value holding "{{" must print escaped).
+    bool text = a.value && (a.value->kind == expr::Node::Kind::Interpolation ||
+                            (a.value->kind == expr::Node::Kind::Literal &&
+                             std::holds_alternative<std::string>(a.value->literal.v)));
+    out += (out.empty() ? "" : ", ") + a.name.value + ": " + (text ? template_string(a.value) : expression(a.value));
+  }
   return out;
 }
 

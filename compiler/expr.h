@@ -78,7 +78,10 @@ struct TextOrigin {
   std::vector<std::uint32_t> offsets;
 
   std::uint32_t at(std::size_t i) const;
-  Span span(std::size_t begin, std::size_t end) const;
+  Span span(std::size_t begin, std::size_t end) const;  // never past the end of `source`
+
+ private:
+  Span unclamped_span(std::size_t begin, std::size_t end) const;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -155,5 +158,10 @@ Value evaluate(const Node& node, const Environment& env);
 // parse_expression(to_source(n)) gives an equal tree. An Interpolation prints as a string
 // literal holding `{{ }}` parts. Used by `writ fmt` / `writ convert`.
 std::string to_source(const Node& node);
+
+// Prints a template's text (unquoted): parse_template(template_source(n)) gives an equal tree.
+// Text that would read back as a template opening — a value holding "{{", or a text part
+// ending in `{` before an expression — prints as a string expression, `{{ "a{{b" }}`.
+std::string template_source(const Node& node);
 
 }  // namespace writ::expr

@@ -96,19 +96,10 @@ std::string print_literal(const Node& node) {
   return print_value(node.literal);
 }
 
-std::string print_interpolation(const Node& node) {
-  std::string body;
-  for (const auto& child : node.children) {
-    const auto* text = std::get_if<std::string>(&child->literal.v);
-    // Text that would read back as a template opening is printed as a string template.
-    bool plain = text && text->find("{{") == std::string::npos && !text->ends_with('{');
-    if (child->kind == Node::Kind::Literal && plain) {
-      body += *text;
-    } else {
-      body += "{{ " + print(*child, kOr) + " }}";
-    }
-  }
-  return quote(body);
+std::string template_part(const Node& part, bool last) {
+  const auto* text = part.kind == Node::Kind::Literal ? std::get_if<std::string>(&part.literal.v) : nullptr;
+  if (text && text->find("{{") == std::string::npos && (last || !text->ends_with('{'))) return *text;
+  return "{{ " + print(part, kOr) + " }}";
 }
 
 std::string print_unary(const Node& node) {
@@ -135,7 +126,7 @@ std::string print(const Node& node, int min_precedence) {
     }
     case Node::Kind::Call: out = node.callee + "(" + print_list(node.children) + ")"; break;
     case Node::Kind::List: out = "[" + print_list(node.children) + "]"; break;
-    case Node::Kind::Interpolation: out = print_interpolation(node); break;
+    case Node::Kind::Interpolation: out = quote(template_source(node)); break;
     case Node::Kind::Error: out = "<error>"; break;
   }
   return precedence(node) < min_precedence ? "(" + out + ")" : out;
@@ -144,5 +135,14 @@ std::string print(const Node& node, int min_precedence) {
 }  // namespace
 
 std::string to_source(const Node& node) { return print(node, kOr); }
+
+std::string template_source(const Node& node) {
+  if (node.kind != Node::Kind::Interpolation) return template_part(node, true);
+  std::string body;
+  for (std::size_t i = 0; i < node.children.size(); ++i) {
+    body += template_part(*node.children[i], i + 1 == node.children.size());
+  }
+  return body;
+}
 
 }  // namespace writ::expr

@@ -159,6 +159,15 @@ std::uint32_t TextOrigin::at(std::size_t i) const {
 }
 
 Span TextOrigin::span(std::size_t begin, std::size_t end) const {
+  Span out = unclamped_span(begin, end);
+  if (!source) return out;
+  // A value yaml-cpp decoded from text the scalar map could not match (say a malformed tag at
+  // the end of the file) maps every offset to where the scalar should start, possibly the end.
+  auto size = static_cast<std::uint32_t>(source->text().size());
+  return {std::min(out.begin, size), std::min(out.end, size)};
+}
+
+Span TextOrigin::unclamped_span(std::size_t begin, std::size_t end) const {
   std::uint32_t first = at(begin);
   if (end <= begin) return {first, first};
   std::uint32_t last = at(end - 1) + 1;

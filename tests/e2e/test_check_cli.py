@@ -102,6 +102,20 @@ def test_convert_keeps_kebab_ids_and_refuses_ids_dsl_cannot_spell():
         assert f"{bad}:6:13: error[syntax]: step id \"notify 1\" cannot be written in .writ" in proc.stderr, proc.stderr
 
 
+def test_convert_escapes_values_that_hold_a_template_opening():
+    with tempfile.TemporaryDirectory() as tmp:
+        src = pathlib.Path(tmp, "braces.yaml")
+        src.write_text('playbooks:\n  high:\n    name: "x"\n    steps:\n      - action: notify_ciso_and_legal\n'
+                       '        channels: [slack]\n        preserve_artifacts: ["/tmp/{{ \\"{{\\" }}"]\n')
+        assert wrt.run(W, "check", str(src)).returncode == 0
+        proc = wrt.run(W, "convert", str(src))
+        assert proc.returncode == 0, proc.stderr
+        out = pathlib.Path(tmp, "braces.writ")
+        out.write_text(proc.stdout)
+        assert wrt.run(W, "check", str(out)).returncode == 0, proc.stdout
+        assert digest_of(str(out)) == digest_of(str(src))
+
+
 def test_fmt_is_idempotent():
     with tempfile.TemporaryDirectory() as tmp:
         proc = wrt.run(W, "fmt", "runbooks/dsl/active_breach.writ", cwd=SRC)

@@ -130,6 +130,26 @@ TEST_CASE("interpolations round-trip, including text that looks like a template"
   CHECK(printed("a{{ \"{\" }}{{ y }}", true) == "\"{{ \\\"a{\\\" }}{{ y }}\"");
 }
 
+// Found by fuzz_expr: `A{{"amA{{x"}}` parses to one string Literal "AamA{{x" (adjacent text
+// joins); printed as plain text it read back as an unterminated template.
+TEST_CASE("template_source: a value holding {{ prints as a string expression and round-trips", "[expr]") {
+  const char* templates[] = {"A{{\"amA{{x\"}}", "{{ \"{{\" }}", "/tmp/{{ \"a{\" }}", "{{ \"}}\" }}", "x{", "{{ 5 }}",
+                             "a {{ event.host_id }} {{ \"{{\" }} b"};
+  for (const char* text : templates) {
+    INFO(text);
+    auto first = parse(text, true);
+    REQUIRE(first.sink.diagnostics().empty());
+    std::string source = template_source(*first.node);
+    INFO(source);
+    auto second = parse(source, true);
+    REQUIRE(second.sink.diagnostics().empty());
+    CHECK(same_tree(*first.node, *second.node));
+    CHECK(template_source(*second.node) == source);
+  }
+  CHECK(template_source(*parse("A{{\"amA{{x\"}}", true).node) == "{{ \"AamA{{x\" }}");
+  CHECK(template_source(*parse("plain {", true).node) == "plain {");
+}
+
 TEST_CASE("checked enum constants print as identifiers", "[expr]") {
   auto p = parse("[\"secure_portal\", \"slack\"]");
   Scope scope = testing::test_scope();

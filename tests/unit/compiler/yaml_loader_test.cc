@@ -774,3 +774,18 @@ TEST_CASE("yaml: control characters other than tab, LF and CR are a syntax error
   INFO(tabs->dump());
   CHECK(tabs->diagnostics().empty());
 }
+
+// Found by fuzz_yaml: a tag running into an unterminated template at the end of the file left
+// the scalar unmapped, and the template error's span ran one byte past the source.
+TEST_CASE("yaml: a template error in an unmapped scalar at the end of the file stays inside the source", "[yaml]") {
+  std::string text =
+      "playbooks:\n  high:\n    name: \"x\"\n    steps:\n      - action: \"trigger_forensic_imaging\"\n"
+      "        target: !!map\"{{event.\n";
+  auto l = load(text);
+  REQUIRE_FALSE(l->diagnostics().empty());
+  for (const auto& d : l->diagnostics()) {
+    INFO(d.message);
+    CHECK(d.span.begin <= d.span.end);
+    CHECK(d.span.end <= text.size());
+  }
+}
