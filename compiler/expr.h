@@ -133,7 +133,7 @@ struct Scope {
   std::set<std::string> nominals;  // every nominal type name
   std::string runbook;             // for the diagnostics' runbook/step fields
   std::string step;
-  SourcePtr source;                // the file the checked expressions come from (diagnostics)
+  SourcePtr source;  // the file the checked expressions come from (diagnostics)
 };
 
 // Checks `node` in place against `expected` (null: any type) and returns its type. Errors

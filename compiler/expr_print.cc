@@ -24,12 +24,23 @@ std::string quote(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -113,21 +124,33 @@ std::string print_unary(const Node& node) {
 std::string print(const Node& node, int min_precedence) {
   std::string out;
   switch (node.kind) {
-    case Node::Kind::Literal: out = print_literal(node); break;
+    case Node::Kind::Literal:
+      out = print_literal(node);
+      break;
     case Node::Kind::Path:
       for (std::size_t i = 0; i < node.path.size(); ++i) out += (i ? "." : "") + node.path[i];
       break;
-    case Node::Kind::Unary: out = print_unary(node); break;
+    case Node::Kind::Unary:
+      out = print_unary(node);
+      break;
     case Node::Kind::Binary: {
       if (node.children.size() != 2) return node.op;
       int p = precedence(node);
       out = print(*node.children[0], p) + " " + node.op + " " + print(*node.children[1], p + 1);
       break;
     }
-    case Node::Kind::Call: out = node.callee + "(" + print_list(node.children) + ")"; break;
-    case Node::Kind::List: out = "[" + print_list(node.children) + "]"; break;
-    case Node::Kind::Interpolation: out = quote(template_source(node)); break;
-    case Node::Kind::Error: out = "<error>"; break;
+    case Node::Kind::Call:
+      out = node.callee + "(" + print_list(node.children) + ")";
+      break;
+    case Node::Kind::List:
+      out = "[" + print_list(node.children) + "]";
+      break;
+    case Node::Kind::Interpolation:
+      out = quote(template_source(node));
+      break;
+    case Node::Kind::Error:
+      out = "<error>";
+      break;
   }
   return precedence(node) < min_precedence ? "(" + out + ")" : out;
 }

@@ -14,16 +14,26 @@ Type Type::list(Type element) { return Type{Kind::List, {}, std::make_shared<con
 
 std::string Type::to_string() const {
   switch (kind) {
-    case Kind::Error: return "<error>";
-    case Kind::Null: return "null";
-    case Kind::String: return "string";
-    case Kind::Int: return "int";
-    case Kind::Float: return "float";
-    case Kind::Bool: return "bool";
-    case Kind::Duration: return "duration";
-    case Kind::Timestamp: return "timestamp";
-    case Kind::Nominal: return name;
-    case Kind::List: return "list<" + (element ? element->to_string() : std::string("empty")) + ">";
+    case Kind::Error:
+      return "<error>";
+    case Kind::Null:
+      return "null";
+    case Kind::String:
+      return "string";
+    case Kind::Int:
+      return "int";
+    case Kind::Float:
+      return "float";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Duration:
+      return "duration";
+    case Kind::Timestamp:
+      return "timestamp";
+    case Kind::Nominal:
+      return name;
+    case Kind::List:
+      return "list<" + (element ? element->to_string() : std::string("empty")) + ">";
   }
   return "<error>";
 }
@@ -52,8 +62,8 @@ std::optional<Type> parse_type_name(std::string_view text, const std::set<std::s
   text = trim(text);
   using K = Type::Kind;
   static constexpr std::pair<std::string_view, K> kScalars[] = {
-      {"string", K::String},     {"int", K::Int},   {"float", K::Float}, {"bool", K::Bool},
-      {"duration", K::Duration}, {"timestamp", K::Timestamp},
+      {"string", K::String}, {"int", K::Int},           {"float", K::Float},
+      {"bool", K::Bool},     {"duration", K::Duration}, {"timestamp", K::Timestamp},
   };
   for (const auto& [spelling, kind] : kScalars) {
     if (text == spelling) return Type::of(kind);

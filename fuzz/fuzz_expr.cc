@@ -38,8 +38,8 @@ void check_expression_round_trip(const Node& node) {
   auto source = std::make_shared<const SourceFile>("printed", printed);
   DiagnosticSink sink;
   NodePtr again = expr::parse_expression(printed, expr::TextOrigin{source, 0, {}}, sink);
-  require(sink.diagnostics().empty(), "to_source output does not parse: `" + printed + "`: " +
-                                          (sink.diagnostics().empty() ? "" : sink.diagnostics()[0].message));
+  require(sink.diagnostics().empty(), "to_source output does not parse: `" + printed +
+                                          "`: " + (sink.diagnostics().empty() ? "" : sink.diagnostics()[0].message));
   require(same_tree(node, *again), "to_source output parses to a different tree: `" + printed + "`");
   require(expr::to_source(*again) == printed, "to_source is not a fixpoint: `" + printed + "`");
 }
@@ -58,24 +58,37 @@ void check_template_round_trip(const Node& node) {
 
 std::optional<Type> expected_type(unsigned selector) {
   switch (selector % 6) {
-    case 0: return std::nullopt;
-    case 1: return Type::of(Type::Kind::Bool);
-    case 2: return Type::of(Type::Kind::String);
-    case 3: return Type::nominal("host");
-    case 4: return Type::list(Type::nominal("channel"));
-    default: return Type::of(Type::Kind::Duration);
+    case 0:
+      return std::nullopt;
+    case 1:
+      return Type::of(Type::Kind::Bool);
+    case 2:
+      return Type::of(Type::Kind::String);
+    case 3:
+      return Type::nominal("host");
+    case 4:
+      return Type::list(Type::nominal("channel"));
+    default:
+      return Type::of(Type::Kind::Duration);
   }
 }
 
 expr::Value sample_value(const Type& type) {
   switch (type.kind) {
-    case Type::Kind::Int: return {std::int64_t{7}};
-    case Type::Kind::Float: return {0.75};
-    case Type::Kind::Bool: return {true};
-    case Type::Kind::Duration: return {expr::DurationValue{900}};
-    case Type::Kind::Timestamp: return {expr::TimestampValue{1'790'000'000}};
-    case Type::Kind::List: return {expr::ValueList{}};
-    default: return {std::string("{{ event.id }}")};  // rendered values are data
+    case Type::Kind::Int:
+      return {std::int64_t{7}};
+    case Type::Kind::Float:
+      return {0.75};
+    case Type::Kind::Bool:
+      return {true};
+    case Type::Kind::Duration:
+      return {expr::DurationValue{900}};
+    case Type::Kind::Timestamp:
+      return {expr::TimestampValue{1'790'000'000}};
+    case Type::Kind::List:
+      return {expr::ValueList{}};
+    default:
+      return {std::string("{{ event.id }}")};  // rendered values are data
   }
 }
 
@@ -131,8 +144,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       require(node->kind == expr::Node::Kind::Error, "a parse with diagnostics did not yield an Error node");
       return 0;
     }
-    if (is_template) check_template_round_trip(*node);
-    else check_expression_round_trip(*node);
+    if (is_template)
+      check_template_round_trip(*node);
+    else
+      check_expression_round_trip(*node);
     check_and_evaluate(*node, expected_type((mode >> 1) & 7), (mode & 16) != 0);
   } catch (const std::exception& e) {
     fail(std::string("the expression language threw: ") + e.what());
