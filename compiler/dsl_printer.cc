@@ -272,12 +272,12 @@ namespace {
 std::string arguments(const std::vector<ast::Argument>& args) {
   std::string out;
   for (const auto& a : args) {
-    // A string argument is a template, as in YAML (a value holding "{{" must print escaped).
+    // A string argument is a template, as in YAML: a value holding "{{" prints as `{{ "…" }}`.
     bool text =
         a.value &&
         (a.value->kind == expr::Node::Kind::Interpolation ||
          (a.value->kind == expr::Node::Kind::Literal && std::holds_alternative<std::string>(a.value->literal.v)));
-    out += (out.empty() ? "" : ", ") + a.name.value + ": " + (text ? template_string(a.value) : expression(a.value));
+    out += (out.empty() ? "" : ", ") + a.name.value + ": " + (text ? expr::template_literal(*a.value) : expression(a.value));
   }
   return out;
 }

@@ -163,5 +163,8 @@ std::string to_source(const Node& node);
 // Text that would read back as a template opening — a value holding "{{", or a text part
 // ending in `{` before an expression — prints as a string expression, `{{ "a{{b" }}`.
 std::string template_source(const Node& node);
+// quote(template_source(n)) in the expression language's string syntax: how an Interpolation
+// prints, and how a DSL argument holding a template is written.
+std::string template_literal(const Node& node);
 
 }  // namespace writ::expr

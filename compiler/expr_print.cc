@@ -146,7 +146,7 @@ std::string print(const Node& node, int min_precedence) {
       out = "[" + print_list(node.children) + "]";
       break;
     case Node::Kind::Interpolation:
-      out = quote(template_source(node));
+      out = template_literal(node);
       break;
     case Node::Kind::Error:
       out = "<error>";
@@ -167,5 +167,7 @@ std::string template_source(const Node& node) {
   }
   return body;
 }
+
+std::string template_literal(const Node& node) { return quote(template_source(node)); }
 
 }  // namespace writ::expr

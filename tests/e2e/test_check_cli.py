@@ -106,7 +106,9 @@ def test_convert_escapes_values_that_hold_a_template_opening():
     with tempfile.TemporaryDirectory() as tmp:
         src = pathlib.Path(tmp, "braces.yaml")
         src.write_text('playbooks:\n  high:\n    name: "x"\n    steps:\n      - action: notify_ciso_and_legal\n'
-                       '        channels: [slack]\n        preserve_artifacts: ["/tmp/{{ \\"{{\\" }}"]\n')
+                       '        channels: [slack]\n        preserve_artifacts: ["/tmp/{{ \\"{{\\" }}"]\n'
+                       '      - action: open_ticket\n        args:\n          queue: "soc"\n'
+                       '          summary: "esc\\e {{ \\"{{\\" }} on {{ event.source_ip }}"\n')
         assert wrt.run(W, "check", str(src)).returncode == 0
         proc = wrt.run(W, "convert", str(src))
         assert proc.returncode == 0, proc.stderr
