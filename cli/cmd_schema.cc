@@ -22,10 +22,11 @@ json args_schema() {
 }
 
 json rollback_schema() {
-  json object{{"type", "object"},
-              {"required", {"action"}},
-              {"additionalProperties", false},
-              {"properties", {{"action", {{"type", "string"}}}, {"target", {{"type", "string"}}}, {"args", args_schema()}}}};
+  json object{
+      {"type", "object"},
+      {"required", {"action"}},
+      {"additionalProperties", false},
+      {"properties", {{"action", {{"type", "string"}}}, {"target", {{"type", "string"}}}, {"args", args_schema()}}}};
   return {{"oneOf", {{{"type", "string"}}, object}}};
 }
 
@@ -48,7 +49,13 @@ json step_schema() {
       {"on_failure", {{"enum", {"halt", "rollback", "continue"}}}},
       {"satisfies", {{"oneOf", {{{"type", "string"}}, string_list()}}}},
   };
-  return {{"type", "object"}, {"required", {"action"}}, {"additionalProperties", false}, {"properties", props}};
+  // Other keys are arguments of the action (`summary: ...`); writ check resolves them against
+  // the catalog and reports any that is not a parameter as unknown-key.
+  return {{"type", "object"},
+          {"required", {"action"}},
+          {"additionalProperties", true},
+          {"description", "keys other than these are arguments of the action, checked by writ check"},
+          {"properties", props}};
 }
 
 json policy_schema() {

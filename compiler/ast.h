@@ -21,17 +21,17 @@ struct Located {
 using Name = Located<std::string>;
 
 struct Argument {
-  Name name;           // "target", "channels", ...
-  expr::NodePtr value; // YAML: parse_template of the string (lists become List nodes)
-  Span span;           // the whole `name: value`
+  Name name;            // "target", "channels", ...
+  expr::NodePtr value;  // YAML: parse_template of the string (lists become List nodes)
+  Span span;            // the whole `name: value`
 };
 
 struct Approval {
   // YAML `requires_approval: true` / DSL `approve` with no roles: the policy's roles.
   bool policy_roles = false;
-  std::vector<Name> roles;                       // explicit roles (requires_approval list, approvers)
+  std::vector<Name> roles;                               // explicit roles (requires_approval list, approvers)
   std::optional<Located<std::int64_t>> timeout_seconds;  // approval_timeout_minutes / `within 15m`
-  Span span;                                     // the key or `approve` statement
+  Span span;                                             // the key or `approve` statement
 };
 
 struct Rollback {
@@ -43,10 +43,13 @@ struct Rollback {
 enum class OnFailure { Halt, Rollback, Continue };
 
 struct Step {
-  Name id;                 // explicit id, or the action name (de-duplicated by the loader)
+  Name id;  // explicit id, or the action name (de-duplicated by the loader)
   bool id_explicit = false;
   Name action;
   std::vector<Argument> args;
+  // YAML only: other step keys (`summary: ...`). Lowering makes each an argument when the
+  // action has that parameter, else reports it as an unknown key.
+  std::vector<Argument> key_args;
   std::optional<Approval> approval;  // absent or `requires_approval: false`: none
   bool approval_declared_false = false;
   std::optional<Rollback> rollback;
@@ -67,13 +70,13 @@ struct EventField {
 };
 
 struct Runbook {
-  Name id;           // playbook `id` or its severity key; DSL: `runbook ID`
-  Name title;        // playbook `name`; DSL `title`
-  Name severity;     // playbook's severity key; DSL `severity`
-  std::vector<Name> compliance;  // metadata + playbook compliance_tags; DSL `comply`
-  std::vector<EventField> event; // runbook's (or YAML file's) `event` schema; empty: default
+  Name id;                        // playbook `id` or its severity key; DSL: `runbook ID`
+  Name title;                     // playbook `name`; DSL `title`
+  Name severity;                  // playbook's severity key; DSL `severity`
+  std::vector<Name> compliance;   // metadata + playbook compliance_tags; DSL `comply`
+  std::vector<EventField> event;  // runbook's (or YAML file's) `event` schema; empty: default
   bool event_declared = false;
-  expr::NodePtr when;            // routing condition; null: always
+  expr::NodePtr when;  // routing condition; null: always
   std::vector<Step> steps;
   // YAML metadata (version, last_updated, owner); DSL `version`, `owner`. Not in the IR digest.
   std::optional<Name> version, owner, last_updated;
@@ -92,8 +95,8 @@ struct Param {
 struct ActionDecl {
   Name name;
   std::vector<Param> params;
-  Name effect;                    // observe notify collect contain eradicate
-  std::optional<Name> inverse;    // the compensating action
+  Name effect;                  // observe notify collect contain eradicate
+  std::optional<Name> inverse;  // the compensating action
   std::optional<Located<std::int64_t>> timeout_seconds;
   std::optional<Located<std::string>> doc;
   Span span;
@@ -112,17 +115,17 @@ struct Obligation {
 };
 
 struct RegulationDecl {
-  Name name;                     // "gdpr"
-  Located<std::string> regime;   // "EU GDPR"
-  std::vector<Name> tags;        // compliance tags that bring it in: "GDPR"
+  Name name;                    // "gdpr"
+  Located<std::string> regime;  // "EU GDPR"
+  std::vector<Name> tags;       // compliance tags that bring it in: "GDPR"
   std::vector<Obligation> obligations;
   Span span;
 };
 
 struct SeverityRule {
-  Name severity;               // low medium high critical
-  std::vector<Name> roles;     // approvers required
-  std::vector<Name> effects;   // effects that need them
+  Name severity;              // low medium high critical
+  std::vector<Name> roles;    // approvers required
+  std::vector<Name> effects;  // effects that need them
   Span span;
 };
 
@@ -136,18 +139,18 @@ struct PolicyDecl {
   Span span;
 };
 
-struct TypeDecl {     // `type host, user, segment` (nominal string types)
+struct TypeDecl {  // `type host, user, segment` (nominal string types)
   std::vector<Name> names;
   Span span;
 };
 
-struct EnumDecl {     // `channel slack, pagerduty`  /  `role ciso, legal`
-  Name type;          // "channel" or "role"
+struct EnumDecl {  // `channel slack, pagerduty`  /  `role ciso, legal`
+  Name type;       // "channel" or "role"
   std::vector<Name> values;
   Span span;
 };
 
-struct EventDecl {    // top-level `event { ... }`: the default event schema
+struct EventDecl {  // top-level `event { ... }`: the default event schema
   std::vector<EventField> fields;
   Span span;
 };
@@ -157,8 +160,8 @@ struct SuppressionComment {
   Name rule;
   std::optional<Located<std::string>> reason;
   std::optional<Located<std::string>> expires;  // YYYY-MM-DD as written
-  Span span;        // the whole comment
-  int target_line;  // the 1-based line it applies to (the next non-blank, non-comment line)
+  Span span;                                    // the whole comment
+  int target_line;                              // the 1-based line it applies to (the next non-blank, non-comment line)
 };
 
 struct File {

@@ -277,7 +277,8 @@ std::string arguments(const std::vector<ast::Argument>& args) {
         a.value &&
         (a.value->kind == expr::Node::Kind::Interpolation ||
          (a.value->kind == expr::Node::Kind::Literal && std::holds_alternative<std::string>(a.value->literal.v)));
-    out += (out.empty() ? "" : ", ") + a.name.value + ": " + (text ? expr::template_literal(*a.value) : expression(a.value));
+    out += (out.empty() ? "" : ", ") + a.name.value + ": " +
+           (text ? expr::template_literal(*a.value) : expression(a.value));
   }
   return out;
 }
@@ -305,7 +306,9 @@ std::optional<Span> first_span(const std::vector<ast::Name>& names) {
 }
 
 void print_step(Writer& w, const ast::Step& step) {
-  std::string head = "step " + step.id.value + " = " + step.action.value + "(" + arguments(step.args) + ")";
+  std::vector<ast::Argument> args = step.args;  // YAML keys that are arguments print as arguments
+  args.insert(args.end(), step.key_args.begin(), step.key_args.end());
+  std::string head = "step " + step.id.value + " = " + step.action.value + "(" + arguments(args) + ")";
   std::vector<std::pair<std::string, std::optional<Span>>> body;
   if (const auto& a = step.approval) {
     std::string text = "approve";

@@ -1,7 +1,8 @@
 #include "compiler/lower.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <set>
 
 #include "common/text.h"
@@ -65,8 +66,8 @@ class Lowerer {
     for (const auto& field : rb_.event) {
       auto type = expr::parse_type_name(field.type.value, catalog_.nominals);
       if (!type) {
-        auto& d = report(Rule::Syntax, field.type.span, fmt::format("unknown type `{}` for event field `{}`",
-                                                                     field.type.value, field.name.value));
+        auto& d = report(Rule::Syntax, field.type.span,
+                         fmt::format("unknown type `{}` for event field `{}`", field.type.value, field.name.value));
         std::vector<std::string> names(catalog_.nominals.begin(), catalog_.nominals.end());
         for (const char* s : {"string", "int", "float", "bool", "duration", "timestamp"}) names.emplace_back(s);
         add_did_you_mean(d, field.type.value, names);
@@ -115,7 +116,8 @@ class Lowerer {
       for (const auto& p : action->params) {
         if (!p.optional && !seen.contains(p.name)) {
           report(Rule::ActionArguments, head,
-                 fmt::format("missing argument `{}: {}` for action `{}`", p.name, p.type.to_string(), callee.value), step);
+                 fmt::format("missing argument `{}: {}` for action `{}`", p.name, p.type.to_string(), callee.value),
+                 step);
         }
       }
     }
@@ -123,12 +125,39 @@ class Lowerer {
     return out;
   }
 
+  // A YAML step key the loader kept (`summary: ...`) is an argument when the action has that
+  // parameter, else an unknown key. Nothing is said when the action itself is unknown.
+  std::vector<ast::Argument> with_key_args(const ast::Step& step, const ActionInfo* action) {
+    std::vector<ast::Argument> args = step.args;
+    if (!action) return args;
+    std::vector<std::string> names;
+    for (const auto& p : action->params) names.push_back(p.name);
+    for (const auto& arg : step.key_args) {
+      if (std::find(names.begin(), names.end(), arg.name.value) != names.end()) {
+        args.push_back(arg);
+        continue;
+      }
+      auto& d = report(Rule::UnknownKey, arg.name.span,
+                       fmt::format("unknown key `{}` in a step: neither a step key nor a parameter of `{}`",
+                                   arg.name.value, step.action.value),
+                       step.id.value);
+      if (auto hint = did_you_mean(arg.name.value, names)) {
+        d.help.push_back(fmt::format("did you mean `{}`?", *hint));
+      } else {
+        d.help.push_back(names.empty()
+                             ? fmt::format("`{}` takes no arguments", step.action.value)
+                             : fmt::format("the parameters of `{}`: {}", step.action.value, join(names, ", ")));
+      }
+    }
+    return args;
+  }
+
   const ActionInfo* find_action(const ast::Name& name, const std::string& step, bool is_rollback) {
     auto it = catalog_.actions.find(name.value);
     if (it != catalog_.actions.end()) return &it->second;
-    auto& d = report(Rule::UnknownAction, name.span,
-                     fmt::format("{} `{}` is not in the catalog", is_rollback ? "rollback action" : "action", name.value),
-                     step);
+    auto& d = report(
+        Rule::UnknownAction, name.span,
+        fmt::format("{} `{}` is not in the catalog", is_rollback ? "rollback action" : "action", name.value), step);
     add_did_you_mean(d, name.value, keys_of(catalog_.actions));
     return nullptr;
   }
@@ -140,7 +169,8 @@ class Lowerer {
     std::set<std::string> roles;
     if (a.policy_roles) {
       auto level = catalog_.policy().severities.find(rb_.severity.value);
-      if (level != catalog_.policy().severities.end()) roles.insert(level->second.roles.begin(), level->second.roles.end());
+      if (level != catalog_.policy().severities.end())
+        roles.insert(level->second.roles.begin(), level->second.roles.end());
     }
     const auto& known = catalog_.enums.contains("role") ? catalog_.enums.at("role") : std::set<std::string>{};
     for (const auto& role : a.roles) {
@@ -177,7 +207,7 @@ class Lowerer {
     out.action = step.action.value;
     const ActionInfo* action = find_action(step.action, step.id.value, false);
     if (action) out.effect = action->effect;
-    out.args = lower_args(step.args, action, step.action, step.head, step.id.value);
+    out.args = lower_args(with_key_args(step, action), action, step.action, step.head, step.id.value);
     out.approval = lower_approval(step);
     out.rollback = lower_rollback(step, out.args);
     auto string_type = expr::Type::of(expr::Type::Kind::String);
@@ -186,9 +216,9 @@ class Lowerer {
       out.preserve.push_back(path.value);
     }
     if (step.deadline_seconds) out.deadline_seconds = step.deadline_seconds->value;
-    out.timeout_seconds = step.timeout_seconds                  ? step.timeout_seconds->value
+    out.timeout_seconds = step.timeout_seconds                ? step.timeout_seconds->value
                           : action && action->timeout_seconds ? *action->timeout_seconds
-                                                               : catalog_.policy().step_timeout_seconds;
+                                                              : catalog_.policy().step_timeout_seconds;
     out.when = check_condition(step.when);
     if (step.retries) out.retries = static_cast<int>(step.retries->value);
     if (step.on_failure) out.on_failure = static_cast<ir::OnFailure>(step.on_failure->value);

@@ -248,18 +248,23 @@ std::vector<Entry> Reader::read_entries(const YAML::Node& map, std::span<const s
       continue;
     }
     if (check && std::find(allowed.begin(), allowed.end(), entry.key) == allowed.end()) {
-      if (entry.key == "<<") {
-        Diagnostic& d = error(Rule::UnknownKey, key_span, "YAML merge keys (`<<`) are not supported");
-        d.help.push_back("write the keys out in full");
-      } else {
-        Diagnostic& d = error(Rule::UnknownKey, key_span, fmt::format("unknown key `{}` in {}", entry.key, where));
-        add_key_help(d, entry.key, allowed);
-      }
+      unknown_key(entry.key, key_span, allowed, where);
       continue;
     }
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+void Reader::unknown_key(const std::string& key, Span key_span, std::span<const std::string> allowed,
+                         std::string_view where) {
+  if (key == "<<") {
+    Diagnostic& d = error(Rule::UnknownKey, key_span, "YAML merge keys (`<<`) are not supported");
+    d.help.push_back("write the keys out in full");
+    return;
+  }
+  Diagnostic& d = error(Rule::UnknownKey, key_span, fmt::format("unknown key `{}` in {}", key, where));
+  add_key_help(d, key, allowed);
 }
 
 // ---------------------------------------------------------------------------------------

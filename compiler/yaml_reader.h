@@ -57,6 +57,8 @@ class Reader {
   std::vector<Entry> entries(const YAML::Node& map, std::span<const std::string> allowed, std::string_view where);
   // Like entries() but accepting every key (argument maps, event schemas).
   std::vector<Entry> all_entries(const YAML::Node& map, std::string_view where);
+  // Reports `key` (at `key_span`) as an unknown key in `where`, with a did-you-mean.
+  void unknown_key(const std::string& key, Span key_span, std::span<const std::string> allowed, std::string_view where);
 
   // ---- scalar values; a wrong shape is a syntax error at the value and yields nothing
   // A string scalar (numbers and booleans keep their text: `version: 2.1`).

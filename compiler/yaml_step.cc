@@ -11,7 +11,9 @@ namespace writ::yaml_detail {
 namespace {
 
 const std::vector<std::string>& step_keys() {
-  // `target` and `channels` are the direct argument keys; every other argument goes in `args`.
+  // `target` and `channels` are the direct argument keys. Any other key that is not a near miss
+  // of these is kept as a possible argument (`summary:`), resolved against the action's
+  // parameters when lowering; `args: {...}` holds arguments explicitly.
   static const std::vector<std::string> keys = {"action",         "id",
                                                 "target",         "channels",
                                                 "args",           "requires_approval",
@@ -89,7 +91,15 @@ class StepReader {
     step.span = r_.span_of(node);
     step.head = head_of(node);
     step.id = {id, step.head};
-    for (const Entry& entry : r_.entries(node, step_keys(), "a step")) apply(step, entry);
+    for (const Entry& entry : r_.all_entries(node, "a step")) {
+      if (std::find(step_keys().begin(), step_keys().end(), entry.key) != step_keys().end()) {
+        apply(step, entry);
+      } else if (entry.key == "<<" || did_you_mean(entry.key, step_keys())) {
+        r_.unknown_key(entry.key, entry.key_span, step_keys(), "a step");  // a misspelt step key
+      } else {
+        step.key_args.push_back(argument(entry));  // an argument, if the action has the parameter
+      }
+    }
     finish_approval(step);
     if (step.action.value.empty()) {
       if (!action_seen_) {
