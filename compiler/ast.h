@@ -50,6 +50,9 @@ struct Step {
   // YAML only: other step keys (`summary: ...`). Lowering makes each an argument when the
   // action has that parameter, else reports it as an unknown key.
   std::vector<Argument> key_args;
+  // Keys the step misspelt, by their did-you-mean (`chanels` -> "channels"): already reported
+  // as unknown-key, so lowering does not report that argument missing as well.
+  std::vector<std::string> misspelt;
   std::optional<Approval> approval;  // absent or `requires_approval: false`: none
   bool approval_declared_false = false;
   std::optional<Rollback> rollback;

@@ -114,7 +114,7 @@ class Lowerer {
     }
     if (action) {
       for (const auto& p : action->params) {
-        if (!p.optional && !seen.contains(p.name)) {
+        if (!p.optional && !seen.contains(p.name) && !misspelt_.contains(p.name)) {
           report(Rule::ActionArguments, head,
                  fmt::format("missing argument `{}: {}` for action `{}`", p.name, p.type.to_string(), callee.value),
                  step);
@@ -129,6 +129,7 @@ class Lowerer {
   // parameter, else an unknown key. Nothing is said when the action itself is unknown.
   std::vector<ast::Argument> with_key_args(const ast::Step& step, const ActionInfo* action) {
     std::vector<ast::Argument> args = step.args;
+    misspelt_ = {step.misspelt.begin(), step.misspelt.end()};
     if (!action) return args;
     std::vector<std::string> names;
     for (const auto& p : action->params) names.push_back(p.name);
@@ -143,6 +144,7 @@ class Lowerer {
                        step.id.value);
       if (auto hint = did_you_mean(arg.name.value, names)) {
         d.help.push_back(fmt::format("did you mean `{}`?", *hint));
+        misspelt_.insert(*hint);
       } else {
         d.help.push_back(names.empty()
                              ? fmt::format("`{}` takes no arguments", step.action.value)
@@ -232,6 +234,7 @@ class Lowerer {
   const Catalog& catalog_;
   DiagnosticSink& sink_;
   expr::Scope scope_;
+  std::set<std::string> misspelt_;  // of the step being lowered: see ast::Step::misspelt
 };
 
 }  // namespace

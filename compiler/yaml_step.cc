@@ -94,8 +94,9 @@ class StepReader {
     for (const Entry& entry : r_.all_entries(node, "a step")) {
       if (std::find(step_keys().begin(), step_keys().end(), entry.key) != step_keys().end()) {
         apply(step, entry);
-      } else if (entry.key == "<<" || did_you_mean(entry.key, step_keys())) {
+      } else if (auto meant = did_you_mean(entry.key, step_keys()); meant || entry.key == "<<") {
         r_.unknown_key(entry.key, entry.key_span, step_keys(), "a step");  // a misspelt step key
+        if (meant) step.misspelt.push_back(*meant);
       } else {
         step.key_args.push_back(argument(entry));  // an argument, if the action has the parameter
       }
