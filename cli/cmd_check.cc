@@ -58,6 +58,16 @@ bool use_color() {
   return isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0');
 }
 
+// Where severity-coverage findings are anchored: the policy that defines the severities, else
+// the first file checked (files are sorted, so the anchor is stable for a given set).
+SourcePtr coverage_anchor(const CheckOptions& opt, const std::vector<CompiledFile>& results) {
+  if (!opt.policies.empty()) return std::make_shared<const SourceFile>(opt.policies.back(), std::string());
+  for (const auto& result : results) {
+    if (result.source) return result.source;
+  }
+  return nullptr;
+}
+
 int run_check(const CheckOptions& opt, const CliContext& ctx) {
   std::vector<std::string> files;
   bool saw_directory = false;
@@ -83,7 +93,7 @@ int run_check(const CheckOptions& opt, const CliContext& ctx) {
   }
   if (saw_directory || files.size() > 1) {
     DiagnosticSink sink;
-    rules::severity_coverage(catalog, severities, sink);
+    rules::severity_coverage(catalog, severities, coverage_anchor(opt, results), sink);
     std::move(sink.diagnostics().begin(), sink.diagnostics().end(), std::back_inserter(all));
   }
   sort_diagnostics(all);

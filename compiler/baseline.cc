@@ -26,7 +26,10 @@ constexpr std::size_t kMaxBaselineBytes = 64 * 1024 * 1024;
 
 std::string identity(const Diagnostic& d) {
   std::string key(rule_info(d.rule).id);
-  for (const std::string& part : {emit_detail::normalized_path(d), d.runbook, d.step}) {
+  // severity-coverage is about the set of files checked, not the file it is anchored to, so
+  // adding a file that sorts first does not change its fingerprint.
+  std::string path = d.rule == Rule::SeverityCoverage ? std::string() : emit_detail::normalized_path(d);
+  for (const std::string& part : {path, d.runbook, d.step}) {
     key += '\0';
     key += part;
   }
@@ -39,7 +42,8 @@ bool is_sha256_hex(const std::string& text) {
 }
 
 std::string read_file_capped(const std::string& path) {
-  if (std::filesystem::is_directory(path)) throw std::runtime_error("cannot read baseline " + path + ": is a directory");
+  if (std::filesystem::is_directory(path))
+    throw std::runtime_error("cannot read baseline " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read baseline " + path + ": " + std::strerror(errno));
   std::string text;
@@ -64,7 +68,8 @@ std::vector<std::string> parse_baseline(const std::string& path, const std::stri
     // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 2: ...".
     const std::string what = e.what();
     const std::size_t bracket = what.find("] ");
-    throw std::runtime_error(where + "not valid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
+    throw std::runtime_error(where +
+                             "not valid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
   if (!root.is_object()) throw std::runtime_error(where + "expected a JSON object");
   const auto version = root.find("version");

@@ -34,7 +34,10 @@ void evidence_path(const Context& ctx);
 void run_all(const Context& ctx);
 
 // Across the runbooks of one `writ check` call: a policy severity without a playbook.
-// `severities` are the severities of every runbook checked.
-void severity_coverage(const Catalog& catalog, const std::vector<std::string>& severities, DiagnosticSink& sink);
+// `severities` are the severities of every runbook checked. The findings are whole-file
+// findings of `anchor` (the policy file, else the first file checked; SARIF consumers such as
+// GitHub want a location), or of no file when it is null.
+void severity_coverage(const Catalog& catalog, const std::vector<std::string>& severities, const SourcePtr& anchor,
+                       DiagnosticSink& sink);
 
 }  // namespace writ::rules

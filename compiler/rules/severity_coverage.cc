@@ -8,12 +8,14 @@
 
 namespace writ::rules {
 
-void severity_coverage(const Catalog& catalog, const std::vector<std::string>& severities, DiagnosticSink& sink) {
+void severity_coverage(const Catalog& catalog, const std::vector<std::string>& severities, const SourcePtr& anchor,
+                       DiagnosticSink& sink) {
   const auto& policy = catalog.policy();
   for (const auto& severity : policy.severity_order) {
     if (std::find(severities.begin(), severities.end(), severity) != severities.end()) continue;
-    auto& d = sink.report(Rule::SeverityCoverage, nullptr, Span{},
+    auto& d = sink.report(Rule::SeverityCoverage, anchor, Span{},
                           fmt::format("no runbook handles severity `{}` (policy `{}`)", severity, policy.name));
+    d.whole_file = anchor != nullptr;
     d.help.push_back(fmt::format("add a playbook for severity `{}`", severity));
   }
 }

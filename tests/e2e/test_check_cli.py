@@ -45,6 +45,27 @@ def test_json_format_contract():
         assert doc["summary"]["errors"] >= 1
 
 
+def test_sarif_of_a_directory_gives_every_result_a_location():
+    # GitHub code scanning rejects results without a location: severity-coverage findings are
+    # whole-file findings of the first file checked (no region), with stable fingerprints.
+    proc, doc = wrt.run_json(W, "check", "--format", "sarif", "tests/data/seed", cwd=SRC)
+    assert proc.returncode == 1
+    results = doc["runs"][0]["results"]
+    coverage = [r for r in results if r["ruleId"] == "severity-coverage"]
+    assert len(coverage) == 3, coverage
+    for r in results:
+        assert r.get("locations"), r
+    for r in coverage:
+        location = r["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"].endswith("tests/data/seed/seed_active_breach.yaml")
+        assert "region" not in location
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp, "check.sarif")
+        out.write_text(proc.stdout)
+        validate = wrt.run(sys.executable, str(SRC / "tests/e2e/sarif_validate.py"), str(out))
+        assert validate.returncode in (0, 77), validate.stdout + validate.stderr
+
+
 def test_werror_turns_warnings_into_failure():
     with tempfile.TemporaryDirectory() as tmp:
         f = pathlib.Path(tmp, "warn.yaml")

@@ -16,12 +16,13 @@ std::vector<std::string> severities_of(const std::vector<Compiled>& files) {
   return out;
 }
 
-std::vector<std::string> messages(const DiagnosticSink& sink) {
+std::vector<std::string> messages(const DiagnosticSink& sink, const SourcePtr& anchor = nullptr) {
   std::vector<std::string> out;
   for (const auto& d : sink.diagnostics()) {
     CHECK(d.rule == Rule::SeverityCoverage);
     CHECK(d.severity == Severity::Warning);
-    CHECK(d.source == nullptr);
+    CHECK(d.source == anchor);
+    CHECK(d.whole_file == (anchor != nullptr));
     out.push_back(d.message);
   }
   return out;
@@ -34,12 +35,12 @@ TEST_CASE("severity-coverage: the seed runbooks leave low, medium and high uncov
   files.push_back(compile_fixture("tests/data/seed/seed_ransomware.yaml"));
   files.push_back(compile_fixture("tests/data/seed/seed_active_breach.yaml"));
   DiagnosticSink sink;
-  rules::severity_coverage(stdlib_catalog(), severities_of(files), sink);
-  CHECK(messages(sink) == std::vector<std::string>{
-                              "no runbook handles severity `low` (policy `default`)",
-                              "no runbook handles severity `medium` (policy `default`)",
-                              "no runbook handles severity `high` (policy `default`)",
-                          });
+  rules::severity_coverage(stdlib_catalog(), severities_of(files), files[0].file.source, sink);
+  CHECK(messages(sink, files[0].file.source) == std::vector<std::string>{
+                                                    "no runbook handles severity `low` (policy `default`)",
+                                                    "no runbook handles severity `medium` (policy `default`)",
+                                                    "no runbook handles severity `high` (policy `default`)",
+                                                });
 }
 
 TEST_CASE("severity-coverage: one runbook per severity passes", "[rules]") {
@@ -52,13 +53,13 @@ TEST_CASE("severity-coverage: one runbook per severity passes", "[rules]") {
     CHECK_FALSE(files.back().file.has_errors());
   }
   DiagnosticSink sink;
-  rules::severity_coverage(stdlib_catalog(), severities_of(files), sink);
+  rules::severity_coverage(stdlib_catalog(), severities_of(files), files[0].file.source, sink);
   CHECK(sink.diagnostics().empty());
 }
 
 TEST_CASE("severity-coverage: no runbooks at all leave every severity uncovered", "[rules]") {
   DiagnosticSink sink;
-  rules::severity_coverage(stdlib_catalog(), {}, sink);
+  rules::severity_coverage(stdlib_catalog(), {}, nullptr, sink);
   CHECK(messages(sink).size() == stdlib_catalog().policy().severity_order.size());
   CHECK(sink.diagnostics().size() == 4);
 }
