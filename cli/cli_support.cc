@@ -1,5 +1,6 @@
 #include "cli/cli_support.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,22 @@ void require_readable(const std::string& path) {
   if (fs::is_directory(path, ec)) return;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(path + ": cannot be read");
+}
+
+std::vector<std::string> runbook_files(const std::vector<std::string>& paths, bool* saw_directory) {
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    require_readable(path);
+    auto expanded = expand_inputs(path);
+    if (fs::is_directory(path)) {
+      if (saw_directory) *saw_directory = true;
+      if (expanded.empty()) throw UsageError(path + ": no runbook files (*.yaml, *.yml, *.writ) below this directory");
+    }
+    files.insert(files.end(), expanded.begin(), expanded.end());
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
 }
 
 Catalog load_catalog_or_report(const CliContext& ctx, const std::vector<std::string>& policy_files) {

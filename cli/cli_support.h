@@ -27,4 +27,9 @@ struct CatalogError : std::runtime_error {
 // Throws UsageError when `path` does not exist or cannot be read.
 void require_readable(const std::string& path);
 
+// The runbook files the PATH arguments of check/report name: files as given, directories
+// expanded (expand_inputs), sorted and unique. Throws UsageError for a missing path and for a
+// directory that holds no *.yaml, *.yml or *.writ file (checking nothing must not pass).
+std::vector<std::string> runbook_files(const std::vector<std::string>& paths, bool* saw_directory = nullptr);
+
 }  // namespace writ::cli

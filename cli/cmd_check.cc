@@ -69,16 +69,8 @@ SourcePtr coverage_anchor(const CheckOptions& opt, const std::vector<CompiledFil
 }
 
 int run_check(const CheckOptions& opt, const CliContext& ctx) {
-  std::vector<std::string> files;
   bool saw_directory = false;
-  for (const auto& path : opt.paths) {
-    require_readable(path);
-    saw_directory = saw_directory || fs::is_directory(path);
-    auto expanded = expand_inputs(path);
-    files.insert(files.end(), expanded.begin(), expanded.end());
-  }
-  std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
+  std::vector<std::string> files = runbook_files(opt.paths, &saw_directory);
   Catalog catalog = load_catalog_or_report(ctx, opt.policies);
   CompileOptions options;
   options.inline_suppressions = !opt.no_inline_suppressions;

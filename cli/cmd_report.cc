@@ -29,18 +29,13 @@ std::string now_rfc3339() {
 }
 
 int run_report(const ReportArgs& args, const CliContext& ctx) {
-  std::vector<std::string> files;
-  for (const auto& path : args.paths) {
-    require_readable(path);
-    auto expanded = expand_inputs(path);
-    files.insert(files.end(), expanded.begin(), expanded.end());
-  }
+  std::vector<std::string> files = runbook_files(args.paths);
   Catalog catalog = load_catalog_or_report(ctx, args.policies);
   std::vector<CompiledFile> compiled;
   for (const auto& file : files) compiled.push_back(compile_file(file, catalog, CompileOptions{}));
   ReportOptions options{WRIT_VERSION, args.no_timestamp ? std::string() : now_rfc3339()};
   auto model = build_report(compiled, catalog, options);
-  std::string text = args.format == "json" ? model.dump(2) + "\n"
+  std::string text = args.format == "json"   ? model.dump(2) + "\n"
                      : args.format == "html" ? render_report_html(model)
                                              : render_report_markdown(model);
   if (args.output.empty()) {

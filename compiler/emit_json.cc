@@ -1,8 +1,10 @@
 // `--format json` (DESIGN §7): one object, keys in the documented order. Positions are
 // 1-based, columns in code points, end_line/end_column exclusive (the position just after the
-// span, as SARIF's endColumn); all four are null for a whole-file or source-less finding, and
-// "file" is null for a source-less one. Besides the contract keys each diagnostic carries
-// "help" (strings) and "notes" (objects with message and, when located, file/line/column).
+// span, as SARIF's endColumn). A whole-file or source-less finding (an oversized file,
+// severity-coverage) is at 1:1-1:1 with "whole_file": true, so every position is an integer
+// as the contract shows; "file" is null only for a finding about no file at all. Besides the
+// contract keys each diagnostic carries "whole_file", "help" (strings) and "notes" (objects
+// with message and, when located, file/line/column).
 #include <nlohmann/json.hpp>
 
 #include "compiler/emit.h"
@@ -16,10 +18,7 @@ using Json = nlohmann::ordered_json;
 
 void put_region(Json& object, const std::optional<emit_detail::Region>& region) {
   if (!region) {
-    object["line"] = nullptr;
-    object["column"] = nullptr;
-    object["end_line"] = nullptr;
-    object["end_column"] = nullptr;
+    for (const char* key : {"line", "column", "end_line", "end_column"}) object[key] = 1;
     return;
   }
   object["line"] = region->start.line;
@@ -46,10 +45,12 @@ Json diagnostic_json(const Diagnostic& d) {
   object["rule"] = rule_info(d.rule).id;
   object["severity"] = severity_name(d.severity);
   object["file"] = d.source ? Json(d.source->path()) : Json(nullptr);
-  put_region(object, emit_detail::region_of(d));
+  auto region = emit_detail::region_of(d);
+  put_region(object, region);
   object["message"] = d.message;
   object["runbook"] = d.runbook;
   object["step"] = d.step;
+  object["whole_file"] = !region.has_value();
   object["help"] = d.help;
   object["notes"] = Json::array();
   for (const auto& note : d.notes) object["notes"].push_back(note_json(note));

@@ -1,8 +1,9 @@
 #include "compiler/pipeline.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -50,6 +51,18 @@ ast::File parse(const SourcePtr& source, DiagnosticSink& sink, const Limits& lim
   return is_yaml(source->path()) ? load_yaml(source, sink, limits) : parse_dsl(source, sink, limits);
 }
 
+// A whole-file `syntax` finding of a file that could not be read (it names the file).
+Diagnostic unreadable(const std::string& path) {
+  Diagnostic d;
+  d.rule = Rule::Syntax;
+  d.source = std::make_shared<const SourceFile>(path, std::string());
+  d.whole_file = true;
+  std::error_code ec;
+  bool dangling = fs::is_symlink(path, ec) && !fs::exists(path, ec);
+  d.message = dangling ? "cannot read this file: it is a symbolic link to a missing file" : "cannot read this file";
+  return d;
+}
+
 }  // namespace
 
 bool CompiledFile::has_errors() const {
@@ -83,11 +96,7 @@ CompiledFile compile_file(const std::string& path, const Catalog& catalog, const
   auto text = read_file(path, options.limits.max_file_bytes, too_large);
   if (!text) {
     CompiledFile out;
-    Diagnostic d;
-    d.rule = Rule::Syntax;
-    d.message = fmt::format("{}: cannot read file", path);
-    d.whole_file = true;
-    out.diagnostics.push_back(std::move(d));
+    out.diagnostics.push_back(unreadable(path));
     return out;
   }
   auto source = std::make_shared<const SourceFile>(path, std::move(*text));
@@ -111,16 +120,18 @@ std::vector<std::string> expand_inputs(const std::string& path) {
   if (!fs::is_directory(path, ec)) return {path};
   for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && has_extension(it->path().string(), {".yaml", ".yml", ".writ"})) {
-      out.push_back(it->path().lexically_normal().string());
-    }
+    if (!has_extension(it->path().string(), {".yaml", ".yml", ".writ"})) continue;
+    // A dangling symlink is listed so that it is reported as unreadable, not skipped; other
+    // non-regular files (FIFOs, sockets, devices) are not runbooks and would block a read.
+    bool dangling = it->is_symlink(ec) && !fs::exists(it->path(), ec);
+    if (it->is_regular_file(ec) || dangling) out.push_back(it->path().lexically_normal().string());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::string>& policy_files,
-                     DiagnosticSink& sink, const Limits& limits) {
+Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::string>& policy_files, DiagnosticSink& sink,
+                     const Limits& limits) {
   Catalog catalog;
   std::vector<std::string> files;
   for (const auto& file : expand_inputs(stdlib_dir)) {
@@ -139,11 +150,7 @@ Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::strin
     bool too_large = false;
     auto text = read_file(path, limits.max_file_bytes, too_large);
     if (!text) {
-      Diagnostic d;
-      d.rule = Rule::Syntax;
-      d.message = fmt::format("{}: cannot read file", path);
-      d.whole_file = true;
-      sink.add(std::move(d));
+      sink.add(unreadable(path));
       continue;
     }
     auto source = std::make_shared<const SourceFile>(path, std::move(*text));

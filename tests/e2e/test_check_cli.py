@@ -25,6 +25,32 @@ def test_missing_path_exits_2():
     assert "does/not/exist.yaml" in proc.stderr
 
 
+def test_a_directory_without_runbooks_is_a_usage_error():
+    with tempfile.TemporaryDirectory() as tmp:
+        pathlib.Path(tmp, "notes.txt").write_text("not a runbook\n")
+        for verb in ("check", "report"):
+            proc = wrt.run(W, verb, tmp)
+            assert proc.returncode == 2, (verb, proc.stdout, proc.stderr)
+            assert f"{tmp}: no runbook files" in proc.stderr
+
+
+def test_directory_walk_reports_dangling_links_and_skips_fifos():
+    with tempfile.TemporaryDirectory() as tmp:
+        good = pathlib.Path(tmp, "a.yaml")
+        good.write_text('playbooks:\n  low:\n    name: "x"\n    steps:\n      - action: notify_ciso_and_legal\n'
+                        '        channels: [slack]\n')
+        os.symlink(str(pathlib.Path(tmp, "missing.yaml")), str(pathlib.Path(tmp, "b.yaml")))
+        os.mkfifo(str(pathlib.Path(tmp, "c.yaml")))  # no writer: reading it would block forever
+        proc, doc = wrt.run_json(W, "check", "--format", "json", tmp)
+        assert proc.returncode == 1, proc.stderr
+        assert doc["files"] == 2
+        unreadable = [d for d in doc["diagnostics"] if d["file"].endswith("b.yaml")]
+        assert len(unreadable) == 1 and unreadable[0]["rule"] == "syntax", doc
+        assert "symbolic link to a missing file" in unreadable[0]["message"]
+        assert unreadable[0]["whole_file"] is True and unreadable[0]["line"] == 1
+        assert all(isinstance(d["line"], int) and d["line"] >= 1 for d in doc["diagnostics"])
+
+
 def test_usage_error_exits_2():
     assert wrt.run(W, "check", "--format", "xml", "runbooks/", cwd=SRC).returncode == 2
     assert wrt.run(W, "frobnicate").returncode == 2

@@ -29,8 +29,8 @@ std::vector<std::string> keys(const Json& object) {
 
 TEST_CASE("json: the documented object, keys in order, exclusive ends", "[emit]") {
   auto src = make_source("runbooks/x.yaml", "id: rb\nsteps:\n  - id: isolate\n    target: \"{{event.hostid}}\"\n");
-  auto d = make_diagnostic(Rule::TemplateBinding, src, span_of(*src, "hostid"), "`event` has no field `hostid`",
-                           "rb", "isolate");
+  auto d = make_diagnostic(Rule::TemplateBinding, src, span_of(*src, "hostid"), "`event` has no field `hostid`", "rb",
+                           "isolate");
   d.help.push_back("did you mean `host_id`?");
   const Json root = emit({d}, 1);
 
@@ -41,7 +41,8 @@ TEST_CASE("json: the documented object, keys in order, exclusive ends", "[emit]"
   REQUIRE(root["diagnostics"].size() == 1);
   const Json& item = root["diagnostics"][0];
   CHECK(keys(item) == std::vector<std::string>{"rule", "severity", "file", "line", "column", "end_line", "end_column",
-                                               "message", "runbook", "step", "help", "notes"});
+                                               "message", "runbook", "step", "whole_file", "help", "notes"});
+  CHECK(item["whole_file"] == false);
   CHECK(item["rule"] == "template-binding");
   CHECK(item["severity"] == "error");
   CHECK(item["file"] == "runbooks/x.yaml");
@@ -74,19 +75,21 @@ TEST_CASE("json: multi-line and empty spans, UTF-8 columns", "[emit]") {
   CHECK(second["end_column"] == 2);
 }
 
-TEST_CASE("json: whole-file and source-less findings have null positions, empty ids stay", "[emit]") {
+TEST_CASE("json: whole-file and source-less findings are at 1:1 with whole_file, empty ids stay", "[emit]") {
   auto src = make_source("big.yaml", "x: 1\n");
   auto big = whole_file(Rule::InputLimit, src, "too big");
   auto coverage = make_diagnostic(Rule::SeverityCoverage, nullptr, {}, "no playbook for `low`");
   const Json root = emit({big, coverage}, 4);
   const Json& file_level = root["diagnostics"][0];
   CHECK(file_level["file"] == "big.yaml");
-  for (const char* key : {"line", "column", "end_line", "end_column"}) CHECK(file_level[key].is_null());
+  for (const char* key : {"line", "column", "end_line", "end_column"}) CHECK(file_level[key] == 1);
+  CHECK(file_level["whole_file"] == true);
   CHECK(file_level["runbook"] == "");
   CHECK(file_level["step"] == "");
   const Json& no_file = root["diagnostics"][1];
   CHECK(no_file["file"].is_null());
-  CHECK(no_file["line"].is_null());
+  CHECK(no_file["line"] == 1);
+  CHECK(no_file["whole_file"] == true);
   CHECK(no_file["severity"] == "warning");
   CHECK(root["summary"] == Json::parse(R"({"errors":1,"warnings":1})"));
   CHECK(root["files"] == 4);
