@@ -159,6 +159,11 @@ Value evaluate(const Node& node, const Environment& env);
 // literal holding `{{ }}` parts. Used by `writ fmt` / `writ convert`.
 std::string to_source(const Node& node);
 
+// A double-quoted string literal: `"` `\` and line breaks/tabs escaped (\" \\ \n \r \t).
+// With `unicode_escapes` (the DSL's string syntax) other control characters print as \u00XX;
+// the expression language has no such escape and keeps them as they are.
+std::string quote_string(std::string_view text, bool unicode_escapes);
+
 // Prints a template's text (unquoted): parse_template(template_source(n)) gives an equal tree.
 // Text that would read back as a template opening — a value holding "{{", or a text part
 // ending in `{` before an expression — prints as a string expression, `{{ "a{{b" }}`.

@@ -1,5 +1,7 @@
 // The surface-syntax printer: parse_expression(to_source(n)) yields a tree equal to n
 // (spans aside). Parentheses appear only where precedence requires them.
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 
@@ -20,31 +22,7 @@ int precedence(const Node& node) {
   return kCompare;
 }
 
-std::string quote(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out + "\"";
-}
+std::string quote(const std::string& text) { return quote_string(text, false); }
 
 std::string print_double(double d) {
   char buffer[64];
@@ -156,6 +134,36 @@ std::string print(const Node& node, int min_precedence) {
 }
 
 }  // namespace
+
+std::string quote_string(std::string_view text, bool unicode_escapes) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (unicode_escapes && static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
 
 std::string to_source(const Node& node) { return print(node, kOr); }
 
