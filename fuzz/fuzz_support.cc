@@ -1,20 +1,20 @@
 #include "fuzz/fuzz_support.h"
 
-#include "compiler/dsl_parser.h"
-#include "compiler/ir_json.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <memory>
 #include <string>
+
+#include "compiler/dsl_parser.h"
+#include "compiler/ir_json.h"
 
 namespace writ::fuzz {
 
 namespace {
 
-std::string describe(Span span) {
-  return "[" + std::to_string(span.begin) + ", " + std::to_string(span.end) + ")";
-}
+std::string describe(Span span) { return "[" + std::to_string(span.begin) + ", " + std::to_string(span.end) + ")"; }
 
 void check_name(const SourceFile& source, const ast::Name& name, std::string_view where) {
   check_span(source, name.span, where);
@@ -124,8 +124,7 @@ void fail(std::string_view what) {
 void check_span(const SourceFile& source, Span span, std::string_view where) {
   std::size_t size = source.text().size();
   if (span.begin > span.end || span.end > size) {
-    fail(std::string(where) + ": span " + describe(span) + " outside a source of " + std::to_string(size) +
-         " bytes");
+    fail(std::string(where) + ": span " + describe(span) + " outside a source of " + std::to_string(size) + " bytes");
   }
   LineCol begin = source.locate(span.begin);
   LineCol end = source.locate(span.end);
@@ -220,6 +219,25 @@ CompileOptions compile_options(bool inline_suppressions) {
   options.inline_suppressions = inline_suppressions;
   options.today = "2026-01-01";
   return options;
+}
+
+void check_front_end(const std::uint8_t* data, std::size_t size, const std::string& name, FrontEnd parse,
+                     bool with_errors, std::string_view what) {
+  auto source = std::make_shared<const SourceFile>(name, std::string(as_text(data, size)));
+  try {
+    DiagnosticSink sink;
+    ast::File file = parse(source, sink, Limits{});
+    check_diagnostics(sink.diagnostics());
+    check_ast(file, *source);
+    if (!sink.diagnostics().empty()) return;
+    CompiledFile compiled = compile_source(source, catalog(), compile_options(false));
+    check_diagnostics(compiled.diagnostics);
+    if ((with_errors || !compiled.has_errors()) && unprintable_ids(compiled.ast).empty()) {
+      check_print_round_trip(compiled);
+    }
+  } catch (const std::exception& e) {
+    fail(std::string("the ") + std::string(what) + " threw: " + e.what());
+  }
 }
 
 }  // namespace writ::fuzz

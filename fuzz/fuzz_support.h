@@ -44,6 +44,15 @@ void check_expression(const expr::Node& node, const SourceFile& source);
 // (`writ fmt` and `writ convert` rely on this.)
 void check_print_round_trip(const CompiledFile& compiled);
 
+// The front-end invariants fuzz_yaml and fuzz_dsl share, for `data` read as the file `name`:
+// `parse` never throws and every diagnostic and AST span lies in the source; a file that
+// parses with no diagnostics compiles, and — when it has no errors or `with_errors` is set, and
+// `writ convert` can spell its ids — passes check_print_round_trip. `what` names the front-end
+// in the failure message.
+using FrontEnd = ast::File (*)(const SourcePtr&, DiagnosticSink&, const Limits&);
+void check_front_end(const std::uint8_t* data, std::size_t size, const std::string& name, FrontEnd parse,
+                     bool with_errors, std::string_view what);
+
 // The stdlib catalog, loaded on first use from $WRIT_STDLIB or the source tree's stdlib/.
 // Aborts when the stdlib itself does not load cleanly: the targets would test nothing.
 const Catalog& catalog();
