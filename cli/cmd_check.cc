@@ -166,7 +166,7 @@ int run_print(const std::string& path, bool write_back, bool check_only, const C
     return d.rule == Rule::Syntax || d.rule == Rule::UnknownKey || d.rule == Rule::InputLimit;
   });
   if (syntax_errors) return 1;
-  if (auto refused = unprintable_ids(result.ast); !refused.empty()) {
+  if (auto refused = unprintable_names(result.ast); !refused.empty()) {
     EmitOptions emit;
     emit.files = 1;
     emit_text(std::cerr, refused, emit);

@@ -19,9 +19,10 @@ ast::File parse_dsl(const SourcePtr& source, DiagnosticSink& sink, const Limits&
 // `writ convert`. Re-parsing the output yields the same IR digest.
 std::string print_dsl(const ast::File& file);
 
-// The runbook and step ids of `file` (from YAML) that .writ cannot spell — ids there start
-// with a letter or `_` and hold letters, digits, `_`, `-` and `.` — as syntax diagnostics at
-// the id, for `writ convert` to refuse rather than print a file that does not parse.
-std::vector<Diagnostic> unprintable_ids(const ast::File& file);
+// The runbook ids, step ids and event field names of `file` (from YAML) that .writ cannot
+// spell — ids there start with a letter or `_` and hold letters, digits, `_`, `-` and `.`;
+// event fields are identifiers — as syntax diagnostics at the name, for `writ convert` to
+// refuse rather than print a file that does not parse.
+std::vector<Diagnostic> unprintable_names(const ast::File& file);
 
 }  // namespace writ

@@ -56,12 +56,16 @@ std::string template_string(const expr::NodePtr& node) { return quote(node ? exp
 
 namespace {
 
-bool is_tag(std::string_view text) {
+// A .writ word: a letter or `_`, then letters, digits and `_` (an identifier), and also `-`
+// and `.` where tags and ids allow them.
+bool is_word(std::string_view text, bool dashes_and_dots) {
   if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  return std::all_of(text.begin(), text.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (dashes_and_dots && (c == '-' || c == '.'));
   });
 }
+
+bool is_tag(std::string_view text) { return is_word(text, true); }
 
 std::string_view trim_right(std::string_view text) {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
@@ -384,22 +388,26 @@ std::string print_dsl(const ast::File& file) {
   return w.finish();
 }
 
-std::vector<Diagnostic> unprintable_ids(const ast::File& file) {
+std::vector<Diagnostic> unprintable_names(const ast::File& file) {
   std::vector<Diagnostic> out;
-  auto refuse = [&](const ast::Name& id, const char* what, const std::string& runbook, const std::string& step) {
-    if (dsl_print::is_tag(id.value)) return;
+  auto refuse = [&](const ast::Name& name, bool is_id, const char* what, const std::string& runbook,
+                    const std::string& step) {
+    if (dsl_print::is_word(name.value, is_id)) return;
     Diagnostic d;
     d.source = file.source;
-    d.span = id.span;
-    d.message = fmt::format("{} id \"{}\" cannot be written in .writ", what, id.value);
-    d.help.push_back("a .writ id starts with a letter or `_` and holds letters, digits, `_`, `-` and `.`; rename it");
+    d.span = name.span;
+    d.message = fmt::format("{} \"{}\" cannot be written in .writ", what, name.value);
+    d.help.push_back(
+        is_id ? "a .writ id starts with a letter or `_` and holds letters, digits, `_`, `-` and `.`; rename it"
+              : "a .writ event field is an identifier: letters, digits and `_`, not starting with a digit");
     d.runbook = runbook;
     d.step = step;
     out.push_back(std::move(d));
   };
   for (const auto& rb : file.runbooks) {
-    refuse(rb.id, "runbook", rb.id.value, "");
-    for (const auto& step : rb.steps) refuse(step.id, "step", rb.id.value, step.id.value);
+    refuse(rb.id, true, "runbook id", rb.id.value, "");
+    for (const auto& field : rb.event) refuse(field.name, false, "event field", rb.id.value, "");
+    for (const auto& step : rb.steps) refuse(step.id, true, "step id", rb.id.value, step.id.value);
   }
   return out;
 }

@@ -232,7 +232,7 @@ void check_front_end(const std::uint8_t* data, std::size_t size, const std::stri
     if (!sink.diagnostics().empty()) return;
     CompiledFile compiled = compile_source(source, catalog(), compile_options(false));
     check_diagnostics(compiled.diagnostics);
-    if ((with_errors || !compiled.has_errors()) && unprintable_ids(compiled.ast).empty()) {
+    if ((with_errors || !compiled.has_errors()) && unprintable_names(compiled.ast).empty()) {
       check_print_round_trip(compiled);
     }
   } catch (const std::exception& e) {

@@ -151,6 +151,14 @@ def test_convert_keeps_kebab_ids_and_refuses_ids_dsl_cannot_spell():
         assert proc.returncode == 1 and proc.stdout == ""
         assert f"{bad}:6:13: error[syntax]: step id \"notify 1\" cannot be written in .writ" in proc.stderr, proc.stderr
 
+        field = pathlib.Path(tmp, "field.yaml")  # from fuzz_yaml: an event field with a ':' in it
+        field.write_text('event:\n  "user:id": user\nplaybooks:\n  high:\n    name: "x"\n    steps:\n'
+                         + step.format("notify"))
+        assert wrt.run(W, "check", str(field)).returncode == 0
+        proc = wrt.run(W, "convert", str(field))
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert f"{field}:2:3: error[syntax]: event field \"user:id\" cannot be written in .writ" in proc.stderr, proc.stderr
+
 
 def test_convert_escapes_values_that_hold_a_template_opening():
     with tempfile.TemporaryDirectory() as tmp:
