@@ -88,8 +88,10 @@ class Lowerer {
     if (node) expr::check(*node, expected, scope_, sink_);
   }
 
+  // `misspelt`: parameters whose key was misspelt and already reported (never "missing" too).
   std::vector<ir::Argument> lower_args(const std::vector<ast::Argument>& args, const ActionInfo* action,
-                                       const ast::Name& callee, Span head, const std::string& step) {
+                                       const ast::Name& callee, Span head, const std::string& step,
+                                       const std::set<std::string>& misspelt) {
     std::vector<ir::Argument> out;
     std::set<std::string> seen;
     for (const auto& arg : args) {
@@ -114,7 +116,7 @@ class Lowerer {
     }
     if (action) {
       for (const auto& p : action->params) {
-        if (!p.optional && !seen.contains(p.name) && !misspelt_.contains(p.name)) {
+        if (!p.optional && !seen.contains(p.name) && !misspelt.contains(p.name)) {
           report(Rule::ActionArguments, head,
                  fmt::format("missing argument `{}: {}` for action `{}`", p.name, p.type.to_string(), callee.value),
                  step);
@@ -125,17 +127,21 @@ class Lowerer {
     return out;
   }
 
+  struct StepArguments {
+    std::vector<ast::Argument> args;
+    std::set<std::string> misspelt;  // the loader's ast::Step::misspelt plus the keys misspelt here
+  };
+
   // A YAML step key the loader kept (`summary: ...`) is an argument when the action has that
   // parameter, else an unknown key. Nothing is said when the action itself is unknown.
-  std::vector<ast::Argument> with_key_args(const ast::Step& step, const ActionInfo* action) {
-    std::vector<ast::Argument> args = step.args;
-    misspelt_ = {step.misspelt.begin(), step.misspelt.end()};
-    if (!action) return args;
+  StepArguments step_arguments(const ast::Step& step, const ActionInfo* action) {
+    StepArguments out{step.args, {step.misspelt.begin(), step.misspelt.end()}};
+    if (!action) return out;
     std::vector<std::string> names;
     for (const auto& p : action->params) names.push_back(p.name);
     for (const auto& arg : step.key_args) {
       if (std::find(names.begin(), names.end(), arg.name.value) != names.end()) {
-        args.push_back(arg);
+        out.args.push_back(arg);
         continue;
       }
       auto& d = report(Rule::UnknownKey, arg.name.span,
@@ -144,14 +150,14 @@ class Lowerer {
                        step.id.value);
       if (auto hint = did_you_mean(arg.name.value, names)) {
         d.help.push_back(fmt::format("did you mean `{}`?", *hint));
-        misspelt_.insert(*hint);
+        out.misspelt.insert(*hint);
       } else {
         d.help.push_back(names.empty()
                              ? fmt::format("`{}` takes no arguments", step.action.value)
                              : fmt::format("the parameters of `{}`: {}", step.action.value, join(names, ", ")));
       }
     }
-    return args;
+    return out;
   }
 
   const ActionInfo* find_action(const ast::Name& name, const std::string& step, bool is_rollback) {
@@ -188,7 +194,8 @@ class Lowerer {
     return out;
   }
 
-  std::optional<ir::Rollback> lower_rollback(const ast::Step& step, const std::vector<ir::Argument>& step_args) {
+  std::optional<ir::Rollback> lower_rollback(const ast::Step& step, const std::vector<ir::Argument>& step_args,
+                                             const std::set<std::string>& misspelt) {
     if (!step.rollback) return std::nullopt;
     const auto& rb = *step.rollback;
     ir::Rollback out;
@@ -197,7 +204,7 @@ class Lowerer {
     if (rb.args.empty()) {
       out.args = step_args;
     } else {
-      out.args = lower_args(rb.args, action, rb.action, rb.span, step.id.value);
+      out.args = lower_args(rb.args, action, rb.action, rb.span, step.id.value, misspelt);
     }
     return out;
   }
@@ -209,9 +216,10 @@ class Lowerer {
     out.action = step.action.value;
     const ActionInfo* action = find_action(step.action, step.id.value, false);
     if (action) out.effect = action->effect;
-    out.args = lower_args(with_key_args(step, action), action, step.action, step.head, step.id.value);
+    StepArguments given = step_arguments(step, action);
+    out.args = lower_args(given.args, action, step.action, step.head, step.id.value, given.misspelt);
     out.approval = lower_approval(step);
-    out.rollback = lower_rollback(step, out.args);
+    out.rollback = lower_rollback(step, out.args, given.misspelt);
     auto string_type = expr::Type::of(expr::Type::Kind::String);
     for (const auto& path : step.preserve) {
       check_value(path.value, &string_type);
@@ -234,7 +242,6 @@ class Lowerer {
   const Catalog& catalog_;
   DiagnosticSink& sink_;
   expr::Scope scope_;
-  std::set<std::string> misspelt_;  // of the step being lowered: see ast::Step::misspelt
 };
 
 }  // namespace
