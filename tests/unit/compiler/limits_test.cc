@@ -1,17 +1,19 @@
 // Every limit in compiler/limits.h, at its boundary, through each front-end that enforces it:
 // an input exactly at the limit is accepted (no input-limit diagnostic), one unit over it gets
 // exactly one input-limit diagnostic that points inside the file. DESIGN §12.
-#include <catch2/catch.hpp>
+#include "compiler/limits.h"
 
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 #include "compiler/dsl_parser.h"
 #include "compiler/expr.h"
-#include "compiler/limits.h"
 #include "compiler/pipeline.h"
 #include "compiler/yaml_loader.h"
 
@@ -51,8 +53,10 @@ struct Parsed {
 
 std::unique_ptr<Parsed> parse(Front front, std::string text, const Limits& limits = {}) {
   auto out = std::make_unique<Parsed>();
-  out->source = std::make_shared<const SourceFile>(front == Front::Yaml ? "limits.yaml" : "limits.writ", std::move(text));
-  out->file = front == Front::Yaml ? load_yaml(out->source, out->sink, limits) : parse_dsl(out->source, out->sink, limits);
+  out->source =
+      std::make_shared<const SourceFile>(front == Front::Yaml ? "limits.yaml" : "limits.writ", std::move(text));
+  out->file =
+      front == Front::Yaml ? load_yaml(out->source, out->sink, limits) : parse_dsl(out->source, out->sink, limits);
   return out;
 }
 
@@ -74,7 +78,8 @@ void require_no_hit(const Parsed& p) {
 
 std::string yaml_steps(std::size_t steps) {
   std::string text = "playbooks:\n  high:\n    name: \"limits\"\n    steps:\n";
-  for (std::size_t i = 0; i < steps; ++i) text += "      - action: notify_ciso_and_legal\n        channels: [\"slack\"]\n";
+  for (std::size_t i = 0; i < steps; ++i)
+    text += "      - action: notify_ciso_and_legal\n        channels: [\"slack\"]\n";
   return text;
 }
 
@@ -90,7 +95,8 @@ std::string yaml_runbooks(std::size_t count) {
   static const char* kSeverities[] = {"low", "medium", "high", "critical"};
   std::string text = "playbooks:\n";
   for (std::size_t i = 0; i < count; ++i) {
-    text += std::string("  ") + kSeverities[i] + ":\n    id: r" + std::to_string(i) + "\n    name: \"r\"\n    steps:\n" +
+    text += std::string("  ") + kSeverities[i] + ":\n    id: r" + std::to_string(i) +
+            "\n    name: \"r\"\n    steps:\n" +
             "      - action: notify_ciso_and_legal\n        channels: [\"slack\"]\n";
   }
   return text;
@@ -111,9 +117,21 @@ std::unique_ptr<Parsed> parse_expression_text(const std::string& text, bool as_t
   auto out = std::make_unique<Parsed>();
   out->source = std::make_shared<const SourceFile>("expr", text);
   expr::TextOrigin origin{out->source, 0, {}};
-  auto node = as_template ? expr::parse_template(text, origin, out->sink) : expr::parse_expression(text, origin, out->sink);
+  auto node =
+      as_template ? expr::parse_template(text, origin, out->sink) : expr::parse_expression(text, origin, out->sink);
   REQUIRE(node != nullptr);
   return out;
+}
+
+// `expression(n)` at n = `limit` passes and at n = `limit` + 1 is one input-limit finding, as
+// a DSL `when` and as a YAML `when` alike.
+void require_when_limit(const std::function<std::string(std::size_t)>& expression, std::size_t limit) {
+  const std::string dsl = "runbook r {\n  severity low\n  when ";
+  require_no_hit(*parse(Front::Dsl, dsl + expression(limit) + "\n}\n"));
+  require_one_hit(*parse(Front::Dsl, dsl + expression(limit + 1) + "\n}\n"), limit);
+  const std::string yaml = "playbooks:\n  low:\n    name: \"r\"\n    steps: []\n    when: '";
+  require_no_hit(*parse(Front::Yaml, yaml + expression(limit) + "'\n"));
+  require_one_hit(*parse(Front::Yaml, yaml + expression(limit + 1) + "'\n"), limit);
 }
 
 }  // namespace
@@ -177,13 +195,7 @@ TEST_CASE("limits: max_nesting_depth of expressions, alone and inside both front
   require_one_hit(*parse_expression_text(nested_parens(depth + 1), false), depth);
   require_no_hit(*parse_expression_text("{{ " + nested_parens(depth) + " }}", true));
   require_one_hit(*parse_expression_text("{{ " + nested_parens(depth + 1) + " }}", true), depth);
-
-  std::string dsl = "runbook r {\n  severity low\n  when ";
-  require_no_hit(*parse(Front::Dsl, dsl + nested_parens(depth) + "\n}\n"));
-  require_one_hit(*parse(Front::Dsl, dsl + nested_parens(depth + 1) + "\n}\n"), depth);
-  std::string yaml = "playbooks:\n  low:\n    name: \"r\"\n    steps: []\n    when: '";
-  require_no_hit(*parse(Front::Yaml, yaml + nested_parens(depth) + "'\n"));
-  require_one_hit(*parse(Front::Yaml, yaml + nested_parens(depth + 1) + "'\n"), depth);
+  require_when_limit(nested_parens, depth);
 }
 
 TEST_CASE("limits: max_yaml_nodes counts every node, aliases each time they are used", "[limits]") {
@@ -216,13 +228,7 @@ TEST_CASE("limits: max_expression_bytes", "[limits]") {
   require_one_hit(*parse_expression_text(expression_of(limit + 1), false), limit);
   require_no_hit(*parse_expression_text(std::string(limit, 't'), true));
   require_one_hit(*parse_expression_text(std::string(limit + 1, 't'), true), limit);
-
-  std::string dsl = "runbook r {\n  severity low\n  when ";
-  require_no_hit(*parse(Front::Dsl, dsl + expression_of(limit) + "\n}\n"));
-  require_one_hit(*parse(Front::Dsl, dsl + expression_of(limit + 1) + "\n}\n"), limit);
-  std::string yaml = "playbooks:\n  low:\n    name: \"r\"\n    steps: []\n    when: '";
-  require_no_hit(*parse(Front::Yaml, yaml + expression_of(limit) + "'\n"));
-  require_one_hit(*parse(Front::Yaml, yaml + expression_of(limit + 1) + "'\n"), limit);
+  require_when_limit(expression_of, limit);
 }
 
 TEST_CASE("limits: max_steps", "[limits]") {
