@@ -83,22 +83,14 @@ def test_default_policy_passes_the_notify_runbook():
         assert "approval-coverage" not in rules, rules
 
 
-def test_yaml_policy_requires_approval():
-    with tempfile.TemporaryDirectory() as tmp:
-        policy = write(tmp, "strict.yaml", STRICT_YAML)
-        runbook = write(tmp, "notify.yaml", NOTIFY_RUNBOOK)
-        code, rules, proc = check_rules("--policy", policy, runbook)
-        assert code == 1, proc.stdout + proc.stderr
-        assert "approval-coverage" in rules, rules
-
-
-def test_dsl_policy_requires_approval():
-    with tempfile.TemporaryDirectory() as tmp:
-        policy = write(tmp, "strict.writ", STRICT_DSL)
-        runbook = write(tmp, "notify.yaml", NOTIFY_RUNBOOK)
-        code, rules, proc = check_rules("--policy", policy, runbook)
-        assert code == 1, proc.stdout + proc.stderr
-        assert "approval-coverage" in rules, rules
+def test_policy_in_either_form_requires_approval():
+    for name, text in (("strict.yaml", STRICT_YAML), ("strict.writ", STRICT_DSL)):
+        with tempfile.TemporaryDirectory() as tmp:
+            policy = write(tmp, name, text)
+            runbook = write(tmp, "notify.yaml", NOTIFY_RUNBOOK)
+            code, rules, proc = check_rules("--policy", policy, runbook)
+            assert code == 1, (name, proc.stdout + proc.stderr)
+            assert "approval-coverage" in rules, (name, rules)
 
 
 def test_yml_extension_and_policy_beside_playbooks():
