@@ -54,6 +54,7 @@ class Lowering {
   ast::Name type_name(const Node& node);
   expr::NodePtr expression(const Node& node);
   expr::NodePtr template_string(const Node& literal);
+  expr::NodePtr template_literal(expr::NodePtr value);
   expr::NodePtr argument_value(const Node& expression);
   std::vector<ast::Argument> arguments(const Node& arg_list);
   std::vector<ast::EventField> event_fields(const Node& block);

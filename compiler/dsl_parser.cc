@@ -2,9 +2,8 @@
 
 #include <exception>
 #include <limits>
-#include <utility>
-
 #include <tao/pegtl.hpp>
+#include <utility>
 
 #include "common/text.h"
 #include "compiler/dsl_lower.h"
@@ -70,10 +69,14 @@ std::uint32_t unicode_escape(std::string_view raw, std::size_t& i) {
 
 char simple_escape(char c) {
   switch (c) {
-    case 'n': return '\n';
-    case 't': return '\t';
-    case 'r': return '\r';
-    default: return c;  // " ' \ /
+    case 'n':
+      return '\n';
+    case 't':
+      return '\t';
+    case 'r':
+      return '\r';
+    default:
+      return c;  // " ' \ /
   }
 }
 
@@ -153,9 +156,9 @@ ast::Name Lowering::type_name(const Node& node) {
     compact += c;
   }
   if (depth > limits_.max_nesting_depth) {
-    sink_.report(Rule::InputLimit, source_, span(node),
-                 "type nests deeper than the limit of " + std::to_string(limits_.max_nesting_depth) +
-                     " (max_nesting_depth)");
+    sink_.report(
+        Rule::InputLimit, source_, span(node),
+        "type nests deeper than the limit of " + std::to_string(limits_.max_nesting_depth) + " (max_nesting_depth)");
   }
   return {std::move(compact), span(node)};
 }
@@ -170,18 +173,19 @@ expr::NodePtr Lowering::template_string(const Node& literal) {
   return expr::parse_template(decoded.text, origin, sink_);
 }
 
-// An argument that is one string literal holding `{{ }}` is a template, as in YAML: the
-// literal is decoded (expression-language escapes) and parsed with parse_template, so that
-// `summary: "breach on {{ event.host_id }}"` means what it means in a YAML runbook.
-expr::NodePtr Lowering::argument_value(const Node& node) {
-  expr::NodePtr value = expression(node);
-  std::string_view raw = node.string_view();
-  const auto* literal = value && value->kind == expr::Node::Kind::Literal ? std::get_if<std::string>(&value->literal.v)
-                                                                          : nullptr;
-  if (!literal || literal->find("{{") == std::string::npos || (raw.front() != '"' && raw.front() != '\'')) {
+// A string literal holding `{{ }}` that is an argument, or an element of a list argument, is
+// a template, as in YAML: the literal is decoded (expression-language escapes) and parsed with
+// parse_template, so that `summary: "breach on {{ event.host_id }}"` and
+// `tags: ["host-{{ event.host_id }}"]` mean what they mean in a YAML runbook.
+expr::NodePtr Lowering::template_literal(expr::NodePtr value) {
+  const auto* literal =
+      value && value->kind == expr::Node::Kind::Literal ? std::get_if<std::string>(&value->literal.v) : nullptr;
+  std::uint32_t base = value ? value->span.begin : 0;
+  std::string_view raw =
+      literal ? std::string_view(source_->text()).substr(base, value->span.end - base) : std::string_view{};
+  if (!literal || literal->find("{{") == std::string::npos || raw.size() < 2 || (raw[0] != '"' && raw[0] != '\'')) {
     return value;
   }
-  std::uint32_t base = span(node).begin;
   DecodedString decoded;
   for (std::size_t i = 1; i + 1 < raw.size();) {
     auto at = static_cast<std::uint32_t>(base + i);
@@ -192,6 +196,13 @@ expr::NodePtr Lowering::argument_value(const Node& node) {
   decoded.offsets.push_back(static_cast<std::uint32_t>(base + raw.size() - 1));
   expr::TextOrigin origin{source_, base + 1, std::move(decoded.offsets)};
   return expr::parse_template(decoded.text, origin, sink_);
+}
+
+expr::NodePtr Lowering::argument_value(const Node& node) {
+  expr::NodePtr value = expression(node);
+  if (!value || value->kind != expr::Node::Kind::List) return template_literal(std::move(value));
+  for (auto& element : value->children) element = template_literal(std::move(element));
+  return value;
 }
 
 std::vector<ast::Argument> Lowering::arguments(const Node& arg_list) {
@@ -215,8 +226,8 @@ bool Lowering::first_of_kind(std::map<std::string, Span>& seen, const Node& node
   std::string keyword(text.substr(0, text.find_first_of(" \t\r\n;#/")));
   auto [it, inserted] = seen.emplace(keyword, span(node));
   if (inserted) return true;
-  auto& d = sink_.report(Rule::Syntax, source_, span(node),
-                         "`" + keyword + "` is given twice in " + std::string(where));
+  auto& d =
+      sink_.report(Rule::Syntax, source_, span(node), "`" + keyword + "` is given twice in " + std::string(where));
   d.notes.push_back({"the first `" + keyword + "` is here", source_, it->second});
   return false;
 }
@@ -256,7 +267,8 @@ std::string fill_placeholders(std::string message, const g::ParseContext& contex
   const std::pair<const char*, const std::string*> fields[] = {
       {"{runbook}", &context.runbook}, {"{step}", &context.step}, {"{decl}", &context.decl}};
   for (const auto& [placeholder, value] : fields) {
-    if (auto at = message.find(placeholder); at != std::string::npos) message.replace(at, std::string_view(placeholder).size(), *value);
+    if (auto at = message.find(placeholder); at != std::string::npos)
+      message.replace(at, std::string_view(placeholder).size(), *value);
   }
   return message;
 }
@@ -274,9 +286,9 @@ void report_parse_error(const pegtl::parse_error& error, const SourcePtr& source
   std::string message(error.message());
   bool too_deep = message == grammar::expr::kDepthExceededMessage;
   std::size_t offset = error.positions().empty() ? 0 : error.positions().front().byte;
-  auto& d = sink.report(too_deep ? Rule::InputLimit : Rule::Syntax, source, error_span(source, offset),
-                        too_deep ? "nesting is too deep to parse (max_nesting_depth)"
-                                 : fill_placeholders(std::move(message), context));
+  auto& d = sink.report(
+      too_deep ? Rule::InputLimit : Rule::Syntax, source, error_span(source, offset),
+      too_deep ? "nesting is too deep to parse (max_nesting_depth)" : fill_placeholders(std::move(message), context));
   d.runbook = context.runbook;
   d.step = context.step;
 }
@@ -301,7 +313,7 @@ ast::File parse_dsl(const SourcePtr& source, DiagnosticSink& sink, const Limits&
   g::ParseContext context;
   try {
     pegtl::memory_input<pegtl::tracking_mode::eager, pegtl::eol::lf_crlf> in(text.data(), text.data() + text.size(),
-                                                                               source->path());
+                                                                             source->path());
     auto root = pegtl::parse_tree::parse<g::file, Node, g::selector, g::action, g::control>(in, context);
     if (root) dsl_internal::Lowering(source, sink, limits).file(*root, file);
   } catch (const pegtl::parse_error& error) {

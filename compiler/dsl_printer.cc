@@ -243,17 +243,23 @@ std::string Writer::finish() {
 
 namespace {
 
+// A string argument, or a string element of a list argument, is a template, as in YAML: a
+// value holding "{{" prints as `{{ "…" }}`. An enum constant elsewhere prints bare.
+std::string argument_value(const expr::NodePtr& value, bool element) {
+  if (!value) return expression(value);
+  const auto* text = value->kind == expr::Node::Kind::Literal ? std::get_if<std::string>(&value->literal.v) : nullptr;
+  bool templated =
+      value->kind == expr::Node::Kind::Interpolation || (text && (!element || text->find("{{") != std::string::npos));
+  if (templated) return expr::template_literal(*value);
+  if (element || value->kind != expr::Node::Kind::List) return expression(value);
+  std::string out;
+  for (const auto& e : value->children) out += (out.empty() ? "" : ", ") + argument_value(e, true);
+  return "[" + out + "]";
+}
+
 std::string arguments(const std::vector<ast::Argument>& args) {
   std::string out;
-  for (const auto& a : args) {
-    // A string argument is a template, as in YAML: a value holding "{{" prints as `{{ "…" }}`.
-    bool text =
-        a.value &&
-        (a.value->kind == expr::Node::Kind::Interpolation ||
-         (a.value->kind == expr::Node::Kind::Literal && std::holds_alternative<std::string>(a.value->literal.v)));
-    out += (out.empty() ? "" : ", ") + a.name.value + ": " +
-           (text ? expr::template_literal(*a.value) : expression(a.value));
-  }
+  for (const auto& a : args) out += (out.empty() ? "" : ", ") + a.name.value + ": " + argument_value(a.value, false);
   return out;
 }
 

@@ -48,16 +48,26 @@ class Checker {
  public:
   Checker(const Scope& scope, DiagnosticSink& sink) : scope_(scope), sink_(sink) {}
 
+  // A value given where `expected` is required: a computed string cannot be an enum value.
   Type check(Node& node, const Type* expected) {
     Type actual = infer(node, expected);
+    if (actual.kind == K::String && enum_values(expected)) return computed_enum(node, *expected);
+    return conform(node, actual, expected);
+  }
+
+ private:
+  // An operand tested against `expected` at run time (`x in list`): a string may be compared.
+  Type operand(Node& node, const Type* expected) { return conform(node, infer(node, expected), expected); }
+
+  Type conform(Node& node, Type actual, const Type* expected) {
     if (!actual.is_error() && expected && !assignable(actual, *expected)) {
-      return fail(node, node.span, "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()));
+      return fail(node, node.span,
+                  "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()));
     }
     node.type = actual;
     return actual;
   }
 
- private:
   Type fail(Node& node, Span span, std::string message, std::optional<std::string> help = std::nullopt) {
     Diagnostic& d = sink_.report(Rule::TemplateBinding, scope_.source, span, std::move(message));
     if (help) d.help.push_back("did you mean " + quoted(*help) + "?");
@@ -75,14 +85,22 @@ class Checker {
 
   Type infer(Node& node, const Type* expected) {
     switch (node.kind) {
-      case Node::Kind::Literal: return literal(node, expected);
-      case Node::Kind::Path: return path(node, expected);
-      case Node::Kind::Unary: return unary(node);
-      case Node::Kind::Binary: return binary(node);
-      case Node::Kind::Call: return call(node);
-      case Node::Kind::List: return list(node, expected);
-      case Node::Kind::Interpolation: return interpolation(node);
-      case Node::Kind::Error: return Type::error();
+      case Node::Kind::Literal:
+        return literal(node, expected);
+      case Node::Kind::Path:
+        return path(node, expected);
+      case Node::Kind::Unary:
+        return unary(node);
+      case Node::Kind::Binary:
+        return binary(node);
+      case Node::Kind::Call:
+        return call(node);
+      case Node::Kind::List:
+        return list(node, expected);
+      case Node::Kind::Interpolation:
+        return interpolation(node);
+      case Node::Kind::Error:
+        return Type::error();
     }
     return Type::error();
   }
@@ -93,6 +111,14 @@ class Checker {
     if (values.count(value) != 0) return expected;
     std::vector<std::string> candidates(values.begin(), values.end());
     return fail(node, span, "unknown " + expected.name + " " + quoted(value), did_you_mean(value, candidates));
+  }
+
+  // A template or string expression where an enumerated type is expected: its value is only
+  // known at run time, so it cannot be proved to be one of the type's values.
+  Type computed_enum(Node& node, const Type& expected) {
+    return fail(node, node.span,
+                "expected one of the " + quoted(expected.name) + " values, found a " + quoted("string") +
+                    " computed at run time");
   }
 
   Type literal(Node& node, const Type* expected) {
@@ -180,8 +206,8 @@ class Checker {
     if ((op == "==" || op == "!=") && comparable) return bool_type;
     if (op != "==" && op != "!=" && comparable && is_ordered(l) && is_ordered(r)) return bool_type;
     if (op != "==" && op != "!=" && comparable) {
-      return fail(node, node.span, quoted(op) + " needs numbers, durations, timestamps or strings, found " +
-                                       quoted(l.to_string()));
+      return fail(node, node.span,
+                  quoted(op) + " needs numbers, durations, timestamps or strings, found " + quoted(l.to_string()));
     }
     return fail(node, node.span, "cannot compare " + quoted(l.to_string()) + " with " + quoted(r.to_string()));
   }
@@ -213,7 +239,7 @@ class Checker {
     }
     if (container.kind == K::List) {
       if (container.element) {
-        check(left, container.element.get());
+        operand(left, container.element.get());
       } else {
         check(left, nullptr);
       }

@@ -1,11 +1,9 @@
+#include "grammar/dsl_grammar.h"
+
 #include <catch2/catch.hpp>
-
 #include <string>
-
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/analyze.hpp>
-
-#include "grammar/dsl_grammar.h"
 
 namespace writ {
 namespace {
@@ -24,9 +22,7 @@ bool matches(const std::string& text) {
   }
 }
 
-TEST_CASE("DSL grammar: no rule can loop without consuming input", "[dsl]") {
-  CHECK(pegtl::analyze<g::file>(-1) == 0);
-}
+TEST_CASE("DSL grammar: no rule can loop without consuming input", "[dsl]") { CHECK(pegtl::analyze<g::file>(-1) == 0); }
 
 TEST_CASE("DSL grammar: durations", "[dsl]") {
   for (const char* ok : {"30s", "15m", "72h", "2d", "60cd", "4bd", "1mo", "0m"}) {

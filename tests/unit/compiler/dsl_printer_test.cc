@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -37,10 +36,10 @@ const Catalog& stdlib_catalog() {
   return catalog;
 }
 
-std::vector<std::string> digests(const ast::File& file) {
+std::vector<std::string> digests(const ast::File& file, const Catalog& catalog = stdlib_catalog()) {
   std::vector<std::string> out;
   DiagnosticSink sink;
-  for (const auto& rb : file.runbooks) out.push_back(ir::digest(lower_runbook(rb, file, stdlib_catalog(), sink)));
+  for (const auto& rb : file.runbooks) out.push_back(ir::digest(lower_runbook(rb, file, catalog, sink)));
   return out;
 }
 
@@ -96,8 +95,7 @@ TEST_CASE("DSL printer: strings are escaped and tags outside the tag syntax quot
   rb.compliance = {{"GDPR", {}}, {"SOC 2", {}}};
   file.runbooks.push_back(rb);
   std::string out = print_dsl(file);
-  CHECK(out ==
-        "runbook r {\n  title    \"say \\\"hi\\\"\\\\\\n\\tnow\\u0001\"\n  comply   GDPR, \"SOC 2\"\n}\n");
+  CHECK(out == "runbook r {\n  title    \"say \\\"hi\\\"\\\\\\n\\tnow\\u0001\"\n  comply   GDPR, \"SOC 2\"\n}\n");
   auto p = parse_text(out);
   REQUIRE(p->messages() == "");
   CHECK(p->file.runbooks.at(0).title.value == rb.title.value);
@@ -224,7 +222,8 @@ TEST_CASE("DSL printer: declarations", "[dsl]") {
 }
 
 TEST_CASE("DSL printer: durations keep their unit in .writ text, YAML minutes and hours convert", "[dsl]") {
-  const std::string text = "runbook r {\n  step a = x() {\n    approve within 60m\n    deadline 4bd\n    timeout  3600s\n  }\n}\n";
+  const std::string text =
+      "runbook r {\n  step a = x() {\n    approve within 60m\n    deadline 4bd\n    timeout  3600s\n  }\n}\n";
   CHECK(format(text) == text);
   auto p = parse_text(text);
   auto& step = p->file.runbooks.at(0).steps.at(0);
@@ -338,6 +337,35 @@ TEST_CASE("DSL printer: a template argument round-trips as a template", "[dsl]")
   REQUIRE(value.kind == expr::Node::Kind::Interpolation);
   CHECK(p->text(value.children.at(1)->span) == "event.host_id");
   CHECK(print_dsl(p->file) == "runbook r {\n  step t = open_ticket(summary: \"breach on {{ event.host_id }}\")\n}\n");
+}
+
+TEST_CASE("DSL printer: string elements of a list argument are templates, as in YAML", "[dsl]") {
+  Catalog catalog = stdlib_catalog();
+  DiagnosticSink declared;
+  auto decl = parse_text("action label_hosts(labels: list<string>) {\n  effect notify\n  doc \"label\"\n}\n");
+  add_declarations(catalog, decl->file, declared);
+  REQUIRE(declared.diagnostics().empty());
+  const std::string yaml =
+      "playbooks:\n"
+      "  low:\n"
+      "    steps:\n"
+      "      - action: label_hosts\n"
+      "        labels: [\"s{{ event.host_id }}lack\", \"{{ '{{' }}\", plain, \"{{ event.id }}\"]\n";
+  auto source = std::make_shared<SourceFile>("labels.yaml", yaml);
+  DiagnosticSink sink;
+  ast::File file = load_yaml(source, sink);
+  REQUIRE(sink.diagnostics().empty());
+  std::string printed = print_dsl(file);
+  CHECK(printed.find("label_hosts(labels: [\"s{{ event.host_id }}lack\", \"{{ \\\"{{\\\" }}\", \"plain\", "
+                     "event.id])") != std::string::npos);
+  auto reparsed = parse_text(printed, {}, "converted.writ");
+  REQUIRE(reparsed->messages() == "");
+  const auto& labels = *reparsed->file.runbooks.at(0).steps.at(0).args.at(0).value;
+  REQUIRE(labels.children.size() == 4);
+  CHECK(labels.children[0]->kind == expr::Node::Kind::Interpolation);
+  CHECK(reparsed->text(labels.children[0]->children.at(1)->span) == "event.host_id");
+  CHECK(labels.children[3]->kind == expr::Node::Kind::Path);
+  CHECK(digests(reparsed->file, catalog) == digests(file, catalog));
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "compiler/emit.h"
 #include "emit_fixtures.h"
@@ -158,7 +159,8 @@ int validate(const std::string& document, bool quiet = false) {
     out << document;
   }
   const std::string script = std::string(WRIT_SOURCE_DIR) + "/tests/e2e/sarif_validate.py";
-  const std::string command = "python3 '" + script + "' '" + file.string() + "' >/dev/null" + (quiet ? " 2>/dev/null" : "");
+  const std::string command =
+      "python3 '" + script + "' '" + file.string() + "' >/dev/null" + (quiet ? " 2>/dev/null" : "");
   const int status = std::system(command.c_str());
   std::filesystem::remove_all(dir);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -75,7 +75,8 @@ TEST_CASE("text: columns and carets count UTF-8 code points", "[emit]") {
   |
 1 | name: "Zürich – 東京" # ok
   |                 ^^
-)" "\n");
+)"
+                                "\n");
 }
 
 TEST_CASE("text: a span crossing lines carets to the end of its first line", "[emit]") {
@@ -86,7 +87,8 @@ TEST_CASE("text: a span crossing lines carets to the end of its first line", "[e
   |
 2 |   first line
   |         ^^^^
-)" "\n");
+)"
+                                "\n");
 }
 
 TEST_CASE("text: empty spans and spans at the end of the file get one caret", "[emit]") {
@@ -94,31 +96,34 @@ TEST_CASE("text: empty spans and spans at the end of the file get one caret", "[
     auto src = make_source("e.writ", "step a { }\n");
     Span point{span_of(*src, "}").begin, span_of(*src, "}").begin};
     auto d = make_diagnostic(Rule::Syntax, src, point, "expected an action");
-    CHECK(format_diagnostic(d) == "e.writ:1:10: error[syntax]: expected an action\n"
-                                  "  |\n"
-                                  "1 | step a { }\n"
-                                  "  |          ^\n"
-                                  "\n");
+    CHECK(format_diagnostic(d) ==
+          "e.writ:1:10: error[syntax]: expected an action\n"
+          "  |\n"
+          "1 | step a { }\n"
+          "  |          ^\n"
+          "\n");
   }
   SECTION("end of a file without a final newline") {
     auto src = make_source("e.writ", "step a {");
     const auto end = static_cast<std::uint32_t>(src->text().size());
     auto d = make_diagnostic(Rule::Syntax, src, {end, end}, "unexpected end of file");
-    CHECK(format_diagnostic(d) == "e.writ:1:9: error[syntax]: unexpected end of file\n"
-                                  "  |\n"
-                                  "1 | step a {\n"
-                                  "  |         ^\n"
-                                  "\n");
+    CHECK(format_diagnostic(d) ==
+          "e.writ:1:9: error[syntax]: unexpected end of file\n"
+          "  |\n"
+          "1 | step a {\n"
+          "  |         ^\n"
+          "\n");
   }
   SECTION("end of a file after its final newline: the empty last line") {
     auto src = make_source("e.writ", "step a {\n");
     const auto end = static_cast<std::uint32_t>(src->text().size());
     auto d = make_diagnostic(Rule::Syntax, src, {end, end + 5}, "unexpected end of file");
-    CHECK(format_diagnostic(d) == "e.writ:2:1: error[syntax]: unexpected end of file\n"
-                                  "  |\n"
-                                  "2 |\n"
-                                  "  | ^\n"
-                                  "\n");
+    CHECK(format_diagnostic(d) ==
+          "e.writ:2:1: error[syntax]: unexpected end of file\n"
+          "  |\n"
+          "2 |\n"
+          "  | ^\n"
+          "\n");
   }
   SECTION("a span past the text is clamped, never read out of bounds") {
     auto src = make_source("e.writ", "x");
@@ -131,9 +136,10 @@ TEST_CASE("text: whole-file and source-less findings print only the header", "[e
   auto src = make_source("runbooks/big.yaml", "id: x\n");
   auto d = whole_file(Rule::InputLimit, src, "file is larger than 8 MiB");
   d.help.push_back("split the runbook");
-  CHECK(format_diagnostic(d) == "runbooks/big.yaml: error[input-limit]: file is larger than 8 MiB\n"
-                                "  = help: split the runbook\n"
-                                "\n");
+  CHECK(format_diagnostic(d) ==
+        "runbooks/big.yaml: error[input-limit]: file is larger than 8 MiB\n"
+        "  = help: split the runbook\n"
+        "\n");
 
   Diagnostic coverage = make_diagnostic(Rule::SeverityCoverage, nullptr, {}, "no playbook for severity `low`");
   CHECK(format_diagnostic(coverage) == "warning[severity-coverage]: no playbook for severity `low`\n\n");
@@ -143,24 +149,26 @@ TEST_CASE("text: CRLF lines, control characters and bidi controls are shown safe
   // "\xE2\x80\xAE" is U+202E RIGHT-TO-LEFT OVERRIDE; each replaced code point keeps its column.
   auto src = make_source("c.yaml", "a: 1\r\nkey\x1b[2J: \xE2\x80\xAEvalue\r\n");
   auto d = make_diagnostic(Rule::UnknownKey, src, span_of(*src, "value"), "bad \x07value");
-  CHECK(format_diagnostic(d) == "c.yaml:2:11: error[unknown-key]: bad \xEF\xBF\xBDvalue\n"
-                                "  |\n"
-                                "2 | key\xEF\xBF\xBD[2J: \xEF\xBF\xBDvalue\n"
-                                "  |           ^^^^^\n"
-                                "\n");
+  CHECK(format_diagnostic(d) ==
+        "c.yaml:2:11: error[unknown-key]: bad \xEF\xBF\xBDvalue\n"
+        "  |\n"
+        "2 | key\xEF\xBF\xBD[2J: \xEF\xBF\xBDvalue\n"
+        "  |           ^^^^^\n"
+        "\n");
 }
 
 TEST_CASE("text: a multi-line help continues under its first line", "[emit]") {
   auto src = make_source("h.yaml", "k: v\n");
   auto d = make_diagnostic(Rule::UnknownKey, src, span_of(*src, "k"), "unknown key `k`");
   d.help.push_back("keys of a step:\nid, action, target");
-  CHECK(format_diagnostic(d) == "h.yaml:1:1: error[unknown-key]: unknown key `k`\n"
-                                "  |\n"
-                                "1 | k: v\n"
-                                "  | ^\n"
-                                "  = help: keys of a step:\n"
-                                "          id, action, target\n"
-                                "\n");
+  CHECK(format_diagnostic(d) ==
+        "h.yaml:1:1: error[unknown-key]: unknown key `k`\n"
+        "  |\n"
+        "1 | k: v\n"
+        "  | ^\n"
+        "  = help: keys of a step:\n"
+        "          id, action, target\n"
+        "\n");
 }
 
 TEST_CASE("text: colour only when asked", "[emit]") {
@@ -215,7 +223,8 @@ writ: 1 error, 1 warning in 1 file
   | ^^
   = suppressed: migrated from the old runbook
 
-)", 0) == 0);
+)",
+                    0) == 0);
   CHECK(shown.ends_with("writ: 1 error, 1 warning in 3 files\n"));
 }
 

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "compiler/expr.h"
@@ -38,8 +37,8 @@ Type type_of(std::string_view text) {
   return c.type;
 }
 
-std::string error_of(std::string_view text, const Type* expected = nullptr) {
-  auto c = check_text(text, expected);
+std::string error_of(std::string_view text, const Type* expected = nullptr, bool is_template = false) {
+  auto c = check_text(text, expected, is_template);
   INFO(text);
   REQUIRE(c.diagnostics().size() == 1);
   CHECK(c.diagnostics().front().rule == Rule::TemplateBinding);
@@ -161,6 +160,21 @@ TEST_CASE("unknown enum constants are errors with a did-you-mean", "[expr]") {
   CHECK(error_of("event.channel == slak") == "unknown channel `slak`");
   // Without an enum expected, a bare identifier is a variable.
   CHECK(error_of("slack") == "unbound variable `slack`");
+}
+
+TEST_CASE("a string computed at run time is no enum value, but may be tested against one", "[expr]") {
+  const std::string computed = "expected one of the `channel` values, found a `string` computed at run time";
+  Type channel = Type::nominal("channel");
+  CHECK(error_of("s{{ event.host_id }}lack", &channel, true) == computed);
+  CHECK(error_of("[\"s{{ event.host_id }}lack\"]", &kChannels) == "unknown channel `s{{ event.host_id }}lack`");
+  CHECK(error_of("[event.impact]", &kChannels) == computed);
+  CHECK(error_of("[\"sl\" + \"ack\"]", &kChannels) == computed);
+  auto c = check_text("[slack, event.impact]", &kChannels);
+  REQUIRE(c.diagnostics().size() == 1);
+  CHECK(c.diagnostics().front().span.begin == 8);
+  CHECK(c.diagnostics().front().span.end == 20);
+  CHECK(type_of("event.impact in event.channels") == kBool);
+  CHECK(check_text("event.channel", &channel).diagnostics().empty());
 }
 
 TEST_CASE("operators", "[expr]") {

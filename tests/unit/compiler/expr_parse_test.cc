@@ -1,7 +1,5 @@
 #include <catch2/catch.hpp>
-
 #include <string>
-
 #include <tao/pegtl/contrib/analyze.hpp>
 
 #include "compiler/expr.h"

@@ -1,7 +1,6 @@
 // The standard library parses without a diagnostic, declares what DESIGN §6 and
 // shared/reference/regulations.md require, and loads into a catalog.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
 #include <string>
@@ -113,11 +112,12 @@ TEST_CASE("stdlib: actions.writ has every seed action exactly per DESIGN §6", "
     CHECK_FALSE(inverse->inverse);
     CHECK(inverse->params.at(0).type.value == a.params.at(0).type.value);
   }
-  for (const char* name : {"block_ip", "unblock_ip", "quarantine_file", "restore_file", "kill_process", "reimage_host",
-                           "collect_memory", "collect_logs", "snapshot_vm", "open_ticket", "page_oncall",
-                           "notify_vendor", "legal_hold", "release_legal_hold", "reset_password", "disable_account",
-                           "enable_account", "block_domain", "unblock_domain", "rotate_credentials", "suspend_vm",
-                           "resume_vm", "notify_data_subjects", "notify_card_brands", "file_sec_8k"}) {
+  for (const char* name :
+       {"block_ip",        "unblock_ip",     "quarantine_file",      "restore_file",       "kill_process",
+        "reimage_host",    "collect_memory", "collect_logs",         "snapshot_vm",        "open_ticket",
+        "page_oncall",     "notify_vendor",  "legal_hold",           "release_legal_hold", "reset_password",
+        "disable_account", "enable_account", "block_domain",         "unblock_domain",     "rotate_credentials",
+        "suspend_vm",      "resume_vm",      "notify_data_subjects", "notify_card_brands", "file_sec_8k"}) {
     INFO(name);
     CHECK(find_action(p->file, name));
   }
@@ -134,18 +134,30 @@ TEST_CASE("stdlib: regulations.writ has every row of the regulations reference",
   REQUIRE(p->messages() == "");
   constexpr std::int64_t h = 3600, d = 86400;
   const std::map<std::string, ExpectedObligation> expected = {
-      {"gdpr.authority", {"72h", 72 * h, false}},     {"gdpr.subjects", {"asap", -1, true}},
-      {"ukgdpr.authority", {"72h", 72 * h, false}},   {"nis2.early_warning", {"24h", 24 * h, false}},
-      {"nis2.notification", {"72h", 72 * h, false}},  {"nis2.final_report", {"1mo", 28 * d, false}},
-      {"dora.initial", {"4h", 4 * h, false}},         {"dora.intermediate", {"72h", 72 * h, false}},
-      {"dora.final", {"1mo", 28 * d, false}},         {"sec.8k", {"4bd", 4 * d, false}},
-      {"hipaa.individuals", {"60cd", 60 * d, false}}, {"hipaa.media", {"60cd", 60 * d, true}},
-      {"hipaa.hhs", {"60cd", 60 * d, false}},         {"nydfs.incident", {"72h", 72 * h, false}},
-      {"nydfs.extortion", {"24h", 24 * h, true}},     {"circia.incident", {"72h", 72 * h, false}},
-      {"circia.ransom", {"24h", 24 * h, true}},       {"pci.brands", {"asap", -1, false}},
-      {"au.assessment", {"30cd", 30 * d, false}},     {"au.notify", {"asap", -1, false}},
-      {"ca.pipeda", {"asap", -1, false}},             {"sg.pdpa", {"3cd", 3 * d, false}},
-      {"in.certin", {"6h", 6 * h, false}},            {"br.lgpd", {"3bd", 3 * d, false}},
+      {"gdpr.authority", {"72h", 72 * h, false}},
+      {"gdpr.subjects", {"asap", -1, true}},
+      {"ukgdpr.authority", {"72h", 72 * h, false}},
+      {"nis2.early_warning", {"24h", 24 * h, false}},
+      {"nis2.notification", {"72h", 72 * h, false}},
+      {"nis2.final_report", {"1mo", 28 * d, false}},
+      {"dora.initial", {"4h", 4 * h, false}},
+      {"dora.intermediate", {"72h", 72 * h, false}},
+      {"dora.final", {"1mo", 28 * d, false}},
+      {"sec.8k", {"4bd", 4 * d, false}},
+      {"hipaa.individuals", {"60cd", 60 * d, false}},
+      {"hipaa.media", {"60cd", 60 * d, true}},
+      {"hipaa.hhs", {"60cd", 60 * d, false}},
+      {"nydfs.incident", {"72h", 72 * h, false}},
+      {"nydfs.extortion", {"24h", 24 * h, true}},
+      {"circia.incident", {"72h", 72 * h, false}},
+      {"circia.ransom", {"24h", 24 * h, true}},
+      {"pci.brands", {"asap", -1, false}},
+      {"au.assessment", {"30cd", 30 * d, false}},
+      {"au.notify", {"asap", -1, false}},
+      {"ca.pipeda", {"asap", -1, false}},
+      {"sg.pdpa", {"3cd", 3 * d, false}},
+      {"in.certin", {"6h", 6 * h, false}},
+      {"br.lgpd", {"3bd", 3 * d, false}},
   };
   const std::map<std::string, std::string> tags = {
       {"gdpr", "GDPR"},   {"ukgdpr", "UK-GDPR"}, {"nis2", "NIS2"},     {"dora", "DORA"},   {"sec", "SEC"},
