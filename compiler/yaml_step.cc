@@ -256,6 +256,9 @@ class StepReader {
       } else if (roles) {
         if (!step.approval) step.approval = ast::Approval{false, {}, std::nullopt, approvers_->span};
         for (auto& role : *roles) add_role(*step.approval, std::move(role));
+        // Named approvers are who approves, as `approve ciso` in the DSL: not added to the
+        // policy's roles that `requires_approval: true` alone would ask for.
+        if (!step.approval->roles.empty()) step.approval->policy_roles = false;
       }
     }
     if (approval_timeout_) {

@@ -448,6 +448,13 @@ TEST_CASE("yaml: approvers alone imply an approval, false records the declaratio
   CHECK(l->text(l->step(0).approval->span) == "approvers: ciso");
   CHECK(l->step(0).approval->timeout_seconds->value == 300);
 
+  // With `requires_approval: true`, named approvers are the roles asked (as DSL `approve ciso`),
+  // not added to the policy's.
+  auto named = load(one_step("        requires_approval: true\n        approvers: [ciso]\n"));
+  REQUIRE(named->diagnostics().empty());
+  CHECK_FALSE(named->step(0).approval->policy_roles);
+  CHECK(names(named->step(0).approval->roles) == std::vector<std::string>{"ciso"});
+
   auto bad = load(one_step("        requires_approval: false\n        approvers: [ciso]\n"));
   REQUIRE(bad->diagnostics().size() == 1);
   CHECK(bad->diagnostics()[0].rule == Rule::Syntax);
