@@ -9,9 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <tao/pegtl/contrib/parse_tree.hpp>
+#include <vector>
 
 #include "compiler/ast.h"
 #include "compiler/diagnostic.h"
@@ -55,6 +54,7 @@ class Lowering {
   expr::NodePtr expression(const Node& node);
   expr::NodePtr template_string(const Node& literal);
   expr::NodePtr template_literal(expr::NodePtr value);
+  expr::NodePtr templates_in(expr::NodePtr value);
   expr::NodePtr argument_value(const Node& expression);
   std::vector<ast::Argument> arguments(const Node& arg_list);
   std::vector<ast::EventField> event_fields(const Node& block);

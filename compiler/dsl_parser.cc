@@ -173,9 +173,9 @@ expr::NodePtr Lowering::template_string(const Node& literal) {
   return expr::parse_template(decoded.text, origin, sink_);
 }
 
-// A string literal holding `{{ }}` that is an argument, or an element of a list argument, is
-// a template, as in YAML: the literal is decoded (expression-language escapes) and parsed with
-// parse_template, so that `summary: "breach on {{ event.host_id }}"` and
+// A string literal holding `{{ }}` that is an argument, or an element of a list argument (at any
+// depth), is a template, as in YAML: the literal is decoded (expression-language escapes) and
+// parsed with parse_template, so that `summary: "breach on {{ event.host_id }}"` and
 // `tags: ["host-{{ event.host_id }}"]` mean what they mean in a YAML runbook.
 expr::NodePtr Lowering::template_literal(expr::NodePtr value) {
   const auto* literal =
@@ -198,10 +198,11 @@ expr::NodePtr Lowering::template_literal(expr::NodePtr value) {
   return expr::parse_template(decoded.text, origin, sink_);
 }
 
-expr::NodePtr Lowering::argument_value(const Node& node) {
-  expr::NodePtr value = expression(node);
+expr::NodePtr Lowering::argument_value(const Node& node) { return templates_in(expression(node)); }
+
+expr::NodePtr Lowering::templates_in(expr::NodePtr value) {
   if (!value || value->kind != expr::Node::Kind::List) return template_literal(std::move(value));
-  for (auto& element : value->children) element = template_literal(std::move(element));
+  for (auto& element : value->children) element = templates_in(std::move(element));
   return value;
 }
 

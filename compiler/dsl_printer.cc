@@ -243,7 +243,7 @@ std::string Writer::finish() {
 
 namespace {
 
-// A string argument, or a string element of a list argument, is a template, as in YAML: a
+// A string argument, or a string element of a list argument (at any depth), is a template, as in YAML: a
 // value holding "{{" prints as `{{ "…" }}`. An enum constant elsewhere prints bare.
 std::string argument_value(const expr::NodePtr& value, bool element) {
   if (!value) return expression(value);
@@ -251,7 +251,7 @@ std::string argument_value(const expr::NodePtr& value, bool element) {
   bool templated =
       value->kind == expr::Node::Kind::Interpolation || (text && (!element || text->find("{{") != std::string::npos));
   if (templated) return expr::template_literal(*value);
-  if (element || value->kind != expr::Node::Kind::List) return expression(value);
+  if (value->kind != expr::Node::Kind::List) return expression(value);
   std::string out;
   for (const auto& e : value->children) out += (out.empty() ? "" : ", ") + argument_value(e, true);
   return "[" + out + "]";

@@ -366,6 +366,13 @@ TEST_CASE("DSL printer: string elements of a list argument are templates, as in 
   CHECK(reparsed->text(labels.children[0]->children.at(1)->span) == "event.host_id");
   CHECK(labels.children[3]->kind == expr::Node::Kind::Path);
   CHECK(digests(reparsed->file, catalog) == digests(file, catalog));
+
+  auto nested = parse_text("runbook r {\n  step t = label_hosts(labels: [[\"a{{ event.id }}\", 'b'], []])\n}\n");
+  REQUIRE(nested->messages() == "");
+  const auto& inner = *nested->file.runbooks.at(0).steps.at(0).args.at(0).value->children.at(0);
+  CHECK(inner.children.at(0)->kind == expr::Node::Kind::Interpolation);
+  CHECK(print_dsl(nested->file) ==
+        "runbook r {\n  step t = label_hosts(labels: [[\"a{{ event.id }}\", \"b\"], []])\n}\n");
 }
 
 }  // namespace
