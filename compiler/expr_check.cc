@@ -116,9 +116,13 @@ class Checker {
   // A template or string expression where an enumerated type is expected: its value is only
   // known at run time, so it cannot be proved to be one of the type's values.
   Type computed_enum(Node& node, const Type& expected) {
-    return fail(node, node.span,
-                "expected one of the " + quoted(expected.name) + " values, found a " + quoted("string") +
-                    " computed at run time");
+    Type type = fail(node, node.span,
+                     "expected one of the " + quoted(expected.name) + " values, found a " + quoted("string") +
+                         " computed at run time");
+    std::string values;
+    for (const auto& value : *enum_values(&expected)) values += (values.empty() ? "" : ", ") + value;
+    sink_.diagnostics().back().help.push_back("name one: " + values + "; choose between them with `when`");
+    return type;
   }
 
   Type literal(Node& node, const Type* expected) {
