@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -58,7 +59,11 @@ Catalog load_catalog_or_report(const CliContext& ctx, const std::vector<std::str
   Catalog catalog = load_catalog(stdlib_dir(ctx), policy_files, sink);
   if (sink.has_errors()) {
     sort_diagnostics(sink.diagnostics());
-    emit_text(std::cerr, sink.diagnostics(), EmitOptions{});
+    std::set<std::string> files;  // the catalog and policy files with errors, for the summary
+    for (const auto& d : sink.diagnostics()) files.insert(d.source ? d.source->path() : "");
+    EmitOptions options;
+    options.files = files.size();
+    emit_text(std::cerr, sink.diagnostics(), options);
     throw CatalogError("the catalog or policy has errors (see above)");
   }
   return catalog;

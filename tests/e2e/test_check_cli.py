@@ -51,6 +51,16 @@ def test_directory_walk_reports_dangling_links_and_skips_fifos():
         assert all(isinstance(d["line"], int) and d["line"] >= 1 for d in doc["diagnostics"])
 
 
+def test_a_broken_stdlib_is_reported_at_its_file_not_as_a_bug():
+    with tempfile.TemporaryDirectory() as tmp:
+        pathlib.Path(tmp, "actions.writ").write_text("action x(\n")
+        proc = wrt.run(W, "--stdlib", tmp, "check", "runbooks/", cwd=SRC)
+        assert proc.returncode == 1, (proc.stdout, proc.stderr)
+        assert f"{tmp}/actions.writ:2:1: error[syntax]" in proc.stderr
+        assert "1 error, 0 warnings in 1 file" in proc.stderr
+    assert wrt.run(W, "--stdlib", "does/not/exist", "check", "runbooks/", cwd=SRC).returncode == 2
+
+
 def test_usage_error_exits_2():
     assert wrt.run(W, "check", "--format", "xml", "runbooks/", cwd=SRC).returncode == 2
     assert wrt.run(W, "frobnicate").returncode == 2
