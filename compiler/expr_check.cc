@@ -61,8 +61,11 @@ class Checker {
 
   Type conform(Node& node, Type actual, const Type* expected) {
     if (!actual.is_error() && expected && !assignable(actual, *expected)) {
-      return fail(node, node.span,
-                  "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()));
+      Type type = fail(node, node.span,
+                       "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()));
+      bool element = expected->kind == K::List && expected->element && assignable(actual, *expected->element);
+      if (element) sink_.diagnostics().back().help.push_back("a list is expected: put the value in brackets");
+      return type;
     }
     node.type = actual;
     return actual;

@@ -177,6 +177,16 @@ TEST_CASE("a string computed at run time is no enum value, but may be tested aga
   CHECK(check_text("event.channel", &channel).diagnostics().empty());
 }
 
+TEST_CASE("a single value where a list is expected is told to use brackets", "[expr]") {
+  auto c = check_text("\"secure_portal\"", &kChannels);
+  REQUIRE(c.diagnostics().size() == 1);
+  CHECK(c.diagnostics().front().message == "expected `list<channel>`, found `string`");
+  CHECK(c.diagnostics().front().help == std::vector<std::string>{"a list is expected: put the value in brackets"});
+  auto other = check_text("1", &kChannels);
+  REQUIRE(other.diagnostics().size() == 1);
+  CHECK(other.diagnostics().front().help.empty());
+}
+
 TEST_CASE("operators", "[expr]") {
   CHECK(type_of("event.severity == \"high\" && event.confidence >= 0.8") == kBool);
   CHECK(type_of("!(event.attempts > 3) || event.impact != \"low\"") == kBool);
