@@ -15,6 +15,15 @@ using nlohmann::json;
 
 json string_list() { return {{"type", "array"}, {"items", {{"type", "string"}}}}; }
 
+// The loader takes one string where a list of one is meant (`approvers: ciso`).
+json string_or_list() { return {{"oneOf", {{{"type", "string"}}, string_list()}}}; }
+
+json positive_number() { return {{"type", "number"}, {"exclusiveMinimum", 0}}; }
+
+json condition() {
+  return {{"type", {"string", "boolean"}}, {"description", "a condition expression (or true/false)"}};
+}
+
 json args_schema() {
   return {{"type", "object"},
           {"description", "action arguments; strings may hold {{ expr }} templates"},
@@ -38,16 +47,16 @@ json step_schema() {
       {"channels", string_list()},
       {"args", args_schema()},
       {"requires_approval", {{"oneOf", {{{"type", "boolean"}}, string_list()}}}},
-      {"approvers", string_list()},
-      {"approval_timeout_minutes", {{"type", "integer"}, {"minimum", 1}}},
+      {"approvers", string_or_list()},
+      {"approval_timeout_minutes", positive_number()},
       {"rollback", rollback_schema()},
-      {"preserve_artifacts", string_list()},
-      {"deadline_hours", {{"type", "number"}, {"exclusiveMinimum", 0}}},
-      {"timeout_minutes", {{"type", "integer"}, {"minimum", 1}}},
-      {"when", {{"type", "string"}, {"description", "a condition expression"}}},
+      {"preserve_artifacts", string_or_list()},
+      {"deadline_hours", positive_number()},
+      {"timeout_minutes", positive_number()},
+      {"when", condition()},
       {"retries", {{"type", "integer"}, {"minimum", 0}}},
       {"on_failure", {{"enum", {"halt", "rollback", "continue"}}}},
-      {"satisfies", {{"oneOf", {{{"type", "string"}}, string_list()}}}},
+      {"satisfies", string_or_list()},
   };
   // Other keys are arguments of the action (`summary: ...`); writ check resolves them against
   // the catalog and reports any that is not a parameter as unknown-key.
@@ -64,7 +73,7 @@ json policy_schema() {
                 {"additionalProperties", false},
                 {"dependentRequired", {{"approvers", {"effects"}}, {"effects", {"approvers"}}}},
                 {"properties", {{"approvers", string_list()}, {"effects", string_list()}}}};
-  json minutes{{"type", "number"}, {"exclusiveMinimum", 0}};
+  json minutes = positive_number();
   return {{"type", "object"},
           {"description", "a policy (as `writ check --policy FILE` reads it), like the DSL's `policy NAME { ... }`"},
           {"required", {"name"}},
@@ -75,27 +84,27 @@ json policy_schema() {
             {"approval_timeout_minutes", minutes},
             {"step_timeout_minutes", minutes},
             {"asap_hours", minutes},
-            {"evidence_roots", {{"oneOf", {{{"type", "string"}}, string_list()}}}}}}};
+            {"evidence_roots", string_or_list()}}}};
 }
 
 json schema() {
   json playbook{{"type", "object"},
-                {"required", {"name", "steps"}},
+                {"required", {"steps"}},
                 {"additionalProperties", false},
                 {"properties",
-                 {{"name", {{"type", "string"}}},
+                 {{"name", {{"type", "string"}, {"description", "the title; default: the playbook's id"}}},
                   {"id", {{"type", "string"}}},
-                  {"compliance_tags", string_list()},
-                  {"when", {{"type", "string"}}},
+                  {"compliance_tags", string_or_list()},
+                  {"when", condition()},
                   {"event", {{"$ref", "#/$defs/event"}}},
                   {"steps", {{"type", "array"}, {"items", {{"$ref", "#/$defs/step"}}}}}}}};
   json metadata{{"type", "object"},
                 {"additionalProperties", false},
                 {"properties",
-                 {{"version", {{"type", "string"}}},
+                 {{"version", {{"type", {"string", "number"}}}},
                   {"last_updated", {{"type", "string"}}},
                   {"owner", {{"type", "string"}}},
-                  {"compliance_tags", string_list()}}}};
+                  {"compliance_tags", string_or_list()}}}};
   json event{{"type", "object"},
              {"description", "event field -> type name (string, int, float, bool, timestamp, host, user, ...)"},
              {"additionalProperties", {{"type", "string"}}}};

@@ -211,9 +211,43 @@ def test_list_rules_and_version():
     assert wrt.run(W, "help", "check").returncode == 0
 
 
-def test_schema_is_json():
+LENIENT_FORMS = """\
+metadata:
+  version: 1.0
+  compliance_tags: GDPR
+playbooks:
+  low:
+    when: false
+    steps:
+      - action: open_ticket
+        summary: "ticket for {{ event.id }}"
+        approvers: ir_lead
+        approval_timeout_minutes: 0.5
+        timeout_minutes: 1.5
+        preserve_artifacts: /evidence/x
+        satisfies: gdpr.authority
+"""
+
+
+def test_schema_accepts_what_check_accepts():
+    import jsonschema
+    import yaml
     proc, doc = wrt.run_json(W, "schema")
     assert "requires_approval" in doc["$defs"]["step"]["properties"]
+    validator = jsonschema.Draft202012Validator(doc)
+    paths = sorted(SRC.glob("runbooks/*.yaml")) + sorted(SRC.glob("tests/data/*/pass_*.yaml"))
+    assert len(paths) >= 5
+    for path in paths:
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(path.read_text()))]
+        assert not errors, (path, errors)
+    with tempfile.TemporaryDirectory() as tmp:
+        lenient = pathlib.Path(tmp, "lenient.yaml")
+        lenient.write_text(LENIENT_FORMS)
+        checked = wrt.run(W, "check", str(lenient))
+        assert "error[syntax]" not in checked.stderr and "unknown-key" not in checked.stderr, checked.stderr
+    validator.validate(yaml.safe_load(LENIENT_FORMS))
+    # A misspelt playbook key is invalid (step keys may be action arguments, so only check knows).
+    assert not validator.is_valid(yaml.safe_load(LENIENT_FORMS.replace("    when: false", "    wen: false")))
 
 
 wrt.main([v for k, v in sorted(globals().items()) if k.startswith("test_")])
