@@ -58,6 +58,22 @@ std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> restore_yaml_cpp_escapes(const std::string& value) {
+  std::optional<std::string> out;
+  std::size_t from = 0;
+  while (true) {
+    const std::string& current = out ? *out : value;
+    auto bad = first_invalid_utf8(std::string_view(current).substr(from));
+    if (!bad) return out;
+    std::size_t at = from + *bad;
+    auto byte = static_cast<unsigned char>(current[at]);
+    if (byte != 0x85 && byte != 0xA0) return out;
+    if (!out) out = value;
+    out->insert(at, 1, '\xC2');
+    from = at + 2;
+  }
+}
+
 std::string format_duration(std::int64_t seconds) {
   constexpr std::int64_t kDay = 24 * 3600;
   // Week-scale periods (follow-ups, HIPAA's 60 days) read better in days.

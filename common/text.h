@@ -19,6 +19,12 @@ std::optional<std::string> did_you_mean(std::string_view word, std::span<const s
 // Byte offset of the first invalid UTF-8 sequence, or nothing when `text` is valid.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
+// yaml-cpp decodes the YAML escapes `\N` and `\_` to the lone bytes 0x85 and 0xA0 instead of
+// the UTF-8 of U+0085 and U+00A0. For a scalar parsed from valid UTF-8 (where a lone 0x85 or
+// 0xA0 can only come from those escapes), the value with the lead byte put back, or nothing
+// when the value needs no repair.
+std::optional<std::string> restore_yaml_cpp_escapes(const std::string& value);
+
 // "25h 5m", "15m", "0m", and whole days from a week up ("28d") — for messages about durations.
 std::string format_duration(std::int64_t seconds);
 

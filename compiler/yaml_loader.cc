@@ -28,6 +28,22 @@ std::optional<std::size_t> first_control_character(std::string_view text) {
   return std::nullopt;
 }
 
+// yaml-cpp's `\N` and `\_` escapes leave invalid UTF-8 in values (restore_yaml_cpp_escapes;
+// found by fuzz_yaml). Nodes are handles: assigning a scalar changes the document. Bounded: it runs only on a tree
+// within_limits accepted (aliases included).
+void restore_escapes(YAML::Node node) {
+  if (node.IsScalar()) {
+    if (auto fixed = restore_yaml_cpp_escapes(node.Scalar())) node = *fixed;
+  } else if (node.IsMap()) {
+    for (auto item : node) {
+      restore_escapes(item.first);
+      restore_escapes(item.second);
+    }
+  } else if (node.IsSequence()) {
+    for (auto item : node) restore_escapes(item);
+  }
+}
+
 const std::vector<std::string>& top_keys() {
   static const std::vector<std::string> keys = {"metadata", "playbooks", "event", "policy"};
   return keys;
@@ -73,6 +89,8 @@ class FileLoader {
   void run() {
     auto root = parse();
     if (!root || !within_limits(*root)) return;
+    const std::string& text = source_->text();
+    if (text.find("\\N") != std::string::npos || text.find("\\_") != std::string::npos) restore_escapes(*root);
     if (!root->IsMap()) {
       Diagnostic& d =
           reader_.error(Rule::Syntax, reader_.span_of(*root), "a runbook file must be a mapping with `playbooks`");

@@ -1,10 +1,10 @@
 #include "runtime/connectors_config.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
-#include <fmt/format.h>
 #include <set>
 
 #include "common/sha256.h"
@@ -41,7 +41,8 @@ class Reader {
       if (!seen.insert(key).second) fail(item.first, fmt::format("duplicate key `{}` in {}", key, what));
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         auto hint = did_you_mean(key, allowed);
-        fail(item.first, fmt::format("unknown key `{}` in {}{}", key, what, hint ? fmt::format(" (did you mean `{}`?)", *hint) : ""));
+        fail(item.first, fmt::format("unknown key `{}` in {}{}", key, what,
+                                     hint ? fmt::format(" (did you mean `{}`?)", *hint) : ""));
       }
       out.emplace_back(key, item.second);
     }
@@ -50,12 +51,14 @@ class Reader {
 
   std::string scalar(const YAML::Node& node, const std::string& what) const {
     if (!node.IsScalar()) fail(node, fmt::format("{} must be a string", what));
-    return node.Scalar();
+    auto restored = restore_yaml_cpp_escapes(node.Scalar());  // `\N`, `\_`
+    return restored ? *restored : node.Scalar();
   }
 
   std::int64_t seconds(const YAML::Node& node, const std::string& what) const {
     std::int64_t value = 0;
-    if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value) || value < 1 || value > kMaxTimeoutSeconds) {
+    if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value) || value < 1 ||
+        value > kMaxTimeoutSeconds) {
       fail(node, fmt::format("{} must be an integer from 1 to {}", what, kMaxTimeoutSeconds));
     }
     return value;
@@ -80,7 +83,8 @@ bool valid_name(const std::string& name) {
 
 bool valid_env_name(const std::string& name) {
   return !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
-         std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+         std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 bool clean_absolute(const std::string& path) {
@@ -94,10 +98,12 @@ bool clean_absolute(const std::string& path) {
   return true;
 }
 
-void read_http(const Reader& r, const YAML::Node& node, const std::string& key, const YAML::Node& value, ConnectorSpec& spec) {
+void read_http(const Reader& r, const YAML::Node& node, const std::string& key, const YAML::Node& value,
+               ConnectorSpec& spec) {
   if (key == "url") {
     spec.url = r.scalar(value, "url");
-    if (!url_origin(spec.url)) r.fail(value, fmt::format("url \"{}\" is not an absolute http:// or https:// URL", spec.url));
+    if (!url_origin(spec.url))
+      r.fail(value, fmt::format("url \"{}\" is not an absolute http:// or https:// URL", spec.url));
   } else if (key == "token_env") {
     spec.token_env = r.scalar(value, "token_env");
     if (!valid_env_name(*spec.token_env)) r.fail(value, "token_env must name an environment variable");
@@ -106,12 +112,14 @@ void read_http(const Reader& r, const YAML::Node& node, const std::string& key, 
   }
 }
 
-void read_exec(const Reader& r, const YAML::Node& node, const std::string& key, const YAML::Node& value, ConnectorSpec& spec) {
+void read_exec(const Reader& r, const YAML::Node& node, const std::string& key, const YAML::Node& value,
+               ConnectorSpec& spec) {
   if (key == "argv") {
     spec.argv = r.strings(value, "argv");
     if (spec.argv.empty()) r.fail(value, "argv must not be empty");
     if (!clean_absolute(spec.argv[0]) || spec.argv[0].find("{{") != std::string::npos) {
-      r.fail(value, fmt::format("argv[0] \"{}\" must be an absolute path without placeholders (no shell, no PATH)", spec.argv[0]));
+      r.fail(value, fmt::format("argv[0] \"{}\" must be an absolute path without placeholders (no shell, no PATH)",
+                                spec.argv[0]));
     }
     for (std::size_t i = 0; i < spec.argv.size(); ++i) {
       try {
@@ -126,11 +134,13 @@ void read_exec(const Reader& r, const YAML::Node& node, const std::string& key, 
 }
 
 ConnectorSpec read_connector(const Reader& r, const std::string& name, const YAML::Node& node) {
-  if (!valid_name(name)) r.fail(node, fmt::format("connector name `{}` may hold only letters, digits, `_` and `-`", name));
+  if (!valid_name(name))
+    r.fail(node, fmt::format("connector name `{}` may hold only letters, digits, `_` and `-`", name));
   if (name == "dry-run") r.fail(node, "`dry-run` is built in and cannot be redefined");
   ConnectorSpec spec;
   spec.name = name;
-  const auto items = r.entries(node, fmt::format("connector `{}`", name), {"type", "url", "token_env", "argv", "timeout_seconds"});
+  const auto items =
+      r.entries(node, fmt::format("connector `{}`", name), {"type", "url", "token_env", "argv", "timeout_seconds"});
   for (const auto& [key, value] : items) {
     if (key == "type") spec.type = r.scalar(value, "type");
   }
@@ -146,7 +156,8 @@ ConnectorSpec read_connector(const Reader& r, const std::string& name, const YAM
     }
   }
   if (spec.type == "http" && spec.url.empty()) r.fail(node, fmt::format("connector `{}` (http) needs a `url`", name));
-  if (spec.type == "exec" && spec.argv.empty()) r.fail(node, fmt::format("connector `{}` (exec) needs an `argv`", name));
+  if (spec.type == "exec" && spec.argv.empty())
+    r.fail(node, fmt::format("connector `{}` (exec) needs an `argv`", name));
   return spec;
 }
 
@@ -154,6 +165,12 @@ ConnectorSpec read_connector(const Reader& r, const std::string& name, const YAM
 
 ConnectorsConfig parse_connectors(const std::string& text, const std::string& path) {
   Reader r(path);
+  if (auto bad = first_invalid_utf8(text)) {
+    auto before = std::string_view(text).substr(0, *bad);
+    auto line = std::count(before.begin(), before.end(), '\n') + 1;
+    auto column = *bad - (before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1) + 1;
+    throw ConfigError(fmt::format("{}:{}:{}: invalid UTF-8 at byte {}", path, line, column, *bad));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -163,22 +180,26 @@ ConnectorsConfig parse_connectors(const std::string& text, const std::string& pa
   ConnectorsConfig config;
   config.path = path;
   config.sha256 = sha256_hex(text);
-  if (!root.IsMap()) throw ConfigError(fmt::format("{}: a connectors file is a mapping with `connectors`, `routes`, `evidence_roots`", path));
-  YAML::Node routes;
+  if (!root.IsMap())
+    throw ConfigError(
+        fmt::format("{}: a connectors file is a mapping with `connectors`, `routes`, `evidence_roots`", path));
+  std::optional<YAML::Node> routes;  // a default YAML::Node is a defined null, not "absent"
   for (const auto& [key, value] : r.entries(root, "the connectors file", {"connectors", "routes", "evidence_roots"})) {
     if (key == "connectors") {
-      for (const auto& [name, node] : r.entries(value, "connectors", {})) config.connectors[name] = read_connector(r, name, node);
+      for (const auto& [name, node] : r.entries(value, "connectors", {}))
+        config.connectors[name] = read_connector(r, name, node);
     } else if (key == "routes") {
       routes = value;
     } else {
       config.evidence_roots = r.strings(value, "evidence_roots");
       for (std::size_t i = 0; i < config.evidence_roots.size(); ++i) {
-        if (!clean_absolute(config.evidence_roots[i])) r.fail(value[i], "an evidence root must be an absolute path without `..`");
+        if (!clean_absolute(config.evidence_roots[i]))
+          r.fail(value[i], "an evidence root must be an absolute path without `..`");
       }
     }
   }
   if (routes) {
-    for (const auto& [action, node] : r.entries(routes, "routes", {})) {
+    for (const auto& [action, node] : r.entries(*routes, "routes", {})) {
       auto target = r.scalar(node, fmt::format("the route of `{}`", action));
       if (target != "dry-run" && !config.connectors.count(target)) {
         std::vector<std::string> names{"dry-run"};
@@ -216,7 +237,8 @@ ConnectorSet build_connectors(const ConnectorsConfig& config, const HttpClient& 
       if (spec.token_env) {
         http.token = getenv(*spec.token_env);
         if (!http.token) {
-          throw ConfigError(fmt::format("{}: connector `{}` needs the token in ${}, which is not set", config.path, name, *spec.token_env));
+          throw ConfigError(fmt::format("{}: connector `{}` needs the token in ${}, which is not set", config.path,
+                                        name, *spec.token_env));
         }
       }
       set.add(name, std::make_unique<HttpConnector>(std::move(http), client));

@@ -1,6 +1,7 @@
 // The YAML front-end: both seed runbooks load unchanged into the expected AST, spans map back
 // to the exact source bytes (also through escapes and block scalars), user mistakes become
 // diagnostics, and hostile inputs hit a limit instead of a crash.
+#include "common/text.h"
 #include "compiler/yaml_loader.h"
 
 #include <catch2/catch.hpp>
@@ -260,6 +261,7 @@ TEST_CASE("yaml: template spans map to the exact source bytes in every scalar st
       {"plain", "host-{{event.hostid}}", 6, 30},
       {"double-quoted with escapes", R"("\t\"\u00e9\x41 {{event.hostid}}")", 6, 41},
       {"single-quoted with ''", "'it''s {{event.hostid}}'", 6, 32},
+      {"double-quoted with the escapes yaml-cpp mis-decodes", R"("\N\_ {{event.hostid}}")", 6, 31},
       {"literal block", "|\n          first line\n          x {{event.hostid}}\n", 8, 21},
       {"folded block", ">-\n          folded\n          text {{event.hostid}}\n", 8, 24},
       {"plain over two lines", "first\n          x-{{event.hostid}}", 7, 21},
@@ -766,6 +768,16 @@ TEST_CASE("yaml: hostile fragments never crash or throw", "[yaml]") {
 
 // Found by fuzz_yaml: yaml-cpp turned `\0N` in a plain scalar into a lone 0x85 byte, so a value
 // held invalid UTF-8 (and `writ convert` printed DSL that does not parse).
+TEST_CASE("yaml: the escapes \\N and \\_ decode to UTF-8 in values and keys", "[yaml]") {
+  auto l = load("\"x\\N\": 1\n" + one_step("        target: \"a\\Nb\\_c\"\n"));
+  INFO(l->dump());
+  CHECK(string_literal(arg(l->step(0), "target").value) == "a\u0085b\u00a0c");
+  REQUIRE(l->diagnostics().size() == 1);
+  const std::string& message = l->diagnostics()[0].message;
+  CHECK(message.find("x\u0085") != std::string::npos);
+  CHECK_FALSE(first_invalid_utf8(message).has_value());
+}
+
 TEST_CASE("yaml: control characters other than tab, LF and CR are a syntax error at the byte", "[yaml]") {
   for (char c : {'\0', '\x01', '\x1e', '\x7f'}) {
     std::string text = "playbooks:\n  high:\n    name: \"a";

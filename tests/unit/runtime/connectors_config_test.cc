@@ -93,11 +93,18 @@ TEST_CASE("malformed connectors files are clear errors with positions", "[runtim
       {"connectors:\n  edr: {type: http, url: \"http://x\"}\n  edr: {type: http, url: \"http://y\"}\n", "duplicate key `edr`"},
       {"- a\n- b\n", "a connectors file is a mapping"},
       {"connectors:\n  edr: {type: http, url: \"http://x\", token_env: \"1BAD\"}\n", "token_env must name an environment variable"},
+      {"connectors:\n  j: {type: exec, argv: [\"/bin/\xff\"]}\n", "c.yaml:2:32: invalid UTF-8 at byte 43"},
   };
   for (const auto& c : cases) {
     INFO(c.text);
     CHECK_THROWS_WITH(parse_connectors(c.text, "c.yaml"), Contains(c.message));
   }
+}
+
+TEST_CASE("the escapes \\N and \\_ give UTF-8 in connector values", "[runtime][connectors]") {
+  const auto config = parse_connectors("evidence_roots: [\"/evidence/a\\Nb\\_c\"]\n", "c.yaml");
+  CHECK(config.evidence_roots == std::vector<std::string>{"/evidence/a\u0085b\u00a0c"});
+  CHECK(config.routes.empty());  // no `routes` key: nothing is routed (preflight names each action)
 }
 
 TEST_CASE("an unreadable connectors file is an error naming it", "[runtime][connectors]") {
