@@ -240,6 +240,14 @@ TEST_CASE("DSL printer: the stdlib is in canonical form", "[dsl]") {
   }
 }
 
+// YAML text that must load without diagnostics (the file keeps its source).
+ast::File load_clean_yaml(const std::string& name, const std::string& yaml) {
+  DiagnosticSink sink;
+  ast::File file = load_yaml(std::make_shared<SourceFile>(name, yaml), sink);
+  REQUIRE(sink.diagnostics().empty());
+  return file;
+}
+
 // Every file of tests/data (recursively) with the given extension, relative to the source tree.
 std::vector<std::string> fixtures(const std::string& extension) {
   std::vector<std::string> out;
@@ -326,10 +334,7 @@ TEST_CASE("DSL printer: YAML forms print explicitly", "[dsl]") {
       "        channels: [\"secure_portal\"]\n"
       "        approvers: [ciso, legal]\n"
       "        requires_approval: [ciso]\n";
-  auto source = std::make_shared<SourceFile>("seed.yaml", yaml);
-  DiagnosticSink sink;
-  ast::File file = load_yaml(source, sink);
-  REQUIRE(sink.diagnostics().empty());
+  ast::File file = load_clean_yaml("seed.yaml", yaml);
   REQUIRE(file.runbooks.size() == 1);
   std::string printed = print_dsl(file);
   INFO(printed);
@@ -372,10 +377,7 @@ TEST_CASE("DSL printer: string elements of a list argument are templates, as in 
       "    steps:\n"
       "      - action: label_hosts\n"
       "        labels: [\"s{{ event.host_id }}lack\", \"{{ '{{' }}\", plain, \"{{ event.id }}\"]\n";
-  auto source = std::make_shared<SourceFile>("labels.yaml", yaml);
-  DiagnosticSink sink;
-  ast::File file = load_yaml(source, sink);
-  REQUIRE(sink.diagnostics().empty());
+  ast::File file = load_clean_yaml("labels.yaml", yaml);
   std::string printed = print_dsl(file);
   CHECK(printed.find("label_hosts(labels: [\"s{{ event.host_id }}lack\", \"{{ \\\"{{\\\" }}\", \"plain\", "
                      "event.id])") != std::string::npos);
