@@ -243,8 +243,8 @@ std::string Writer::finish() {
 
 namespace {
 
-// A string argument, or a string element of a list argument (at any depth), is a template, as in YAML: a
-// value holding "{{" prints as `{{ "…" }}`. An enum constant elsewhere prints bare.
+// A string argument, or a string element of a list argument (at any depth), is a template, as
+// in YAML: a value holding "{{" prints as `{{ "…" }}`. An enum constant in a list prints bare.
 std::string argument_value(const expr::NodePtr& value, bool element) {
   if (!value) return expression(value);
   const auto* text = value->kind == expr::Node::Kind::Literal ? std::get_if<std::string>(&value->literal.v) : nullptr;
