@@ -331,7 +331,7 @@ class Checker {
     bool sized = container.is_error() || container.kind == K::List || is_stringy(container);
     if (f == "contains") {
       const Type* element = container.kind == K::List ? container.element.get() : &string_type;
-      check(*node.children[1], container.is_error() ? nullptr : element);
+      operand(*node.children[1], container.is_error() ? nullptr : element);
       if (!sized) fail(first, first.span, "expected a string or a list, found " + quoted(container.to_string()));
       return bool_type;
     }

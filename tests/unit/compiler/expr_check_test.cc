@@ -174,6 +174,7 @@ TEST_CASE("a string computed at run time is no enum value, but may be tested aga
   CHECK(c.diagnostics().front().span.begin == 8);
   CHECK(c.diagnostics().front().span.end == 20);
   CHECK(type_of("event.impact in event.channels") == kBool);
+  CHECK(type_of("contains(event.channels, event.impact)") == kBool);
   CHECK(check_text("event.channel", &channel).diagnostics().empty());
 }
 
