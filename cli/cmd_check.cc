@@ -160,6 +160,22 @@ int run_compile(const std::string& path, const std::string& out_path, const CliC
   return 0;
 }
 
+// The printed text can exceed a byte limit its source met (escapes lengthen strings: a raw
+// line break becomes `\n`); such text is refused, never printed or written over the file.
+bool within_limits_once_printed(const std::string& path, const std::string& text) {
+  DiagnosticSink sink;
+  parse_dsl(std::make_shared<const SourceFile>(path + " (formatted)", text), sink);
+  std::vector<Diagnostic> over;
+  std::copy_if(sink.diagnostics().begin(), sink.diagnostics().end(), std::back_inserter(over),
+               [](const Diagnostic& d) { return d.rule == Rule::InputLimit; });
+  if (over.empty()) return true;
+  EmitOptions emit;
+  emit.files = 1;
+  emit_text(std::cerr, over, emit);
+  std::cerr << "writ: " << path << ": the formatted text would exceed an input limit; nothing was printed\n";
+  return false;
+}
+
 int run_print(const std::string& path, bool write_back, bool check_only, const CliContext& ctx) {
   auto result = compile_one(path, ctx);
   bool syntax_errors = std::any_of(result.diagnostics.begin(), result.diagnostics.end(), [](const Diagnostic& d) {
@@ -174,6 +190,7 @@ int run_print(const std::string& path, bool write_back, bool check_only, const C
   }
   std::string text = print_dsl(result.ast);
   if (check_only) return text == result.source->text() ? 0 : 1;
+  if (!within_limits_once_printed(path, text)) return 1;
   if (!write_back) {
     std::cout << text;
     return 0;

@@ -186,6 +186,25 @@ def test_convert_escapes_values_that_hold_a_template_opening():
         assert digest_of(str(out)) == digest_of(str(src))
 
 
+def test_fmt_refuses_text_that_would_exceed_a_limit_once_printed():
+    # 4000 bytes of string with raw line breaks: within the 4096-byte expression limit as
+    # written, over it once every break is printed as `\\n`.
+    body = "line\n" * 800
+    source = ('runbook r {\n  title    "t"\n  severity low\n\n  step open = open_ticket(summary: "'
+              + body + '")\n}\n')
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp, "long.writ")
+        path.write_text(source)
+        assert wrt.run(W, "check", str(path)).returncode == 0
+        proc = wrt.run(W, "fmt", "-w", str(path))
+        assert proc.returncode == 1, (proc.stdout, proc.stderr)
+        assert "error[input-limit]" in proc.stderr
+        assert "the formatted text would exceed an input limit; nothing was printed" in proc.stderr
+        assert path.read_text() == source
+        printed = wrt.run(W, "fmt", str(path))
+        assert printed.returncode == 1 and printed.stdout == ""
+
+
 def test_fmt_is_idempotent():
     with tempfile.TemporaryDirectory() as tmp:
         proc = wrt.run(W, "fmt", "runbooks/dsl/active_breach.writ", cwd=SRC)
