@@ -166,10 +166,7 @@ ConnectorSpec read_connector(const Reader& r, const std::string& name, const YAM
 ConnectorsConfig parse_connectors(const std::string& text, const std::string& path) {
   Reader r(path);
   if (auto bad = first_invalid_utf8(text)) {
-    auto before = std::string_view(text).substr(0, *bad);
-    auto line = std::count(before.begin(), before.end(), '\n') + 1;
-    auto column = *bad - (before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1) + 1;
-    throw ConfigError(fmt::format("{}:{}:{}: invalid UTF-8 at byte {}", path, line, column, *bad));
+    throw ConfigError(fmt::format("{}:{}: invalid UTF-8 at byte {}", path, position(text, *bad), *bad));
   }
   YAML::Node root;
   try {

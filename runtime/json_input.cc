@@ -12,8 +12,6 @@
 
 namespace writ::runtime {
 
-namespace {
-
 std::string position(std::string_view text, std::size_t byte) {
   int line = 1;
   int col = 1;
@@ -27,6 +25,8 @@ std::string position(std::string_view text, std::size_t byte) {
   }
   return fmt::format("{}:{}", line, col);
 }
+
+namespace {
 
 // nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1,
 // column 2: "; keep only the part after the position.

@@ -23,6 +23,9 @@ nlohmann::json parse_json(std::string_view text, std::string_view origin, std::s
 // Reads and parses a file of at most `max_bytes`. Unreadable or too large: JsonInputError.
 nlohmann::json read_json_file(const std::string& path, std::size_t max_bytes, std::size_t max_depth);
 
+// "<line>:<column>" (1-based, columns in code points) of byte `byte` of `text`, for messages.
+std::string position(std::string_view text, std::size_t byte);
+
 // Reads a whole file of at most `max_bytes`; JsonInputError (naming the path) otherwise.
 std::string read_text_file(const std::string& path, std::size_t max_bytes);
 
