@@ -47,12 +47,14 @@ class Lowering {
   Span span(const Node& node) const;
   ast::Name name(const Node& node) const;
   DecodedString decode(const Node& literal) const;
+  static DecodedString decode_raw(std::string_view raw, std::uint32_t base);
   ast::Located<std::string> text(const Node& literal) const;
   std::optional<ast::Located<std::int64_t>> duration(const Node& node);
   std::optional<ast::Located<std::int64_t>> integer(const Node& node);
   ast::Name type_name(const Node& node);
   expr::NodePtr expression(const Node& node);
   expr::NodePtr template_string(const Node& literal);
+  expr::NodePtr quoted_template(std::string_view raw, std::uint32_t base);
   expr::NodePtr template_literal(expr::NodePtr value);
   expr::NodePtr templates_in(expr::NodePtr value);
   expr::NodePtr argument_value(const Node& expression);

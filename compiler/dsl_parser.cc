@@ -106,8 +106,12 @@ Span Lowering::span(const Node& node) const {
 ast::Name Lowering::name(const Node& node) const { return {node.string(), span(node)}; }
 
 DecodedString Lowering::decode(const Node& literal) const {
-  std::string_view raw = literal.string_view();
-  std::uint32_t base = span(literal).begin;
+  return decode_raw(literal.string_view(), span(literal).begin);
+}
+
+// `raw` is a quoted literal (DSL or expression-language string; the latter's escapes are a
+// subset of the former's) starting at source offset `base`.
+DecodedString Lowering::decode_raw(std::string_view raw, std::uint32_t base) {
   DecodedString out;
   std::size_t i = 1;  // past the opening quote
   while (i + 1 < raw.size()) {
@@ -168,8 +172,12 @@ expr::NodePtr Lowering::expression(const Node& node) {
 }
 
 expr::NodePtr Lowering::template_string(const Node& literal) {
-  DecodedString decoded = decode(literal);
-  expr::TextOrigin origin{source_, span(literal).begin + 1, std::move(decoded.offsets)};
+  return quoted_template(literal.string_view(), span(literal).begin);
+}
+
+expr::NodePtr Lowering::quoted_template(std::string_view raw, std::uint32_t base) {
+  DecodedString decoded = decode_raw(raw, base);
+  expr::TextOrigin origin{source_, base + 1, std::move(decoded.offsets)};
   return expr::parse_template(decoded.text, origin, sink_);
 }
 
@@ -186,16 +194,7 @@ expr::NodePtr Lowering::template_literal(expr::NodePtr value) {
   if (!literal || literal->find("{{") == std::string::npos || raw.size() < 2 || (raw[0] != '"' && raw[0] != '\'')) {
     return value;
   }
-  DecodedString decoded;
-  for (std::size_t i = 1; i + 1 < raw.size();) {
-    auto at = static_cast<std::uint32_t>(base + i);
-    decoded.text += raw[i] == '\\' ? simple_escape(raw[i + 1]) : raw[i];
-    i += raw[i] == '\\' ? 2 : 1;
-    decoded.offsets.push_back(at);
-  }
-  decoded.offsets.push_back(static_cast<std::uint32_t>(base + raw.size() - 1));
-  expr::TextOrigin origin{source_, base + 1, std::move(decoded.offsets)};
-  return expr::parse_template(decoded.text, origin, sink_);
+  return quoted_template(raw, base);
 }
 
 expr::NodePtr Lowering::argument_value(const Node& node) { return templates_in(expression(node)); }
