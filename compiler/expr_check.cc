@@ -61,19 +61,23 @@ class Checker {
 
   Type conform(Node& node, Type actual, const Type* expected) {
     if (!actual.is_error() && expected && !assignable(actual, *expected)) {
-      Type type = fail(node, node.span,
-                       "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()));
       bool element = expected->kind == K::List && expected->element && assignable(actual, *expected->element);
-      if (element) sink_.diagnostics().back().help.push_back("a list is expected: put the value in brackets");
-      return type;
+      return fail_with_help(node, node.span,
+                            "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()),
+                            element ? "a list is expected: put the value in brackets" : "");
     }
     node.type = actual;
     return actual;
   }
 
-  Type fail(Node& node, Span span, std::string message, std::optional<std::string> help = std::nullopt) {
+  Type fail(Node& node, Span span, std::string message, std::optional<std::string> suggestion = std::nullopt) {
+    return fail_with_help(node, span, std::move(message),
+                          suggestion ? "did you mean " + quoted(*suggestion) + "?" : std::string());
+  }
+
+  Type fail_with_help(Node& node, Span span, std::string message, std::string help) {
     Diagnostic& d = sink_.report(Rule::TemplateBinding, scope_.source, span, std::move(message));
-    if (help) d.help.push_back("did you mean " + quoted(*help) + "?");
+    if (!help.empty()) d.help.push_back(std::move(help));
     d.runbook = scope_.runbook;
     d.step = scope_.step;
     node.type = Type::error();
@@ -119,13 +123,12 @@ class Checker {
   // A template or string expression where an enumerated type is expected: its value is only
   // known at run time, so it cannot be proved to be one of the type's values.
   Type computed_enum(Node& node, const Type& expected) {
-    Type type = fail(node, node.span,
-                     "expected one of the " + quoted(expected.name) + " values, found a " + quoted("string") +
-                         " computed at run time");
     std::string values;
     for (const auto& value : *enum_values(&expected)) values += (values.empty() ? "" : ", ") + value;
-    sink_.diagnostics().back().help.push_back("name one: " + values + "; choose between them with `when`");
-    return type;
+    return fail_with_help(node, node.span,
+                          "expected one of the " + quoted(expected.name) + " values, found a " + quoted("string") +
+                              " computed at run time",
+                          "name one: " + values + "; choose between them with `when`");
   }
 
   Type literal(Node& node, const Type* expected) {
