@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <set>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
+#include "common/regular_file.h"
 #include "compiler/emit.h"
 #include "compiler/pipeline.h"
 
@@ -33,8 +33,8 @@ void require_readable(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw UsageError(path + ": no such file or directory");
   if (fs::is_directory(path, ec)) return;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError(path + ": cannot be read");
+  // Never blocks: a FIFO, socket or device is refused here, before anything reads it.
+  if (auto file = open_regular_file(path); !file) throw UsageError(file.error);
 }
 
 std::vector<std::string> runbook_files(const std::vector<std::string>& paths, bool* saw_directory) {

@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/regular_file.h"
 #include "common/sha256.h"
 #include "compiler/emit.h"
 #include "compiler/emit_common.h"
@@ -42,21 +43,12 @@ bool is_sha256_hex(const std::string& text) {
 }
 
 std::string read_file_capped(const std::string& path) {
-  if (std::filesystem::is_directory(path))
-    throw std::runtime_error("cannot read baseline " + path + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read baseline " + path + ": " + std::strerror(errno));
-  std::string text;
-  char buffer[65536];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxBaselineBytes) {
-      throw std::runtime_error("baseline " + path + " is larger than " + std::to_string(kMaxBaselineBytes >> 20) +
-                               " MiB");
-    }
+  auto file = read_regular_file(path, kMaxBaselineBytes);
+  if (file.problem == FileProblem::too_large) {
+    throw std::runtime_error("baseline " + path + " is larger than " + std::to_string(kMaxBaselineBytes >> 20) + " MiB");
   }
-  if (in.bad()) throw std::runtime_error("cannot read baseline " + path + ": read error");
-  return text;
+  if (!file) throw std::runtime_error("cannot read baseline " + file.error);
+  return std::move(*file.text);
 }
 
 std::vector<std::string> parse_baseline(const std::string& path, const std::string& text) {

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "common/regular_file.h"
 #include "compiler/dsl_parser.h"
 #include "compiler/lower.h"
 #include "compiler/rules/rules.h"
@@ -26,40 +26,47 @@ bool has_extension(const std::string& path, std::initializer_list<std::string_vi
 
 bool is_yaml(const std::string& path) { return has_extension(path, {".yaml", ".yml"}); }
 
-// Reads at most `limit` + 1 bytes so an oversized file is detected without loading it all.
-// Reads in chunks: sizing the buffer to the limit up front would keep megabytes of capacity
-// alive per file (thousands of files in one `writ check`).
-std::optional<std::string> read_file(const std::string& path, std::size_t limit, bool& too_large) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text;
-  char chunk[64 * 1024];
-  while (text.size() <= limit) {
-    in.read(chunk, sizeof chunk);
-    auto got = static_cast<std::size_t>(in.gcount());
-    text.append(chunk, std::min(got, limit + 1 - text.size()));
-    if (got < sizeof chunk) break;
+struct FileText {
+  std::optional<std::string> text;  // nothing: unreadable (see `error`)
+  bool too_large = false;           // `text` holds the first bytes only
+  std::string error;
+};
+
+// Reads chunk by chunk, never past `limit`: sizing the buffer to the limit up front would keep
+// megabytes of capacity alive per file (thousands of files in one `writ check`). The open never
+// blocks and refuses FIFOs, sockets and devices (common/regular_file.h).
+FileText read_file(const std::string& path, std::size_t limit) {
+  FileText out;
+  auto file = open_regular_file(path);
+  if (!file) {
+    out.error = file.problem == FileProblem::not_regular ? file.error.substr(path.size() + 2) : "";
+    return out;
   }
-  if (in.bad()) return std::nullopt;
-  too_large = text.size() > limit;
-  if (too_large) text.resize(limit);
+  std::string text;
+  std::string error;
+  const auto problem = read_all(file.fd.get(), path, limit, text, error);
+  if (problem == FileProblem::unreadable) return out;
+  out.too_large = problem == FileProblem::too_large;
   text.shrink_to_fit();
-  return text;
+  out.text = std::move(text);
+  return out;
 }
 
 ast::File parse(const SourcePtr& source, DiagnosticSink& sink, const Limits& limits) {
   return is_yaml(source->path()) ? load_yaml(source, sink, limits) : parse_dsl(source, sink, limits);
 }
 
-// A whole-file `syntax` finding of a file that could not be read (it names the file).
-Diagnostic unreadable(const std::string& path) {
+// A whole-file `syntax` finding of a file that could not be read (it names the file);
+// `why` says what the path is when that is the reason ("is a FIFO, not a regular file").
+Diagnostic unreadable(const std::string& path, const std::string& why) {
   Diagnostic d;
   d.rule = Rule::Syntax;
   d.source = std::make_shared<const SourceFile>(path, std::string());
   d.whole_file = true;
   std::error_code ec;
   bool dangling = fs::is_symlink(path, ec) && !fs::exists(path, ec);
-  d.message = dangling ? "cannot read this file: it is a symbolic link to a missing file" : "cannot read this file";
+  d.message = dangling ? "cannot read this file: it is a symbolic link to a missing file"
+                       : why.empty() ? "cannot read this file" : "cannot read this file: it " + why;
   return d;
 }
 
@@ -92,15 +99,14 @@ CompiledFile compile_source(const SourcePtr& source, const Catalog& catalog, con
 }
 
 CompiledFile compile_file(const std::string& path, const Catalog& catalog, const CompileOptions& options) {
-  bool too_large = false;
-  auto text = read_file(path, options.limits.max_file_bytes, too_large);
-  if (!text) {
+  auto file = read_file(path, options.limits.max_file_bytes);
+  if (!file.text) {
     CompiledFile out;
-    out.diagnostics.push_back(unreadable(path));
+    out.diagnostics.push_back(unreadable(path, file.error));
     return out;
   }
-  auto source = std::make_shared<const SourceFile>(path, std::move(*text));
-  if (too_large) {
+  auto source = std::make_shared<const SourceFile>(path, std::move(*file.text));
+  if (file.too_large) {
     CompiledFile out;
     out.source = source;
     Diagnostic d;
@@ -147,13 +153,12 @@ Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::strin
   files.insert(files.end(), policy_files.begin(), policy_files.end());
   std::vector<ast::File> parsed;
   for (const auto& path : files) {
-    bool too_large = false;
-    auto text = read_file(path, limits.max_file_bytes, too_large);
-    if (!text) {
-      sink.add(unreadable(path));
+    auto file = read_file(path, limits.max_file_bytes);
+    if (!file.text) {
+      sink.add(unreadable(path, file.error));
       continue;
     }
-    auto source = std::make_shared<const SourceFile>(path, std::move(*text));
+    auto source = std::make_shared<const SourceFile>(path, std::move(*file.text));
     parsed.push_back(parse(source, sink, limits));
     parsed.back().source = source;
   }

@@ -1,14 +1,8 @@
 #include "runtime/json_input.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <fmt/format.h>
 
-#include "runtime/unique_fd.h"
+#include "common/regular_file.h"
 
 namespace writ::runtime {
 
@@ -65,22 +59,9 @@ nlohmann::json parse_json(std::string_view text, std::string_view origin, std::s
 }
 
 std::string read_text_file(const std::string& path, std::size_t max_bytes) {
-  UniqueFd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (!fd) throw JsonInputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw JsonInputError(fmt::format("{}: not a regular file", path));
-  std::string text;
-  char buffer[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw JsonInputError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-    if (n == 0) break;
-    if (text.size() + static_cast<std::size_t>(n) > max_bytes)
-      throw JsonInputError(fmt::format("{}: larger than the limit of {} bytes", path, max_bytes));
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  return text;
+  auto file = read_regular_file(path, max_bytes);
+  if (!file) throw JsonInputError(file.error);
+  return std::move(*file.text);
 }
 
 nlohmann::json read_json_file(const std::string& path, std::size_t max_bytes, std::size_t max_depth) {

@@ -152,8 +152,8 @@ TEST_CASE("baseline: unreadable or malformed files are clear errors", "[emit]") 
     return std::string("no error");
   };
   const std::string missing = dir.path("missing.json");
-  CHECK(message_of(missing) == "cannot read baseline " + missing + ": No such file or directory");
-  CHECK(message_of(dir.path("")).ends_with(": is a directory"));
+  CHECK(message_of(missing) == "cannot read baseline " + missing + ": no such file or directory");
+  CHECK(message_of(dir.path("")).ends_with(": is a directory, not a regular file"));
   const std::string garbage = dir.file("garbage.json", "{\"version\":1,");
   CHECK(message_of(garbage).starts_with("baseline " + garbage + ": not valid JSON: parse error at line 1, column 14"));
   const std::string array = dir.file("array.json", "[]");
