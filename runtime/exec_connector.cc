@@ -137,6 +137,8 @@ ConnectorResult ExecConnector::call(const ConnectorCall& call) {
   const auto result = run_process(spec);
   ConnectorResult out;
   out.detail = result.summary(spec.timeout);
+  // Journaled: an auditor sees that the program left processes behind and that writ ended them.
+  if (result.strays > 0) out.detail += fmt::format(" ({} escaped descendant process{} killed)", result.strays, result.strays == 1 ? "" : "es");
   if (result.succeeded()) {
     out.ok = true;
     out.retryable = false;

@@ -4,7 +4,8 @@
 // in one pass by the call's values (a value containing "{{" is inserted as-is, never expanded
 // again; lists join with ","). The call's JSON body (connector.h) is written to stdin.
 // Exit 0 is success; anything else (exit status, signal, timeout) is a retryable failure
-// whose error carries the tail of stderr.
+// whose error carries the tail of stderr. Escaped descendants killed after the call
+// (subprocess.h) are counted in the result's detail.
 //
 // Event values are data, never options (DESIGN §13): an element that *begins with* a
 // placeholder and renders to text starting with `-` is refused (the program would read it as

@@ -182,6 +182,9 @@ def test_a_child_that_escapes_with_setsid_does_not_outlive_its_step():
             assert proc.returncode == 0, proc.stderr
             (pid,) = escapee_pids(pids)
             assert not alive(pid), f"escaped child {pid} outlived its step"
+            records = rs.verify_journal(scratch.journal(rs.run_id_of(proc)))
+            details = [r["data"]["detail"] for r in records if r["type"] == "connector_result"]
+            assert "exit 0 (1 escaped descendant process killed)" in details, details
             # The same when the step times out (the leader outlives timeout_seconds).
             pids.unlink()
             connectors = exec_connectors(scratch, ["/bin/sh", script, str(pids), "60"], timeout=1)
