@@ -134,6 +134,8 @@ ConnectorResult ExecConnector::call(const ConnectorCall& call) {
   spec.max_memory_bytes = options_.exec_max_memory_bytes;
   spec.max_open_files = options_.exec_max_open_files;
   spec.max_file_bytes = options_.exec_max_file_bytes;
+  spec.sweep_rounds = options_.exec_sweep_rounds;
+  spec.sweep_time = options_.exec_sweep_time;
   const auto result = run_process(spec);
   ConnectorResult out;
   out.detail = result.summary(spec.timeout);

@@ -105,11 +105,11 @@ std::vector<pid_t> strays(const std::set<pid_t>& in_flight) {
 // cannot be reused under us; reaping it completes its exit, which hands its own children to
 // writ for the next round. Bounded in rounds and in time (a process stuck in the kernel may
 // outlast SIGKILL for a while: it stays a child and a later sweep reaps it).
-std::size_t sweep_strays() {
+std::size_t sweep_strays(const ProcessSpec& spec) {
   std::lock_guard lock(leaders().mutex);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + spec.sweep_time;
   std::size_t swept = 0;
-  for (int round = 0; round < kMaxSweepRounds; ++round) {
+  for (int round = 0; round < spec.sweep_rounds; ++round) {
     const auto found = strays(leaders().pids);
     if (found.empty()) break;
     for (pid_t pid : found) {
@@ -336,7 +336,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
   } catch (const std::system_error& e) {
     result.error = fmt::format("cannot start: {}", e.what());
   }
-  result.strays = sweep_strays();
+  result.strays = sweep_strays(spec);
   return result;
 }
 

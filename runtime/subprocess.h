@@ -8,7 +8,7 @@
 // child that escapes its group (setsid, double fork) is reparented to writ instead of init.
 // When the leader has been reaped and its group killed, every child of writ that is not a
 // leader of another in-flight run_process (nor still in such a leader's group) is killed and
-// reaped, round after round until none is left (at most kMaxSweepRounds rounds, 5 s).
+// reaped, round after round until none is left (at most sweep_rounds rounds, sweep_time).
 // Thread-safe: concurrent calls never touch each other's leaders or their groups.
 // Limit: a process that leaves writ's tree by other means (a daemon started through a
 // service manager, a job handed to `at` or cron) is not writ's child and is not seen.
@@ -29,6 +29,8 @@ struct ProcessSpec {
   std::uint64_t max_memory_bytes = 1024ULL * 1024 * 1024;  // RLIMIT_AS
   std::uint64_t max_open_files = 64;                       // RLIMIT_NOFILE
   std::uint64_t max_file_bytes = 64ULL * 1024 * 1024;      // RLIMIT_FSIZE
+  int sweep_rounds = 64;                                   // strays: generations swept after the call
+  std::chrono::milliseconds sweep_time{5000};              // strays: time all rounds may take
 };
 
 struct ProcessResult {
@@ -48,7 +50,5 @@ struct ProcessResult {
 
 ProcessResult run_process(const ProcessSpec& spec);
 
-// Rounds of the stray sweep after a call (each kills every stray child, then reaps them).
-inline constexpr int kMaxSweepRounds = 64;
 
 }  // namespace writ::runtime

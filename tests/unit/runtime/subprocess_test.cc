@@ -190,3 +190,24 @@ TEST_CASE("the sweep never touches another in-flight call or its group", "[runti
   CHECK(std::filesystem::exists(witness));
   for (pid_t pid : pids_in(file)) CHECK(gone(pid));
 }
+
+TEST_CASE("sweep_rounds bounds the generations swept after a call", "[runtime][subprocess][limits]") {
+  testing::TempDir dir;
+  const auto file = dir.path() / "pids";
+  Cleanup cleanup{file};
+  // Two generations of escapees: E (child of the leader) and G (E's child, in a session of its own).
+  auto spec = sh(fmt::format(
+      "/usr/bin/setsid /bin/sh -c '/usr/bin/setsid /bin/sleep 60 & echo $! >> {0}; echo done >> {0}; exec /bin/sleep 60' & "
+      "while ! /bin/grep -q done {0} 2>/dev/null; do /bin/sleep 0.01; done; exit 0",
+      file.string()));
+  spec.sweep_rounds = 1;  // reaches E only: killing E hands G to writ, and no round is left
+  auto result = run_process(spec);
+  CHECK(result.strays == 1);
+  const auto pids = pids_in(file);
+  REQUIRE(pids.size() == 1);
+  CHECK_FALSE(gone(pids[0]));
+  // The next call's sweep takes G: a stray of writ, whichever call left it.
+  result = run_process(sh("exit 0"));
+  CHECK(result.strays == 1);
+  CHECK(gone(pids[0]));
+}
