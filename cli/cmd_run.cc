@@ -132,8 +132,8 @@ void setup_evidence(Session& s, const std::string& dir) {
   s.described["evidence_dir"] = absolute(dir);
 }
 
-void refuse_if_unsafe(const rt::Plan& plan, Session& s) {
-  const auto problems = rt::preflight(plan, *s.connectors, s.config.evidence_roots);
+void refuse_if_unsafe(const rt::Plan& plan, Session& s, const std::string& run_id) {
+  const auto problems = rt::preflight(plan, *s.connectors, s.config.evidence_roots, run_id);
   if (problems.empty()) return;
   std::string message = "the run cannot start:";
   for (const auto& p : problems) message += "\n  " + p;
@@ -203,7 +203,7 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   setup_approvals(s, args.approvals, &plan);
   setup_evidence(s, args.evidence.empty() ? (fs::path(args.state) / "evidence").string() : args.evidence);
   s.described["collect_evidence"] = !args.dry_run || !args.evidence.empty();
-  refuse_if_unsafe(plan, s);
+  refuse_if_unsafe(plan, s, run_id);
 
   auto data = s.described;
   data.update({{"run_id", run_id}, {"runbook", runbook.id}, {"title", runbook.title}, {"severity", runbook.severity},
@@ -266,7 +266,7 @@ int run_resume(const RunArgs& args) {
   }
   Session s;
   setup_from_record(s, args, state);
-  refuse_if_unsafe(state.plan(), s);
+  refuse_if_unsafe(state.plan(), s, args.resume);
   std::cerr << "run " << args.resume << " resumed\n";
   rt::Interpreter interpreter(state, *journal, s.services(), s.options);
   interpreter.resume(s.described);

@@ -286,6 +286,17 @@ bool too_long(std::string_view text, const TextOrigin& origin, DiagnosticSink& s
   return true;
 }
 
+// A NUL would cut a value short wherever it becomes a C string (an argv element, a path;
+// DESIGN §13). The front-ends refuse it in their own string syntax; this covers what reaches
+// an expression another way (a raw NUL inside an expression's string literal).
+bool holds_nul(std::string_view text, const TextOrigin& origin, DiagnosticSink& sink) {
+  const auto at = text.find('\0');
+  if (at == std::string_view::npos) return false;
+  sink.report(Rule::Syntax, origin.source, origin.span(at, at + 1),
+              "a NUL character (U+0000) is not allowed in a runbook: it would cut the value short");
+  return true;
+}
+
 NodePtr string_part(std::string value, Span span) {
   auto node = make(Node::Kind::Literal, span);
   node->literal = Value{std::move(value)};
@@ -311,13 +322,13 @@ void append_part(std::vector<NodePtr>& parts, NodePtr part) {
 }  // namespace
 
 NodePtr parse_expression(std::string_view text, const TextOrigin& origin, DiagnosticSink& sink) {
-  if (too_long(text, origin, sink)) return error_node(origin, text);
+  if (too_long(text, origin, sink) || holds_nul(text, origin, sink)) return error_node(origin, text);
   Parsed parsed = parse_rule<g::grammar>(text, 0, origin, sink);
   return parsed.node ? parsed.node : error_node(origin, text);
 }
 
 NodePtr parse_template(std::string_view text, const TextOrigin& origin, DiagnosticSink& sink) {
-  if (too_long(text, origin, sink)) return error_node(origin, text);
+  if (too_long(text, origin, sink) || holds_nul(text, origin, sink)) return error_node(origin, text);
   std::vector<NodePtr> parts;
   std::size_t expressions = 0;
   std::size_t at = 0;

@@ -6,6 +6,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/text.h"
 #include "compiler/yaml_prescan.h"
@@ -41,6 +42,20 @@ void restore_escapes(YAML::Node node) {
     }
   } else if (node.IsSequence()) {
     for (auto item : node) restore_escapes(item);
+  }
+}
+
+// Scalars (keys too) holding NUL, which only an escape (`\0`, `\x00`, `\u0000`) can put
+// there: a NUL would cut the value short wherever it becomes a C string (DESIGN §13).
+void nul_scalars(const YAML::Node& node, std::vector<YAML::Node>& out) {
+  if (node.IsScalar() && node.Scalar().find('\0') != std::string::npos) out.push_back(node);
+  if (node.IsMap()) {
+    for (const auto& item : node) {
+      nul_scalars(item.first, out);
+      nul_scalars(item.second, out);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& item : node) nul_scalars(item, out);
   }
 }
 
@@ -91,6 +106,7 @@ class FileLoader {
     if (!root || !within_limits(*root)) return;
     const std::string& text = source_->text();
     if (text.find("\\N") != std::string::npos || text.find("\\_") != std::string::npos) restore_escapes(*root);
+    if (text.find('\\') != std::string::npos && reports_nul(*root)) return;
     if (!root->IsMap()) {
       Diagnostic& d =
           reader_.error(Rule::Syntax, reader_.span_of(*root), "a runbook file must be a mapping with `playbooks`");
@@ -120,6 +136,20 @@ class FileLoader {
 
  private:
   // ---- limits and parsing
+  bool reports_nul(const YAML::Node& root) {
+    std::vector<YAML::Node> found;
+    nul_scalars(root, found);
+    std::set<std::uint32_t> reported;  // an alias visits its anchor's scalars again
+    for (const auto& node : found) {
+      const auto text = reader_.scalar_text(node);
+      const auto at = node.Scalar().find('\0');
+      const Span span{text.offsets[at], std::max(text.offsets[at], text.offsets[at + 1])};
+      if (!reported.insert(span.begin).second) continue;
+      reader_.error(Rule::Syntax, span, "a NUL character (U+0000) is not allowed in a runbook: it would cut the value short");
+    }
+    return !found.empty();
+  }
+
   std::optional<YAML::Node> parse() {
     const std::string& text = source_->text();
     if (text.size() > limits_.max_file_bytes) {

@@ -1,14 +1,17 @@
 // Fuzzes event JSON validation (runtime/event.h): parse_event, type_event against the stdlib's
 // default event schema plus fields of every other type, value_to_json and make_environment.
 // Invariants: the only exception is EventError, with a message naming the origin; an accepted
-// event holds no NUL byte (no garbage hidden after one); a typed field holds the value kind its
-// schema type promises; a typed event renders to JSON.
+// event holds no NUL byte (no garbage hidden after one) and no string or key holding NUL at
+// any depth (DESIGN §13); a typed field holds the value kind its schema type promises, and
+// every nominal string in it satisfies its validator (runtime/nominal_types.h); a typed event
+// renders to JSON.
 #include <cstdint>
 #include <exception>
 #include <string>
 #include <vector>
 
 #include "runtime/event.h"
+#include "runtime/nominal_types.h"
 #include "runtime/options.h"
 #include "fuzz/fuzz_support.h"
 
@@ -24,13 +27,19 @@ std::vector<ir::EventField> fuzz_schema() {
   schema.push_back({"window", Type::of(Type::Kind::Duration)});
   schema.push_back({"hosts", Type::list(Type::nominal("host"))});
   schema.push_back({"matrix", Type::list(Type::list(Type::of(Type::Kind::Int)))});
+  for (const char* type : {"domain", "path", "file_hash", "url", "email_address", "process"}) {
+    schema.push_back({std::string("n_") + type, Type::nominal(type)});
+  }
   return schema;
 }
 
 bool value_has_type(const expr::Value& value, const Type& type) {
   switch (type.kind) {
-    case Type::Kind::String:
-    case Type::Kind::Nominal: return std::holds_alternative<std::string>(value.v);
+    case Type::Kind::String: return std::holds_alternative<std::string>(value.v);
+    case Type::Kind::Nominal: {
+      const auto* text = std::get_if<std::string>(&value.v);
+      return text != nullptr && !runtime::nominal_violation(type.name, *text);
+    }
     case Type::Kind::Int: return std::holds_alternative<std::int64_t>(value.v);
     case Type::Kind::Float: return std::holds_alternative<double>(value.v);
     case Type::Kind::Bool: return std::holds_alternative<bool>(value.v);
@@ -66,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(event.raw.is_object(), "parse_event accepted a non-object");
     // JSON never holds a raw NUL; nlohmann alone would stop reading at one and accept garbage.
     require(event.text.find('\0') == std::string::npos, "parse_event accepted a NUL byte");
+    require(!runtime::nul_path(event.raw, ""), "parse_event accepted a string or key holding NUL");
     runtime::type_event(event, schema);
     for (const auto& field : schema) {
       auto it = event.fields.find(field.name);

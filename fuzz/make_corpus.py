@@ -52,6 +52,9 @@ EVENTS = [
      "detected_at": "2026-11-27T08:00:00.250+02:00", "count": 3, "flag": True, "window": "15m",
      "hosts": ["a", "b"], "matrix": [[1, 2], [3]], "extra": {"nested": [None]}},
     {"severity": "low"},
+    {"severity": "critical", "host_id": "-o/tmp/x", "user_account": "abc\u0000def", "segment_id": "seg/../x",
+     "n_domain": "evil.example.", "n_path": "C:\\Windows\\..\\x", "n_file_hash": "ab" * 32, "n_url": "https://a b",
+     "n_email_address": "a@b@c", "n_process": "svc\u001b[2J", "hosts": ["ws-1", "10.0.0.1", "ws_1"]},
 ]
 APPROVAL_REPLIES = [  # (required-role bits, body)
     (0b011, {"approved": True, "approvals": [{"approver": "ann", "role": "ciso"}, {"approver": "lee", "role": "legal"}]}),

@@ -66,10 +66,16 @@ struct tag : seq<pegtl::identifier_first, star<sor<pegtl::identifier_other, one<
 struct obligation_name : plus<pegtl::identifier_other> {};
 struct obligation_ref : seq<identifier, star<one<'.'>, obligation_name>> {};
 
-struct escape_code : sor<one<'"', '\\', 'n', 't', 'r', '/'>, seq<one<'u'>, pegtl::rep<4, pegtl::xdigit>>> {};
+// A NUL would cut a string short wherever it becomes a C string (an argv element, a path):
+// neither a raw NUL byte nor `\u0000` may appear in a string (DESIGN §13).
+struct nul_escape : pegtl::failure {};
+struct nul_byte : pegtl::failure {};
+struct escape_code : sor<seq<at<pegtl::string<'u', '0', '0', '0', '0'>>, must<nul_escape>>, one<'"', '\\', 'n', 't', 'r', '/'>,
+                         seq<one<'u'>, pegtl::rep<4, pegtl::xdigit>>> {};
 struct escape : seq<one<'\\'>, must<escape_code>> {};
 struct string_close : one<'"'> {};
-struct string_lit : seq<one<'"'>, star<sor<escape, pegtl::not_one<'"', '\\', '\n'>>>, must<string_close>> {};
+struct string_char : sor<escape, seq<at<one<'\0'>>, must<nul_byte>>, pegtl::not_one<'"', '\\', '\n'>> {};
+struct string_lit : seq<one<'"'>, star<string_char>, must<string_close>> {};
 
 // Number tokens look ahead first, so that a failure (`15min`) is reported at the token's start.
 struct integer_token : seq<plus<pegtl::digit>, not_at<pegtl::identifier_other>> {};
@@ -308,6 +314,8 @@ template <> inline constexpr const char* error_message<comply_item> = "expected 
 template <> inline constexpr const char* error_message<obligation_name> = "expected the obligation's name";
 template <> inline constexpr const char* error_message<obligation_ref> = "expected an obligation such as `gdpr.authority`";
 template <> inline constexpr const char* error_message<escape_code> = "unknown escape sequence: use \\\", \\\\, \\/, \\n, \\t, \\r or \\uXXXX";
+template <> inline constexpr const char* error_message<nul_escape> = "`\\u0000` (NUL) is not allowed in a string: it would cut the value short";
+template <> inline constexpr const char* error_message<nul_byte> = "a NUL byte is not allowed in a string: it would cut the value short";
 template <> inline constexpr const char* error_message<string_close> = "unterminated string: expected a closing `\"` on the same line";
 template <> inline constexpr const char* error_message<string_lit> = "expected a quoted string";
 template <> inline constexpr const char* error_message<integer> = "expected a whole number";

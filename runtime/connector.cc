@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 #include <stdexcept>
+#include <utility>
 
 #include "common/sha256.h"
 
 namespace writ::runtime {
+
+std::optional<std::string> Connector::refuse(const ConnectorCall&) const { return std::nullopt; }
 
 ConnectorResult DryRunConnector::call(const ConnectorCall& call) {
   calls_.push_back(call);
@@ -32,6 +35,10 @@ std::optional<std::string> ConnectorSet::route_of(const std::string& action) con
 }
 
 Connector& ConnectorSet::get(const std::string& name) {
+  return const_cast<Connector&>(std::as_const(*this).get(name));
+}
+
+const Connector& ConnectorSet::get(const std::string& name) const {
   auto it = connectors_.find(name);
   if (it == connectors_.end()) throw std::out_of_range(fmt::format("no connector named `{}`", name));
   return *it->second;

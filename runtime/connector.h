@@ -38,6 +38,10 @@ class Connector {
   virtual ~Connector() = default;
   virtual std::string_view kind() const = 0;  // "dry-run", "http", "exec"
   virtual ConnectorResult call(const ConnectorCall& call) = 0;
+  // Why `call` must not be made, or nothing (the default). Has no effect. The interpreter's
+  // preflight asks it for every planned call routed here before the run's first effect
+  // (DESIGN §13), and an implementation that refuses asks it again inside call().
+  virtual std::optional<std::string> refuse(const ConnectorCall& call) const;
 };
 
 // Records the call and succeeds, touching nothing.
@@ -67,6 +71,7 @@ class ConnectorSet {
   std::optional<std::string> route_of(const std::string& action) const;
   // Throws std::out_of_range for an unknown name.
   Connector& get(const std::string& name);
+  const Connector& get(const std::string& name) const;
 
  private:
   std::map<std::string, std::unique_ptr<Connector>> connectors_;

@@ -64,6 +64,12 @@ class Reader {
     return value;
   }
 
+  bool boolean(const YAML::Node& node, const std::string& what) const {
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) fail(node, fmt::format("{} must be true or false", what));
+    return value;
+  }
+
   std::vector<std::string> strings(const YAML::Node& node, const std::string& what) const {
     if (!node.IsSequence()) fail(node, fmt::format("{} must be a list of strings", what));
     std::vector<std::string> out;
@@ -107,8 +113,8 @@ void read_http(const Reader& r, const YAML::Node& node, const std::string& key, 
   } else if (key == "token_env") {
     spec.token_env = r.scalar(value, "token_env");
     if (!valid_env_name(*spec.token_env)) r.fail(value, "token_env must name an environment variable");
-  } else if (key == "argv") {
-    r.fail(node, fmt::format("connector `{}`: `argv` belongs to type exec, not http", spec.name));
+  } else if (key == "argv" || key == "allow_leading_dash") {
+    r.fail(node, fmt::format("connector `{}`: `{}` belongs to type exec, not http", spec.name, key));
   }
 }
 
@@ -128,6 +134,8 @@ void read_exec(const Reader& r, const YAML::Node& node, const std::string& key, 
         r.fail(value[i], fmt::format("argv[{}]: {}", i, e.what()));
       }
     }
+  } else if (key == "allow_leading_dash") {
+    spec.allow_leading_dash = r.boolean(value, "allow_leading_dash");
   } else if (key == "url" || key == "token_env") {
     r.fail(node, fmt::format("connector `{}`: `{}` belongs to type http, not exec", spec.name, key));
   }
@@ -140,7 +148,7 @@ ConnectorSpec read_connector(const Reader& r, const std::string& name, const YAM
   ConnectorSpec spec;
   spec.name = name;
   const auto items =
-      r.entries(node, fmt::format("connector `{}`", name), {"type", "url", "token_env", "argv", "timeout_seconds"});
+      r.entries(node, fmt::format("connector `{}`", name), {"type", "url", "token_env", "argv", "allow_leading_dash", "timeout_seconds"});
   for (const auto& [key, value] : items) {
     if (key == "type") spec.type = r.scalar(value, "type");
   }
@@ -243,6 +251,7 @@ ConnectorSet build_connectors(const ConnectorsConfig& config, const HttpClient& 
       ExecConnectorConfig exec;
       for (const auto& arg : spec.argv) exec.argv.push_back(parse_argv_template(arg));
       exec.timeout = spec.timeout;
+      exec.allow_leading_dash = spec.allow_leading_dash;
       set.add(name, std::make_unique<ExecConnector>(std::move(exec), options));
     } else {
       set.add(name, std::make_unique<DryRunConnector>());

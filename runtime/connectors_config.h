@@ -1,7 +1,7 @@
 // The connectors file (DESIGN §9, YAML):
 //   connectors:
 //     edr:  {type: http, url: "https://edr.example/api/act", timeout_seconds: 10, token_env: EDR_TOKEN}
-//     jump: {type: exec, argv: ["/opt/ir/isolate", "{{args.target}}"], timeout_seconds: 30}
+//     jump: {type: exec, argv: ["/opt/ir/isolate", "--host={{args.target}}"], timeout_seconds: 30}
 //   routes:  {isolate_host: edr, restore_host: edr, "*": dry-run}
 //   evidence_roots: ["/evidence"]
 // Every mistake — bad YAML, an unknown key (with a did-you-mean), a wrong type, a route to an
@@ -33,6 +33,7 @@ struct ConnectorSpec {
   std::string url;                           // http
   std::optional<std::string> token_env;      // http: name of the variable holding the token
   std::vector<std::string> argv;             // exec
+  bool allow_leading_dash = false;           // exec: see exec_connector.h
   std::chrono::milliseconds timeout{30000};  // timeout_seconds
 };
 

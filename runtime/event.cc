@@ -1,12 +1,11 @@
 #include "runtime/event.h"
 
-#include <arpa/inet.h>
-
 #include <chrono>
 #include <fmt/format.h>
 
 #include "runtime/clock.h"
 #include "runtime/json_input.h"
+#include "runtime/nominal_types.h"
 
 namespace writ::runtime {
 
@@ -37,17 +36,12 @@ std::optional<std::int64_t> parse_duration(const nlohmann::json& json) {
   }
 }
 
-bool is_ip(const std::string& text) {
-  unsigned char buffer[16];
-  return ::inet_pton(AF_INET, text.c_str(), buffer) == 1 || ::inet_pton(AF_INET6, text.c_str(), buffer) == 1;
-}
-
 expr::Value convert_string(const nlohmann::json& json, const expr::Type& type) {
   if (!json.is_string()) throw Mismatch{fmt::format("expected {}, got {}", type.to_string(), json_kind(json))};
   auto text = json.get<std::string>();
   if (type.kind == expr::Type::Kind::Nominal) {
     if (text.empty()) throw Mismatch{fmt::format("expected {}, got an empty string", type.name)};
-    if (type.name == "ip" && !is_ip(text)) throw Mismatch{fmt::format("\"{}\" is not an IPv4 or IPv6 address", text)};
+    if (auto why = nominal_violation(type.name, text)) throw Mismatch{fmt::format("{} {}", quote_for_message(text), *why)};
   }
   return expr::Value{std::move(text)};
 }
@@ -100,6 +94,32 @@ expr::Value convert(const nlohmann::json& json, const expr::Type& type) {
 
 }  // namespace
 
+std::string quote_for_message(std::string_view value, std::size_t limit) {
+  const bool cut = value.size() > limit;
+  auto quoted = nlohmann::json(std::string(value.substr(0, limit))).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (cut) quoted.insert(quoted.size() - 1, "...");
+  return quoted;
+}
+
+// NUL cuts a C string short: what a program receives would differ from what the journal
+// records. Recursion is bounded by the parser's depth limit.
+std::optional<std::string> nul_path(const nlohmann::json& json, const std::string& path) {
+  if (json.is_string()) return json.get_ref<const std::string&>().find('\0') == std::string::npos ? std::nullopt : std::optional(path);
+  if (json.is_array()) {
+    for (std::size_t i = 0; i < json.size(); ++i) {
+      if (auto found = nul_path(json[i], fmt::format("{}[{}]", path, i))) return found;
+    }
+  }
+  if (json.is_object()) {
+    for (const auto& [key, value] : json.items()) {
+      const auto inner = path.empty() ? key : path + "." + key;
+      if (key.find('\0') != std::string::npos) return quote_for_message(inner);
+      if (auto found = nul_path(value, inner)) return found;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string Event::id() const {
   auto it = raw.find("id");
   if (it == raw.end()) return "";
@@ -122,6 +142,9 @@ Event parse_event(std::string text, std::string origin, std::size_t max_depth) {
   if (severity == event.raw.end()) throw EventError(fmt::format("{}: field `severity` is missing (it routes the event)", origin));
   if (!severity->is_string())
     throw EventError(fmt::format("{}: field `severity`: expected string, got {}", origin, json_kind(*severity)));
+  if (auto path = nul_path(event.raw, "")) {
+    throw EventError(fmt::format("{}: field `{}`: holds a NUL character (U+0000), which would cut the value short", origin, *path));
+  }
   event.text = std::move(text);
   event.origin = std::move(origin);
   return event;

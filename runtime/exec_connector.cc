@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "runtime/event.h"
 #include "runtime/http_connector.h"
 #include "runtime/subprocess.h"
 
@@ -46,7 +47,53 @@ std::optional<std::string> lookup(const std::string& name, const ConnectorCall& 
   return display(*it);
 }
 
+// Why the rendered element `arg` (argv[index]) must not be passed, or nothing.
+std::optional<std::string> element_refusal(const ArgvTemplate& element, std::size_t index, const std::string& arg,
+                                           bool allow_leading_dash) {
+  if (arg.find('\0') != std::string::npos) {
+    return fmt::format("argv[{}] `{}` renders to {}, which holds a NUL character (U+0000)", index, element.source(),
+                       quote_for_message(arg));
+  }
+  const bool placeholder_first = !element.parts.empty() && element.parts.front().placeholder;
+  if (placeholder_first && arg.starts_with('-') && !allow_leading_dash) {
+    return fmt::format(
+        "argv[{}] `{}` renders to {}, which starts with `-` and would be read as an option (write the option "
+        "yourself, as in `--target={}`, or set `allow_leading_dash: true` on the connector if the program expects it)",
+        index, element.source(), quote_for_message(arg), element.source());
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::string ArgvTemplate::source() const {
+  std::string out;
+  for (const auto& part : parts) out += part.placeholder ? "{{" + part.text + "}}" : part.text;
+  return out;
+}
+
+RenderedArgv render_argv(const ExecConnectorConfig& config, const ConnectorCall& call) {
+  RenderedArgv out;
+  for (std::size_t i = 0; i < config.argv.size(); ++i) {
+    const auto& element = config.argv[i];
+    std::string arg;
+    for (const auto& part : element.parts) {
+      if (!part.placeholder) {
+        arg += part.text;
+        continue;
+      }
+      auto value = lookup(part.text, call);
+      if (!value) {
+        out.refusal = fmt::format("argv[{}] needs `{}`, but action `{}` has no such argument", i, part.text, call.action);
+        return out;
+      }
+      arg += *value;
+    }
+    if ((out.refusal = element_refusal(element, i, arg, config.allow_leading_dash))) return out;
+    out.argv.push_back(std::move(arg));
+  }
+  return out;
+}
 
 ArgvTemplate parse_argv_template(const std::string& text) {
   ArgvTemplate out;
@@ -74,33 +121,26 @@ ArgvTemplate parse_argv_template(const std::string& text) {
 ExecConnector::ExecConnector(ExecConnectorConfig config, const RuntimeOptions& options)
     : config_(std::move(config)), options_(options) {}
 
+std::optional<std::string> ExecConnector::refuse(const ConnectorCall& call) const { return render_argv(config_, call).refusal; }
+
 ConnectorResult ExecConnector::call(const ConnectorCall& call) {
+  auto rendered = render_argv(config_, call);
+  if (rendered.refusal) return ConnectorResult{false, false, "not started", "refused: " + *rendered.refusal};
   ProcessSpec spec;
-  for (const auto& element : config_.argv) {
-    std::string arg;
-    for (const auto& part : element.parts) {
-      if (!part.placeholder) {
-        arg += part.text;
-        continue;
-      }
-      auto value = lookup(part.text, call);
-      if (!value) {
-        return ConnectorResult{false, false, "not started",
-                               fmt::format("argv needs `{}`, but action `{}` has no such argument", part.text, call.action)};
-      }
-      arg += *value;
-    }
-    spec.argv.push_back(std::move(arg));
-  }
+  spec.argv = std::move(rendered.argv);
   spec.stdin_data = call_body(call).dump() + "\n";
   spec.timeout = std::min(config_.timeout, call.timeout);
   spec.max_output_bytes = options_.max_exec_output_bytes;
   spec.max_memory_bytes = options_.exec_max_memory_bytes;
   spec.max_open_files = options_.exec_max_open_files;
   spec.max_file_bytes = options_.exec_max_file_bytes;
+  spec.sweep_rounds = options_.exec_sweep_rounds;
+  spec.sweep_time = options_.exec_sweep_time;
   const auto result = run_process(spec);
   ConnectorResult out;
   out.detail = result.summary(spec.timeout);
+  // Journaled: an auditor sees that the program left processes behind and that writ ended them.
+  if (result.strays > 0) out.detail += fmt::format(" ({} escaped descendant process{} killed)", result.strays, result.strays == 1 ? "" : "es");
   if (result.succeeded()) {
     out.ok = true;
     out.retryable = false;

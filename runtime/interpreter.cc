@@ -20,17 +20,32 @@ nlohmann::json approvers_json(const std::vector<Approver>& approvers) {
 
 nlohmann::json optional_error(const std::optional<std::string>& error) { return error ? nlohmann::json(*error) : nlohmann::json(nullptr); }
 
+// A route for `call`, and the routed connector's consent to it, as the interpreter will send it.
+std::optional<std::string> unsendable(const ConnectorSet& connectors, const std::string& run_id, const PlannedStep& step,
+                                      const PlannedCall& call, const std::string& phase) {
+  const auto what = phase == "rollback" ? "rollback action" : "action";
+  const auto route = connectors.route_of(call.action);
+  if (!route) {
+    return fmt::format("step `{}`: no connector route for {} `{}`{}", step.id, what, call.action,
+                       phase == "rollback" ? "" : " (add it, or \"*\", to routes)");
+  }
+  const ConnectorCall planned{run_id, step.id, call.action, call.args, idempotency_key(run_id, step.id, phase)};
+  if (auto why = connectors.get(*route).refuse(planned)) {
+    return fmt::format("step `{}`: connector `{}` refuses {} `{}`: {}", step.id, *route, what, call.action, *why);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const std::vector<std::string>& evidence_roots) {
+std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const std::vector<std::string>& evidence_roots,
+                                   const std::string& run_id) {
   std::vector<std::string> problems;
   for (const auto& step : plan.steps) {
     if (!step.enabled) continue;
-    if (!connectors.route_of(step.action)) {
-      problems.push_back(fmt::format("step `{}`: no connector route for action `{}` (add it, or \"*\", to routes)", step.id, step.action));
-    }
-    if (step.rollback && !connectors.route_of(step.rollback->action)) {
-      problems.push_back(fmt::format("step `{}`: no connector route for rollback action `{}`", step.id, step.rollback->action));
+    if (auto why = unsendable(connectors, run_id, step, PlannedCall{step.action, step.args}, "execute")) problems.push_back(*why);
+    if (step.rollback) {
+      if (auto why = unsendable(connectors, run_id, step, *step.rollback, "rollback")) problems.push_back(*why);
     }
     for (const auto& artifact : step.preserve) {
       if (auto why = check_artifact_path(artifact, evidence_roots)) problems.push_back(fmt::format("step `{}`: {}", step.id, *why));

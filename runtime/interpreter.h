@@ -39,8 +39,11 @@ struct Services {
 };
 
 // Problems that must stop a run before its first effect: an action or rollback no route
-// covers, an artifact path outside the evidence roots. Empty when the plan may run.
-std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const std::vector<std::string>& evidence_roots);
+// covers, a call the routed connector refuses (Connector::refuse: an exec argv element that
+// would be read as an option or holds NUL), an artifact path outside the evidence roots.
+// Empty when the plan may run. `run_id` is the run's (calls are rendered as they will be).
+std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const std::vector<std::string>& evidence_roots,
+                                   const std::string& run_id);
 
 class Interpreter {
  public:

@@ -55,6 +55,12 @@ struct RuntimeOptions {
   std::uint64_t exec_max_open_files = 64;
   std::uint64_t exec_max_file_bytes = 64ULL * 1024 * 1024;
 
+  // After an exec call, the sweep of escaped descendants (subprocess.h): rounds (each kills
+  // every stray child of writ, then reaps them; a round reaches one more generation) and the
+  // time all rounds may take together. (subprocess_test.cc)
+  int exec_sweep_rounds = 64;
+  std::chrono::milliseconds exec_sweep_time{std::chrono::seconds(5)};
+
   // Size of a run journal the runtime agrees to read back (--resume, rollback). (journal_test.cc)
   // Also the bound on an approvals file (static_approval.h) via max_event_bytes above.
   std::size_t max_journal_bytes = 64 * 1024 * 1024;

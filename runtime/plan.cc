@@ -28,7 +28,13 @@ nlohmann::json render(const expr::Node& node, const expr::Environment& env, cons
   }
   auto value = expr::evaluate(node, env);
   if (std::holds_alternative<std::monostate>(value.v)) throw PlanError(fmt::format("{} renders to nothing", what));
-  return value_to_json(value);
+  auto json = value_to_json(value);
+  // A NUL would reach a connector, an argv or a path cut short (DESIGN §13), whatever its
+  // source: the event is checked when parsed, this also covers runbook literals.
+  if (auto at = nul_path(json, "")) {
+    throw PlanError(fmt::format("{}{} holds a NUL character (U+0000)", what, at->empty() ? "" : " element " + *at));
+  }
+  return json;
 }
 
 nlohmann::json render_args(const std::vector<ir::Argument>& args, const expr::Environment& env, const std::string& where) {

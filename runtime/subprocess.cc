@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -12,8 +13,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fmt/format.h>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
 #include <system_error>
+#include <thread>
 
 #include "runtime/unique_fd.h"
 
@@ -22,6 +29,103 @@ namespace writ::runtime {
 namespace {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
+
+// The leaders run_process has forked and not yet reaped. Process-wide by nature: being a
+// subreaper is a property of the process, so the strays of one call are children of writ
+// for every thread. The mutex is held across fork + registration, reaping + removal, and a
+// whole sweep, so a sweep never sees a leader that is not registered yet or a reused pid.
+struct Leaders {
+  std::mutex mutex;
+  std::set<pid_t> pids;
+};
+
+Leaders& leaders() {
+  static Leaders instance;
+  return instance;
+}
+
+void become_subreaper() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); });
+}
+
+std::vector<pid_t> read_pids(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<pid_t> out;
+  for (pid_t pid = 0; in >> pid;) out.push_back(pid);
+  return out;
+}
+
+// writ's children: /proc/self/task/*/children (every thread: an orphan is reparented to any
+// of them), or, on a kernel without that file, every /proc/PID/stat whose ppid is writ.
+std::vector<pid_t> children_of_self() {
+  std::vector<pid_t> out;
+  bool have_children_files = false;
+  if (DIR* tasks = ::opendir("/proc/self/task")) {
+    while (const dirent* entry = ::readdir(tasks)) {
+      if (entry->d_name[0] == '.') continue;
+      const auto path = fmt::format("/proc/self/task/{}/children", entry->d_name);
+      if (::access(path.c_str(), R_OK) != 0) continue;
+      have_children_files = true;
+      for (pid_t pid : read_pids(path)) out.push_back(pid);
+    }
+    ::closedir(tasks);
+  }
+  if (have_children_files) return out;
+  if (DIR* procs = ::opendir("/proc")) {
+    const pid_t self = ::getpid();
+    while (const dirent* entry = ::readdir(procs)) {
+      if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+      std::ifstream in(fmt::format("/proc/{}/stat", entry->d_name));
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const auto close = stat.rfind(')');  // the command name may hold anything, `)` too
+      if (close == std::string::npos) continue;
+      std::istringstream fields(stat.substr(close + 1));
+      std::string state;
+      pid_t ppid = 0;
+      if (fields >> state >> ppid && ppid == self) out.push_back(static_cast<pid_t>(std::stol(entry->d_name)));
+    }
+    ::closedir(procs);
+  }
+  return out;
+}
+
+// Children of writ that no in-flight call owns: not a registered leader, and not in a
+// registered leader's group (an orphan still in its call's group dies with that group).
+std::vector<pid_t> strays(const std::set<pid_t>& in_flight) {
+  std::vector<pid_t> out;
+  for (pid_t pid : children_of_self()) {
+    if (in_flight.count(pid) || in_flight.count(::getpgid(pid))) continue;
+    out.push_back(pid);
+  }
+  return out;
+}
+
+// Kills and reaps strays until none is left. A killed child is writ's until reaped, so its pid
+// cannot be reused under us; reaping it completes its exit, which hands its own children to
+// writ for the next round. Bounded in rounds and in time (a process stuck in the kernel may
+// outlast SIGKILL for a while: it stays a child and a later sweep reaps it).
+std::size_t sweep_strays(const ProcessSpec& spec) {
+  std::lock_guard lock(leaders().mutex);
+  const auto deadline = std::chrono::steady_clock::now() + spec.sweep_time;
+  std::size_t swept = 0;
+  for (int round = 0; round < spec.sweep_rounds; ++round) {
+    const auto found = strays(leaders().pids);
+    if (found.empty()) break;
+    for (pid_t pid : found) {
+      if (::getpgid(pid) == pid) ::kill(-pid, SIGKILL);  // its group too: siblings it forked
+      ::kill(pid, SIGKILL);
+    }
+    for (pid_t pid : found) {
+      while (::waitpid(pid, nullptr, WNOHANG) == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+    swept += found.size();
+    if (std::chrono::steady_clock::now() >= deadline) break;
+  }
+  return swept;
+}
 
 struct Pipe {
   UniqueFd read, write;
@@ -119,7 +223,11 @@ void Runner::run() {
   auto out = make_pipe();
   auto err = make_pipe();
   auto report = make_pipe();
-  pid_ = ::fork();
+  {
+    std::lock_guard lock(leaders().mutex);
+    pid_ = ::fork();
+    if (pid_ > 0) leaders().pids.insert(pid_);
+  }
   if (pid_ < 0) {
     result_.error = fmt::format("cannot start: fork: {}", std::strerror(errno));
     return;
@@ -193,7 +301,13 @@ void Runner::reap(bool block) {
   // The unreaped leader keeps the group id ours, so this reaches only its own leftovers.
   ::kill(-pid_, SIGKILL);
   int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  {
+    // The leader has exited (WNOWAIT above): this does not block. Its pid is free once
+    // reaped, so it leaves the registry in the same critical section.
+    std::lock_guard lock(leaders().mutex);
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    leaders().pids.erase(pid_);
   }
   exited_ = true;
   if (WIFEXITED(status)) result_.exit_code = WEXITSTATUS(status);
@@ -215,12 +329,14 @@ ProcessResult run_process(const ProcessSpec& spec) {
     result.error = "cannot start: argv[0] must be an absolute path";
     return result;
   }
+  become_subreaper();
   Runner runner(spec, result);
   try {
     runner.run();
   } catch (const std::system_error& e) {
     result.error = fmt::format("cannot start: {}", e.what());
   }
+  result.strays = sweep_strays(spec);
   return result;
 }
 

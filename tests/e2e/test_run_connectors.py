@@ -166,19 +166,20 @@ def test_exec_connector_runs_argv_without_shell_or_environment():
         out = scratch.path / "calls.jsonl"
         connectors = scratch.write("connectors.yaml", f"""connectors:
   jump: {{type: exec, argv: ["/usr/bin/python3", "{script}", "{out}", "{{{{args.target}}}}", "{{{{idempotency_key}}}}"], timeout_seconds: 20}}
-routes: {{isolate_host: jump, "*": dry-run}}
+routes: {{disable_compromised_credentials: jump, "*": dry-run}}
 """)
-        event = dict(rs.EVENT, host_id="ws-042; touch /tmp/pwned-by-writ-e2e")
+        # A `user` may hold shell syntax (a `host` may not: it must be a hostname).
+        event = dict(rs.EVENT, user_account="jdoe; touch /tmp/pwned-by-writ-e2e")
         proc = run(scratch, chain(), "--connectors", connectors, event=event)
         assert proc.returncode == 0, proc.stderr + proc.stdout
         (call,) = [json.loads(line) for line in out.read_text().splitlines()]
-        assert call["argv"][0] == "ws-042; touch /tmp/pwned-by-writ-e2e"  # data, not shell code
+        assert call["argv"][0] == "jdoe; touch /tmp/pwned-by-writ-e2e"  # data, not shell code
         assert not pathlib.Path("/tmp/pwned-by-writ-e2e").exists()
         assert len(call["argv"][1]) == 32
         assert set(call["env"]) <= {"LC_CTYPE"}  # empty, but for Python's own locale coercion
         assert call["cwd"] == "/"
         body = json.loads(call["stdin"])
-        assert body["action"] == "isolate_host" and body["idempotency_key"] == call["argv"][1]
+        assert body["action"] == "disable_compromised_credentials" and body["idempotency_key"] == call["argv"][1]
         log = json.loads(proc.stdout)
         assert [s["status"] for s in log["steps"]] == ["executed"] * 4
 

@@ -467,5 +467,24 @@ TEST_CASE("DSL: invalid UTF-8 is a syntax error", "[dsl]") {
   CHECK(p->sink.diagnostics()[0].span.begin == 19);
 }
 
+TEST_CASE("DSL: a string may not hold NUL, raw or as \\u0000", "[dsl][trust]") {
+  // Finding 2: a raw NUL inside a string literal used to reach the IR (and an argv, cut short).
+  using namespace std::string_literals;
+  auto raw = parse_text("runbook r {\n  title \"a\0b\"\n}\n"s);
+  CHECK(raw->messages() == "2:11: [syntax] a NUL byte is not allowed in a string: it would cut the value short\n");
+  auto escaped = parse_text("runbook r {\n  step s = open_ticket(summary: \"x\\u0000y\")\n}\n");
+  // An argument is an expression, whose strings have no \u escape at all.
+  CHECK(escaped->messages() == "2:36: [syntax] unknown escape sequence: use \\\", \\', \\\\, \\n, \\t or \\r\n");
+  auto title = parse_text("runbook r {\n  title \"a\\u0000b\"\n}\n");
+  CHECK(title->messages().find("2:12: [syntax] `\\u0000` (NUL)") == 0);
+  // In an expression's string literal (the embedded language's own strings).
+  auto when = parse_text("runbook r {\n  step s = x() { when event.impact == \"a\0b\" }\n}\n"s);
+  CHECK(when->messages() == "2:41: [syntax] a NUL character (U+0000) is not allowed in a runbook: it would cut the value short\n");
+  // Other escapes and code points stay allowed.
+  auto fine = parse_text("runbook r {\n  title \"tab\\t \\u0001 \\u00e9\"\n}\n");
+  CHECK(fine->messages() == "");
+  CHECK(fine->file.runbooks.at(0).title.value == "tab\t \x01 \xc3\xa9");
+}
+
 }  // namespace
 }  // namespace writ

@@ -810,3 +810,17 @@ TEST_CASE("yaml: a template error in an unmapped scalar at the end of the file s
     CHECK(d.span.end <= text.size());
   }
 }
+
+TEST_CASE("yaml: an escape that makes NUL is refused where it is written", "[yaml][trust]") {
+  // Finding 2: yaml-cpp decodes "\0", "\x00" and "\u0000"; a NUL must never reach the IR.
+  auto loaded = load(
+      "metadata:\n  owner: \"a\\0b\"\n"
+      "playbooks:\n  low:\n    id: r\n    name: n\n    steps:\n"
+      "      - action: open_ticket\n        args: {summary: \"x\\x00y\", \"k\\u0000\": 1}\n");
+  CHECK(loaded->dump() ==
+        "2:12 [syntax] a NUL character (U+0000) is not allowed in a runbook: it would cut the value short\n"
+        "9:27 [syntax] a NUL character (U+0000) is not allowed in a runbook: it would cut the value short\n"
+        "9:37 [syntax] a NUL character (U+0000) is not allowed in a runbook: it would cut the value short\n");
+  CHECK(loaded->file.runbooks.empty());
+  CHECK(loaded->text(loaded->diagnostics()[1].span) == "\\x00");
+}

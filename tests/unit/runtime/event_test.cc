@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "runtime/json_input.h"
+
 using namespace writ;
 using namespace writ::runtime;
 using Catch::Matchers::Contains;
@@ -72,4 +74,46 @@ TEST_CASE("rendered values become connector JSON", "[runtime][event]") {
   CHECK(value_to_json(expr::Value{expr::TimestampValue{0}}) == "1970-01-01T00:00:00Z");
   CHECK(value_to_json(expr::Value{}) == nullptr);
   CHECK(value_to_json(expr::Value{0.5}) == 0.5);
+}
+
+TEST_CASE("a NUL anywhere in an event is refused when it is parsed, naming the field", "[runtime][event][trust]") {
+  // Finding 2: "abc\u0000def" reached an exec argv as "abc" while the journal held all of it.
+  CHECK_THROWS_WITH(parse_event(R"({"severity":"low","user_account":"abc\u0000def"})", "e.json", 64),
+                    Contains("e.json: field `user_account`: holds a NUL character (U+0000)"));
+  CHECK_THROWS_WITH(parse_event(R"({"severity":"low","extra":{"list":["a","b\u0000"]}})", "e.json", 64),
+                    Contains("field `extra.list[1]`: holds a NUL"));
+  CHECK_THROWS_WITH(parse_event(R"({"severity":"low","extra":{"k\u0000ey":1}})", "e.json", 64),
+                    Contains(R"(field `"extra.k\u0000ey"`: holds a NUL)"));
+  CHECK_THROWS_WITH(parse_event(R"({"severity":"lo\u0000w"})", "e.json", 64), Contains("field `severity`: holds a NUL"));
+  CHECK_NOTHROW(parse_event(R"({"severity":"low","note":"tab\tand\u0001 are data"})", "e.json", 64));
+}
+
+TEST_CASE("nominal values are validated when the event is typed", "[runtime][event][trust]") {
+  CHECK_THROWS_WITH(typed(R"({"severity":"low","host_id":"-o/some/path"})"),
+                    Contains(R"(event.json: field `host_id`: "-o/some/path" is not a hostname or IP address)"));
+  CHECK_THROWS_WITH(typed(R"({"severity":"low","source_ip":"10.0.0.999"})"),
+                    Contains(R"(field `source_ip`: "10.0.0.999" is not an IPv4 or IPv6 address)"));
+  CHECK_THROWS_WITH(typed(R"({"severity":"low","channels":["slack","sl\u001b[2Jack"]})"),
+                    Contains(R"(field `channels`: element 1: "sl\u001b[2Jack" holds a control character (U+001B at byte 2))"));
+  CHECK_NOTHROW(typed(R"({"severity":"low","host_id":"2001:db8::7","source_ip":"192.0.2.1"})"));
+  // A long hostile value is cut in the message.
+  const std::string long_value(500, '/');
+  CHECK_THROWS_WITH(typed(R"({"severity":"low","host_id":")" + long_value + R"("})"),
+                    Contains("\"" + std::string(80, '/') + "...\" is not a hostname"));
+}
+
+TEST_CASE("the bundled events type against the default schema", "[runtime][event][trust]") {
+  const std::vector<ir::EventField> stdlib = {
+      {"id", expr::Type::of(Kind::String)},          {"severity", expr::Type::of(Kind::String)},
+      {"host_id", expr::Type::nominal("host")},      {"user_account", expr::Type::nominal("user")},
+      {"user_id", expr::Type::nominal("user")},      {"segment_id", expr::Type::nominal("segment")},
+      {"source_ip", expr::Type::nominal("ip")},      {"confidence", expr::Type::of(Kind::Float)},
+      {"impact", expr::Type::of(Kind::String)},      {"detected_at", expr::Type::of(Kind::Timestamp)}};
+  for (const char* name : {"critical", "high", "medium", "low"}) {
+    CAPTURE(name);
+    const auto path = std::string(WRIT_SOURCE_DIR) + "/runbooks/events/" + name + ".json";
+    auto event = parse_event(read_text_file(path, 1 << 20), path, 64);
+    CHECK_NOTHROW(type_event(event, stdlib));
+    CHECK(event.fields.size() == stdlib.size());
+  }
 }

@@ -394,10 +394,10 @@ TEST_CASE("preflight refuses unrouted actions and artifacts outside the roots", 
   Harness h(compile_runbook(kContainment));
   ConnectorSet only_isolate;
   only_isolate.route("isolate_host", "dry-run");
-  const auto problems = preflight(h.plan, only_isolate, {});
+  const auto problems = preflight(h.plan, only_isolate, {}, "run-1");
   CHECK(problems.size() == 5);  // restore_host, disable + enable_credentials, revoke, notify
   CHECK(problems[0].find("rollback action `restore_host`") != std::string::npos);
-  CHECK(preflight(h.plan, h.connectors, {}).empty());
+  CHECK(preflight(h.plan, h.connectors, {}, "run-1").empty());
 }
 
 namespace {

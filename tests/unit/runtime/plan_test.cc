@@ -67,6 +67,38 @@ TEST_CASE("an argument needing an absent event field stops the plan", "[runtime]
                     Contains("step `ticket`: argument `summary` needs `event.host_id`, which the event does not have"));
 }
 
+TEST_CASE("a rendered string holding NUL stops the plan, naming step and argument", "[runtime][plan][trust]") {
+  // parse_event refuses NUL in event text; a value that gets in another way (here: set after
+  // typing) still never reaches a connector, an argv or a path.
+  auto runbook = compile_runbook(R"writ(
+runbook nul_demo {
+  title    "NUL"
+  severity low
+  event    { host_id: host, user_id: user, impact: string }
+  step a = open_ticket(summary: "{{event.impact}}")
+  step b = quarantine_email(target: "{{event.impact}}") {
+    rollback release_email(target: "{{event.impact}}")
+  }
+  step c = open_ticket(summary: "ok") {
+    preserve "/evidence/{{event.impact}}.log"
+  }
+  step d = notify_ciso_and_legal(channels: [slack])
+}
+)writ");
+  auto event = typed_event(R"({"severity":"low","host_id":"ws-1","impact":"fine"})", runbook);
+  CHECK_NOTHROW(make_plan(runbook, event, "r", RuntimeOptions{}));
+  event.fields["impact"] = expr::Value{std::string("abc\0def", 7)};
+  CHECK_THROWS_WITH(make_plan(runbook, event, "r", RuntimeOptions{}),
+                    Contains("step `a`: argument `summary` holds a NUL character (U+0000)"));
+  runbook.steps.erase(runbook.steps.begin());
+  CHECK_THROWS_WITH(make_plan(runbook, event, "r", RuntimeOptions{}), Contains("step `b`: argument `target` holds a NUL"));
+  runbook.steps[0].args.clear();  // the rollback argument is rendered (and checked) on its own
+  CHECK_THROWS_WITH(make_plan(runbook, event, "r", RuntimeOptions{}),
+                    Contains("step `b` rollback `release_email`: argument `target` holds a NUL character"));
+  runbook.steps.erase(runbook.steps.begin());
+  CHECK_THROWS_WITH(make_plan(runbook, event, "r", RuntimeOptions{}), Contains("step `c`: artifact 1 holds a NUL character"));
+}
+
 TEST_CASE("max_steps bounds the runbook the runtime accepts", "[runtime][plan][limits]") {
   auto runbook = compile_runbook(kRunbook);
   auto event = typed_event(R"({"severity":"low","host_id":"h","impact":"x","confidence":0.1})", runbook);
