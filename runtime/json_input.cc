@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
 #include "common/regular_file.h"
 
 namespace writ::runtime {
@@ -29,6 +33,50 @@ std::string short_reason(const std::string& what) {
   return colon == std::string::npos ? what : what.substr(colon + 2);
 }
 
+// Object keys seen so far in each open object, indexed by nesting depth: a lenient parser keeps
+// the last of two equal keys, so `{"approved": false, "approved": true}` would approve.
+class DuplicateKeys {
+ public:
+  void object_start(std::size_t depth) {
+    if (open_.size() <= depth) open_.resize(depth + 1);
+    open_[depth].clear();
+  }
+  void key(std::size_t depth, const nlohmann::json& key) {
+    ++keys_;
+    if (depth == 0 || depth > open_.size() || first_) return;
+    if (!open_[depth - 1].insert(key.get<std::string>()).second) first_ = Duplicate{keys_, key.get<std::string>()};
+  }
+  // Throws for the first duplicate key, at its position in `text` (which parsed).
+  void check(std::string_view text, std::string_view origin) const {
+    if (!first_) return;
+    auto shown = nlohmann::json(first_->key.substr(0, 80)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    throw JsonInputError(fmt::format("{}:{}: duplicate key {}", origin, position(text, nth_key(text, first_->ordinal)), shown));
+  }
+
+ private:
+  struct Duplicate {
+    std::size_t ordinal;  // 1-based, among all object keys in document order
+    std::string key;
+  };
+  // Byte offset of the `ordinal`-th object key of valid JSON: the strings followed by `:`.
+  static std::size_t nth_key(std::string_view text, std::size_t ordinal) {
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '"') continue;
+      const std::size_t start = i;
+      for (++i; i < text.size() && text[i] != '"'; ++i) i += text[i] == '\\' ? 1 : 0;
+      std::size_t next = i + 1;
+      while (next < text.size() && (text[next] == ' ' || text[next] == '\t' || text[next] == '\n' || text[next] == '\r')) ++next;
+      if (next < text.size() && text[next] == ':' && ++seen == ordinal) return start;
+    }
+    return 0;
+  }
+
+  std::vector<std::unordered_set<std::string>> open_;
+  std::size_t keys_ = 0;
+  std::optional<Duplicate> first_;
+};
+
 }  // namespace
 
 nlohmann::json parse_json(std::string_view text, std::string_view origin, std::size_t max_depth) {
@@ -38,17 +86,22 @@ nlohmann::json parse_json(std::string_view text, std::string_view origin, std::s
     throw JsonInputError(fmt::format("{}:{}: invalid JSON: a NUL byte", origin, position(text, nul)));
   }
   bool too_deep = false;
-  auto limit = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
-        static_cast<std::size_t>(depth) >= max_depth) {
-      too_deep = true;
-      return false;
+  DuplicateKeys duplicates;
+  using Event = nlohmann::json::parse_event_t;
+  auto watch = [&](int depth, Event event, nlohmann::json& parsed) {
+    if (too_deep) return false;
+    if (event == Event::object_start || event == Event::array_start) {
+      too_deep = static_cast<std::size_t>(depth) >= max_depth;
+      if (event == Event::object_start && !too_deep) duplicates.object_start(static_cast<std::size_t>(depth));
+    } else if (event == Event::key) {
+      duplicates.key(static_cast<std::size_t>(depth), parsed);
     }
     return !too_deep;
   };
   try {
-    auto value = nlohmann::json::parse(text.begin(), text.end(), limit);
+    auto value = nlohmann::json::parse(text.begin(), text.end(), watch);
     if (too_deep) throw JsonInputError(fmt::format("{}: JSON nested deeper than {} levels", origin, max_depth));
+    duplicates.check(text, origin);
     return value;
   } catch (const nlohmann::json::parse_error& e) {
     const std::size_t at = e.byte == 0 ? 0 : e.byte - 1;
