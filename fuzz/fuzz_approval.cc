@@ -95,7 +95,7 @@ void http_reply(std::string_view text, const std::vector<std::string>& roles) {
     require(std::string_view(e.what()).starts_with("approval reply"), "a JSON error not naming its origin");
     return;
   }
-  runtime::ApprovalDecision d = runtime::read_decision(body, roles, "approvals");
+  runtime::ApprovalDecision d = runtime::read_decision(body, roles, runtime::ApproverIdentity::optional, "approvals");
   check_decision(d, body, roles, "approvals");
   auto list = body.is_object() ? body.find("approvals") : body.end();
   bool well_formed_list = body.is_object() && list != body.end() && list->is_array() &&

@@ -12,7 +12,7 @@ using Strings = std::vector<std::string>;
 namespace {
 
 ApprovalDecision decide(const char* body, const Strings& roles = {"ciso", "legal"}) {
-  return read_decision(nlohmann::json::parse(body), roles, "approvals");
+  return read_decision(nlohmann::json::parse(body), roles, ApproverIdentity::optional, "approvals");
 }
 
 }  // namespace
@@ -24,7 +24,7 @@ TEST_CASE("only the boolean true approves", "[runtime][approval]") {
     INFO(body);
     CHECK_FALSE(decide(body).approved);
   }
-  CHECK_THAT(decide(R"({"approved": "yes"})").reason, Contains("`approved` is a string, not the boolean true"));
+  CHECK_THAT(decide(R"({"approved": "yes"})").reason, Contains("`approved` must be a boolean, got string"));
 }
 
 TEST_CASE("a refusal may ask for rollback, strictly", "[runtime][approval]") {
@@ -117,7 +117,7 @@ TEST_CASE("malformed approvals files are clear errors", "[runtime][approval][sta
   CHECK_THROWS_WITH(parse(R"({"s": {"approved": "yes"}})"), Contains("`approved` must be a boolean"));
   CHECK_THROWS_WITH(parse(R"({"s": {"rollback": true}})"), Contains("`approved` is missing"));
   CHECK_THROWS_WITH(parse(R"({"s": {"approved": true, "aprovers": []}})"), Contains("unknown key `aprovers`"));
-  CHECK_THROWS_WITH(parse(R"({"s": {"approved": true, "approvers": [{"approver": "a"}]}})"), Contains("each approver must be"));
+  CHECK_THROWS_WITH(parse(R"({"s": {"approved": true, "approvers": [{"approver": "a"}]}})"), Contains("a.json: step `s`: `approvers`[0]: `role` is missing"));
   writ::runtime::testing::TempDir dir;
   const auto path = dir.file("a.json", "{\"s\": tru}");
   CHECK_THROWS_WITH(StaticApprovalGate::load(path, RuntimeOptions{}), Contains("a.json:1:10: invalid JSON"));

@@ -40,7 +40,8 @@ TEST_CASE("the connectors file of DESIGN §9 loads", "[runtime][connectors]") {
 
   writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
   RuntimeOptions options;
-  auto set = build_connectors(config, client, options, env_with({{"EDR_TOKEN", "secret"}}));
+  Secrets secrets{options.max_error_excerpt_bytes};
+  auto set = build_connectors(config, client, options, env_with({{"EDR_TOKEN", "secret"}}), secrets);
   CHECK(set.route_of("isolate_host") == std::optional<std::string>("edr"));
   CHECK(set.route_of("restore_host") == std::optional<std::string>("jump"));
   CHECK(set.route_of("anything_else") == std::optional<std::string>("dry-run"));
@@ -54,7 +55,8 @@ TEST_CASE("a missing token variable refuses the connectors", "[runtime][connecto
   const auto config = parse_connectors(kValid, "connectors.yaml");
   writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
   RuntimeOptions options;
-  CHECK_THROWS_WITH(build_connectors(config, client, options, env_with({})),
+  Secrets secrets{options.max_error_excerpt_bytes};
+  CHECK_THROWS_WITH(build_connectors(config, client, options, env_with({}), secrets),
                     Contains("connector `edr` needs the token in $EDR_TOKEN, which is not set"));
 }
 
@@ -62,7 +64,8 @@ TEST_CASE("without routes for an action, nothing routes it", "[runtime][connecto
   const auto config = parse_connectors("connectors:\n  edr: {type: http, url: \"http://127.0.0.1:9/x\"}\nroutes: {isolate_host: edr}\n", "c.yaml");
   writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
   RuntimeOptions options;
-  auto set = build_connectors(config, client, options, env_with({}));
+  Secrets secrets{options.max_error_excerpt_bytes};
+  auto set = build_connectors(config, client, options, env_with({}), secrets);
   CHECK(set.route_of("isolate_host"));
   CHECK_FALSE(set.route_of("restore_host"));
   CHECK(default_connectors().routes.at("*") == "dry-run");

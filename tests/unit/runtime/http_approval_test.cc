@@ -27,10 +27,11 @@ struct Fixture {
   ManualClock clock;
   RuntimeOptions options;
   HttpClient client{options.max_response_bytes, options.connect_timeout};
+  Secrets secrets{options.max_error_excerpt_bytes};
 
   ApprovalDecision ask(std::optional<std::string> token = std::nullopt, milliseconds wait = seconds(2),
                        const std::string& path = "/approve") {
-    HttpApprovalGate gate(server.url(path), std::move(token), client, clock, options);
+    HttpApprovalGate gate(server.url(path), std::move(token), client, clock, options, secrets);
     return gate.decide(request(), wait);
   }
   void reply(int status, std::string body) {
@@ -79,8 +80,8 @@ TEST_CASE("every fault fails closed", "[runtime][approval][http]") {
   };
   const Case cases[] = {
       {500, R"({"approved": true})", "approval service answered HTTP 500"},
-      {200, "<html>approved</html>", "body that is not JSON"},
-      {200, R"({"approved": "yes"})", "`approved` is a string"},
+      {200, "<html>approved</html>", "HTTP 200 with a malformed body: approval reply:1:1: invalid JSON"},
+      {200, R"({"approved": "yes"})", "`approved` must be a boolean, got string"},
       {200, R"({"approved": false})", "refused by the approver"},
       {200, R"({"approved": true, "approvals": [{"approver": "ana", "role": "ciso"}]})", "quorum not met"},
       {403, R"({"approved": true})", "HTTP 403"},
@@ -115,7 +116,8 @@ TEST_CASE("a service slower than the timeout, or not listening, fails closed", "
     ManualClock clock;
     RuntimeOptions options;
     HttpClient client(options.max_response_bytes, options.connect_timeout);
-    HttpApprovalGate gate("http://127.0.0.1:" + std::to_string(closed_port()) + "/approve", std::nullopt, client, clock, options);
+    Secrets secrets{options.max_error_excerpt_bytes};
+    HttpApprovalGate gate("http://127.0.0.1:" + std::to_string(closed_port()) + "/approve", std::nullopt, client, clock, options, secrets);
     const auto decision = gate.decide(request(), seconds(2));
     CHECK_FALSE(decision.approved);
     CHECK_THAT(decision.reason, Contains("approval service:"));

@@ -32,7 +32,8 @@ TEST_CASE("the http connector posts the call with its idempotency key", "[runtim
   });
   server.start();
   HttpClient client(1024, std::chrono::seconds(5));
-  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::string("edr-token")}, client);
+  Secrets secrets{512};
+  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::string("edr-token")}, client, secrets);
   const auto result = connector.call(call());
   CHECK(result.ok);
   CHECK(result.detail == "HTTP 204");
@@ -55,7 +56,8 @@ TEST_CASE("http failures are classified for retrying", "[runtime][connector][htt
   });
   server.start();
   HttpClient client(1024, std::chrono::seconds(5));
-  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::nullopt}, client);
+  Secrets secrets{512};
+  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::nullopt}, client, secrets);
   auto result = connector.call(call());
   CHECK_FALSE(result.ok);
   CHECK(result.retryable);
@@ -81,7 +83,8 @@ TEST_CASE("idempotency keys are stable per run, step and phase", "[runtime][conn
 
 TEST_CASE("an unreachable connector is a retryable failure", "[runtime][connector][http]") {
   HttpClient client(1024, std::chrono::seconds(1));
-  HttpConnector connector({"http://127.0.0.1:" + std::to_string(closed_port()) + "/act", std::chrono::seconds(1), std::nullopt}, client);
+  Secrets secrets{512};
+  HttpConnector connector({"http://127.0.0.1:" + std::to_string(closed_port()) + "/act", std::chrono::seconds(1), std::nullopt}, client, secrets);
   const auto result = connector.call(call());
   CHECK_FALSE(result.ok);
   CHECK(result.retryable);
