@@ -109,7 +109,13 @@ std::optional<std::string> decision_shape_error(const nlohmann::json& body, std:
   if (!body.is_object()) return fmt::format("the decision is a JSON {}, not an object", json_kind(body));
   const std::vector<std::string> keys{"approved", "rollback", "reason", std::string(list_key)};
   for (const auto& [key, value] : body.items()) {
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) return unknown_key(key, keys);
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    // The other protocol's list name (a reply's `approvals`, a file's `approvers`) is closer to
+    // `approved` than to the right list name: say which one is meant.
+    if (key == "approvals" || key == "approvers") {
+      return fmt::format("unknown key `{}` (approvers are listed under `{}`)", key, list_key);
+    }
+    return unknown_key(key, keys);
   }
   if (!body.contains("approved")) return std::string("`approved` is missing");
   for (auto error : {typed(body, "approved", true), typed(body, "rollback", true), typed(body, "reason", false)}) {

@@ -104,6 +104,49 @@ TEST_CASE("malformed connectors files are clear errors with positions", "[runtim
   }
 }
 
+TEST_CASE("a token or url userinfo bound for a remote plain-http host is refused at load", "[runtime][connectors][secrets]") {
+  const struct {
+    const char* text;
+    const char* message;
+  } refused[] = {
+      {"connectors:\n  edr:\n    {type: http, url: \"http://edr.example/act\", token_env: EDR_TOKEN}\n",
+       "c.yaml:3:23: connector `edr` would send the bearer token of $EDR_TOKEN over plain http to http://edr.example/act"},
+      {"connectors:\n  edr: {token_env: EDR_TOKEN, type: http, url: \"http://198.51.100.7/act?k=secret-q\"}\n",
+       "c.yaml:2:48: connector `edr` would send the bearer token of $EDR_TOKEN over plain http to http://198.51.100.7/act:"},
+      {"connectors:\n  edr: {type: http, url: \"http://ops:pw-3@edr.example/act\"}\n",
+       "c.yaml:2:26: connector `edr` would send the url's userinfo (a credential) over plain http to http://edr.example/act"},
+  };
+  for (const auto& c : refused) {
+    INFO(c.text);
+    CHECK_THROWS_WITH(parse_connectors(c.text, "c.yaml"), Contains(c.message));
+    try {
+      parse_connectors(c.text, "c.yaml");
+    } catch (const ConfigError& e) {
+      CHECK(std::string(e.what()).find("pw-3") == std::string::npos);
+      CHECK(std::string(e.what()).find("secret-q") == std::string::npos);
+    }
+  }
+  for (const char* ok : {"connectors:\n  edr: {type: http, url: \"https://u:p@edr.example/act\", token_env: T}\n",
+                         "connectors:\n  edr: {type: http, url: \"http://127.0.0.1:8080/act\", token_env: T}\n",
+                         "connectors:\n  edr: {type: http, url: \"http://u:p@localhost:8080/act\"}\n",
+                         "connectors:\n  edr: {type: http, url: \"http://edr.example/act\"}\n"}) {
+    INFO(ok);
+    CHECK_NOTHROW(parse_connectors(ok, "c.yaml"));
+  }
+  // A url that is not one is shown without what may be a credential.
+  CHECK_THROWS_WITH(parse_connectors("connectors:\n  edr: {type: http, url: \"ftp://u:pw-4@x/?q\"}\n", "c.yaml"),
+                    Contains("url \"ftp://x/\" is not an absolute"));
+}
+
+TEST_CASE("build_connectors registers every token in the run's secrets", "[runtime][connectors][secrets]") {
+  const auto config = parse_connectors(kValid, "connectors.yaml");
+  writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
+  RuntimeOptions options;
+  Secrets secrets{options.max_error_excerpt_bytes};
+  build_connectors(config, client, options, env_with({{"EDR_TOKEN", "tok-e"}}), secrets);
+  CHECK(secrets.redact("got tok-e") == "got ***");
+}
+
 TEST_CASE("the escapes \\N and \\_ give UTF-8 in connector values", "[runtime][connectors]") {
   const auto config = parse_connectors("evidence_roots: [\"/evidence/a\\Nb\\_c\"]\n", "c.yaml");
   CHECK(config.evidence_roots == std::vector<std::string>{"/evidence/a\u0085b\u00a0c"});
