@@ -12,7 +12,7 @@
 // parse_json naming "duplicate key", and never approved, and parse_json never claims a
 // duplicate that is not there; a decision is approved exactly when it is well formed (only the
 // keys approved/rollback/reason/<list>, each of its type, list entries exactly
-// {"approver", "role"} non-empty strings), says `"approved": true`, its list (when present)
+// {"approver", "role"} non-empty strings without control characters), says `"approved": true`, its list (when present)
 // lets distinct approvers cover every required role (bipartite matching), and — with identity
 // required — the list is present and names someone; an approval keeps every listed approver;
 // a refusal says why; an approvals file is accepted exactly when every entry is true, false or
@@ -116,7 +116,11 @@ bool has_duplicate_key(std::string_view text) {
 }
 
 bool non_empty_string(const json& entry, const char* key) {
-  return entry.contains(key) && entry[key].is_string() && !entry[key].get<std::string>().empty();
+  if (!entry.contains(key) || !entry[key].is_string() || entry[key].get<std::string>().empty()) return false;
+  for (unsigned char c : entry[key].get<std::string>()) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
 }
 
 bool well_formed(const json& body, const std::string& list_key) {

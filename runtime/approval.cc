@@ -85,6 +85,11 @@ std::optional<std::string> approver_shape_error(const nlohmann::json& entry, std
       return fmt::format("{}: `{}` must be a non-empty string, got {}", where, key,
                          value->is_string() ? "an empty string" : json_kind(*value));
     }
+    // Names are printed in the run's timeline: no terminal control sequences.
+    const auto& text = value->get_ref<const std::string&>();
+    if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+      return fmt::format("{}: `{}` holds a control character", where, key);
+    }
   }
   return std::nullopt;
 }

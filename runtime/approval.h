@@ -71,6 +71,7 @@ nlohmann::json approval_request_body(const ApprovalRequest& request);
 // What is wrong with the shape of a decision object, or nothing when it is well formed:
 //   {"approved": bool, "rollback"?: bool, "reason"?: string,
 //    LIST_KEY?: [{"approver": non-empty string, "role": non-empty string}, ...]}
+// (names without control characters: they are printed in the timeline).
 // An unknown key (with a did-you-mean), a missing `approved`, a wrongly typed value, or a list
 // entry with a missing or extra key is named in the message. `list_key` is "approvals" (HTTP
 // replies) or "approvers" (static file).

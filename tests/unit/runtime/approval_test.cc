@@ -56,6 +56,8 @@ TEST_CASE("a reply with an unknown key or a wrongly typed value is refused, nami
        "`approvals`[0]: `approver` must be a non-empty string, got an empty string"},
       {R"({"approved": true, "approvals": [{"approver": 7, "role": "ciso"}]})", "`approver` must be a non-empty string, got integer"},
       {R"({"approved": true, "approvals": ["ana"]})", "`approvals`[0] is a string, not"},
+      {"{\"approved\": true, \"approvals\": [{\"approver\": \"ana\\u001b[2J\", \"role\": \"ciso\"}]}",
+       "`approvals`[0]: `approver` holds a control character"},
       {R"({"rollback": true})", "`approved` is missing"},
   };
   for (const auto& c : cases) {
