@@ -103,6 +103,9 @@ void setup_connectors(Session& s, const std::string& path, bool dry_run) {
 // credentials never travel over plain http except to loopback. Usage errors, before anything.
 void check_approvals_source(const std::string& source, bool dry_run) {
   if (source.empty()) return;
+  if (source.find("://") != std::string::npos && !rt::url_origin(source)) {  // shown redacted: it may hold a password
+    throw UsageError(fmt::format("--approvals {}: not an http:// or https:// URL writ can use", rt::redact_url(source)));
+  }
   if (!rt::url_origin(source)) {
     if (dry_run) return;
     throw UsageError(fmt::format("--approvals {}: a static decisions file is for tabletop exercises and needs --dry-run; "

@@ -9,8 +9,8 @@ namespace {
 
 const std::vector<std::string>& policy_keys() {
   static const std::vector<std::string> keys = {
-      "name",       "severities",     "approval_timeout_minutes", "step_timeout_minutes", "asap_hours",
-      "evidence_roots", "approver_identity"};
+      "name",       "severities",     "approval_timeout_minutes", "step_timeout_minutes",
+      "asap_hours", "evidence_roots", "approver_identity"};
   return keys;
 }
 

@@ -36,34 +36,6 @@ bool assign(std::size_t role, const std::vector<std::string>& roles, const std::
   return false;
 }
 
-}  // namespace
-
-ApprovalDecision RefuseAllGate::decide(const ApprovalRequest&, std::chrono::milliseconds) {
-  return refused("no approval gate configured (use --approvals URL|FILE): every approval is refused");
-}
-
-nlohmann::json approval_request_body(const ApprovalRequest& request) {
-  return {{"action", request.action},
-          {"context", {{"event", request.event}, {"runbook", request.runbook}, {"args", request.args}, {"effect", request.effect}}},
-          {"requested_at", format_rfc3339(request.requested_at)},
-          {"run_id", request.run_id},
-          {"step", request.step},
-          {"required_roles", request.required_roles}};
-}
-
-std::vector<std::string> uncovered_roles(const std::vector<Approver>& approvers, const std::vector<std::string>& required_roles) {
-  std::vector<std::string> missing;
-  std::map<std::string, std::size_t> holder;  // approver -> role index they cover
-  std::vector<std::string> people(required_roles.size());
-  for (std::size_t role = 0; role < required_roles.size(); ++role) {
-    std::vector<bool> seen(approvers.size(), false);
-    if (!assign(role, required_roles, approvers, seen, holder, people)) missing.push_back(required_roles[role]);
-  }
-  return missing;
-}
-
-namespace {
-
 std::string unknown_key(const std::string& key, const std::vector<std::string>& allowed) {
   auto hint = did_you_mean(key, allowed);
   return hint ? fmt::format("unknown key `{}` (did you mean `{}`?)", key, *hint)
@@ -109,6 +81,30 @@ std::vector<Approver> approvers_of(const nlohmann::json& body, std::string_view 
 }
 
 }  // namespace
+
+ApprovalDecision RefuseAllGate::decide(const ApprovalRequest&, std::chrono::milliseconds) {
+  return refused("no approval gate configured (use --approvals URL|FILE): every approval is refused");
+}
+
+nlohmann::json approval_request_body(const ApprovalRequest& request) {
+  return {{"action", request.action},
+          {"context", {{"event", request.event}, {"runbook", request.runbook}, {"args", request.args}, {"effect", request.effect}}},
+          {"requested_at", format_rfc3339(request.requested_at)},
+          {"run_id", request.run_id},
+          {"step", request.step},
+          {"required_roles", request.required_roles}};
+}
+
+std::vector<std::string> uncovered_roles(const std::vector<Approver>& approvers, const std::vector<std::string>& required_roles) {
+  std::vector<std::string> missing;
+  std::map<std::string, std::size_t> holder;  // approver -> role index they cover
+  std::vector<std::string> people(required_roles.size());
+  for (std::size_t role = 0; role < required_roles.size(); ++role) {
+    std::vector<bool> seen(approvers.size(), false);
+    if (!assign(role, required_roles, approvers, seen, holder, people)) missing.push_back(required_roles[role]);
+  }
+  return missing;
+}
 
 std::optional<std::string> decision_shape_error(const nlohmann::json& body, std::string_view list_key) {
   if (!body.is_object()) return fmt::format("the decision is a JSON {}, not an object", json_kind(body));

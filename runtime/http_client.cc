@@ -223,13 +223,15 @@ std::vector<std::string> url_passwords(const std::string& url) {
 }
 
 std::string redact_url(std::string_view url) {
-  std::string out(url.substr(0, url.find_first_of("?#")));
+  // Userinfo first, up to the last `@` before the path, even past a `?` or `#` (which a
+  // malformed password may hold): dropping too much is safe, leaking half a password is not.
+  std::string out(url);
   const auto scheme_end = out.find("://");
   const std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-  const auto authority_end = std::min(out.find('/', authority), out.size());
-  const auto at = out.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
-  if (at != std::string::npos && at >= authority && at < authority_end) out.erase(authority, at + 1 - authority);
-  return out;
+  const auto path = std::min(out.find('/', authority), out.size());
+  const auto at = out.substr(0, path).rfind('@');
+  if (at != std::string::npos && at >= authority) out.erase(authority, at + 1 - authority);
+  return out.substr(0, out.find_first_of("?#", authority));
 }
 
 std::optional<std::string> resolve_url(const std::string& base, const std::string& reference) {

@@ -16,7 +16,9 @@ void Secrets::add(std::string value) {
 std::string Secrets::redact(std::string_view text) const {
   std::string out(text);
   for (const auto& secret : values_) {
-    for (auto at = out.find(secret); at != std::string::npos; at = out.find(secret, at + 3)) out.replace(at, secret.size(), "***");
+    for (auto at = out.find(secret); at != std::string::npos; at = out.find(secret, at + 3)) {
+      out.replace(at, secret.size(), "***");
+    }
   }
   return out;
 }

@@ -286,6 +286,13 @@ def test_approvals_url_credentials_are_never_journaled_or_printed():
         assert started["data"]["approvals"]["source"] == gate.url("/approve")
 
 
+def test_a_malformed_approvals_url_is_refused_without_echoing_its_password():
+    with rs.Scratch() as scratch:
+        proc = run(scratch, "--approvals", "http://ops:pw-5e@127.0.0.1:notaport/approve?k=q-5e", "--dry-run")
+        assert proc.returncode == 2 and "not an http:// or https:// URL" in proc.stderr, proc.stderr
+        assert "pw-5e" not in proc.stderr and "q-5e" not in proc.stderr and runs_under(scratch) == []
+
+
 def test_resume_with_a_redacted_approvals_url_asks_for_it_again():
     with rs.Scratch() as scratch, rs.Service(edr_ok) as edr:
         gate = HeldGate(lambda r: (200, QUORUM))
@@ -388,6 +395,7 @@ if __name__ == "__main__":
         test_identity_requirement_survives_resume,
         test_identity_required_with_static_approvers,
         test_approvals_url_credentials_are_never_journaled_or_printed,
+        test_a_malformed_approvals_url_is_refused_without_echoing_its_password,
         test_resume_with_a_redacted_approvals_url_asks_for_it_again,
         test_echoed_bearer_token_is_redacted_from_connector_errors,
         test_echoed_approval_token_is_redacted_from_refusals,

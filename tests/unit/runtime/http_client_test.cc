@@ -143,6 +143,8 @@ TEST_CASE("redact_url drops userinfo, query and fragment", "[runtime][http][secr
   CHECK(redact_url("https://u:p@edr.example?x") == "https://edr.example");
   CHECK(redact_url("u:p@host/x?y") == "host/x");  // not a URL curl reads: cleaned all the same
   CHECK(redact_url("") == "");
+  CHECK(redact_url("http://user:p?ss@host/x") == "http://host/x");  // malformed: still no half password
+  CHECK(redact_url("http://user:p#ss@host") == "http://host");
   CHECK(has_userinfo("http://u@127.0.0.1/"));
   CHECK(has_userinfo("http://:p@127.0.0.1/"));
   CHECK_FALSE(has_userinfo("http://127.0.0.1/a@b"));
