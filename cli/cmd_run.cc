@@ -355,7 +355,7 @@ void guarded(CliContext& ctx, F body) {
 
 void add_common(CLI::App* cmd, RunArgs& args) {
   cmd->add_option("--connectors", args.connectors, "connectors file (YAML); default: every action to dry-run");
-  cmd->add_option("--approvals", args.approvals, "approval service URL, or a static decisions file (JSON)");
+  cmd->add_option("--approvals", args.approvals, "approval service URL, or a static decisions file (JSON; --dry-run only)");
   cmd->add_option("--evidence", args.evidence, "evidence store directory (default: STATE/evidence)");
   cmd->add_option("--state", args.state, "state directory holding runs/RUN_ID/journal.jsonl")->capture_default_str();
   cmd->add_option("--format", args.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
