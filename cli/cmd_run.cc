@@ -66,6 +66,7 @@ struct Session {
   rt::RuntimeOptions options;
   rt::SystemClock clock;
   rt::HttpClient http{options.max_response_bytes, options.connect_timeout};
+  rt::Secrets secrets{options.max_error_excerpt_bytes};  // filled by the connectors and the gate
   rt::ConnectorsConfig config;
   std::optional<rt::ConnectorSet> connectors;
   std::unique_ptr<rt::ApprovalGate> gate;
@@ -88,7 +89,7 @@ void setup_connectors(Session& s, const std::string& path, bool dry_run) {
     }
   }
   try {
-    s.connectors.emplace(rt::build_connectors(s.config, s.http, s.options, env));
+    s.connectors.emplace(rt::build_connectors(s.config, s.http, s.options, env, s.secrets));
   } catch (const rt::ConfigError& e) {
     throw Refused(e.what());
   }
@@ -98,6 +99,25 @@ void setup_connectors(Session& s, const std::string& path, bool dry_run) {
   s.described["dry_run"] = dry_run;
 }
 
+// DESIGN §13: a static decisions file is a tabletop tool (a live run asks a service), and
+// credentials never travel over plain http except to loopback. Usage errors, before anything.
+void check_approvals_source(const std::string& source, bool dry_run) {
+  if (source.empty()) return;
+  if (source.find("://") != std::string::npos && !rt::url_origin(source)) {  // shown redacted: it may hold a password
+    throw UsageError(fmt::format("--approvals {}: not an http:// or https:// URL writ can use", rt::redact_url(source)));
+  }
+  if (!rt::url_origin(source)) {
+    if (dry_run) return;
+    throw UsageError(fmt::format("--approvals {}: a static decisions file is for tabletop exercises and needs --dry-run; "
+                                 "a live run asks an approval service (--approvals URL)", source));
+  }
+  const bool token = env("WRIT_APPROVAL_TOKEN").has_value();
+  if ((token || rt::has_userinfo(source)) && !rt::credentials_allowed(source)) {
+    throw UsageError(fmt::format("--approvals {}: {} would travel over plain http to a host that is not loopback; use https",
+                                 rt::redact_url(source), token ? "WRIT_APPROVAL_TOKEN" : "the URL's userinfo"));
+  }
+}
+
 void setup_approvals(Session& s, const std::string& source, const rt::Plan* plan) {
   if (source.empty()) {
     s.gate = std::make_unique<rt::RefuseAllGate>();
@@ -105,8 +125,10 @@ void setup_approvals(Session& s, const std::string& source, const rt::Plan* plan
     return;
   }
   if (rt::url_origin(source)) {
-    s.gate = std::make_unique<rt::HttpApprovalGate>(source, env("WRIT_APPROVAL_TOKEN"), s.http, s.clock, s.options);
-    s.described["approvals"] = {{"kind", "http"}, {"source", source}};
+    s.gate = std::make_unique<rt::HttpApprovalGate>(source, env("WRIT_APPROVAL_TOKEN"), s.http, s.clock, s.options, s.secrets);
+    // Userinfo, query and fragment may hold credentials: never journaled (--resume asks again).
+    const auto shown = rt::redact_url(source);
+    s.described["approvals"] = {{"kind", "http"}, {"source", shown}, {"redacted", shown != source}};
     return;
   }
   require_readable(source);
@@ -154,9 +176,12 @@ int report(const rt::ExecutionLog& log, const std::string& format, const std::st
 }
 
 // Compiles RUNBOOK (a file or directory) and routes the event. Check errors refuse the run.
-ir::Runbook compile_and_route(const RunArgs& args, const CliContext& ctx, rt::Event& event, const std::string& run_id) {
+// `identity_required`: the active policy says `approver_identity required`.
+ir::Runbook compile_and_route(const RunArgs& args, const CliContext& ctx, rt::Event& event, const std::string& run_id,
+                              bool& identity_required) {
   require_readable(args.runbook);
   Catalog catalog = load_catalog_or_report(ctx, args.policies);
+  identity_required = catalog.policy().approver_identity_required;
   std::vector<CompiledFile> files;
   std::vector<Diagnostic> errors;
   for (const auto& path : expand_inputs(args.runbook)) {
@@ -188,6 +213,7 @@ nlohmann::json typed_fields(const rt::Event& event) {
 
 int run_new(const RunArgs& args, const CliContext& ctx) {
   if (args.runbook.empty() || args.event.empty()) throw UsageError("run: give RUNBOOK and --event EVENT.json (or --resume RUN_ID)");
+  check_approvals_source(args.approvals, args.dry_run);
   require_readable(args.event);
   Session s;
   rt::Event event;
@@ -197,7 +223,8 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
     throw Refused(e.what());
   }
   const auto run_id = rt::new_run_id(s.clock.now());
-  const auto runbook = compile_and_route(args, ctx, event, run_id);
+  bool identity_required = false;
+  const auto runbook = compile_and_route(args, ctx, event, run_id, identity_required);
   const auto plan = rt::make_plan(runbook, event, run_id, s.options);
   setup_connectors(s, args.connectors, args.dry_run);
   setup_approvals(s, args.approvals, &plan);
@@ -209,7 +236,8 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   data.update({{"run_id", run_id}, {"runbook", runbook.id}, {"title", runbook.title}, {"severity", runbook.severity},
                {"digest", plan.digest}, {"ir", ir::to_json(runbook)}, {"plan", rt::plan_to_json(plan)},
                {"event_text", event.text}, {"event_origin", absolute(args.event)}, {"event_id", event.id()},
-               {"event_fields", typed_fields(event)}, {"writ_version", WRIT_VERSION}});
+               {"event_fields", typed_fields(event)}, {"writ_version", WRIT_VERSION},
+               {"approver_identity", identity_required ? "required" : "optional"}});
   auto journal = rt::JournalWriter::create(journal_file(args.state, run_id));
   std::cerr << "run " << run_id << " started\n";
   rt::RunState state;
@@ -236,8 +264,19 @@ rt::RunState load_run(const RunArgs& args, std::optional<rt::JournalWriter>& jou
   return state;
 }
 
-void setup_from_record(Session& s, const RunArgs& args, const rt::RunState& state) {
+// `resuming`: the run may ask approvals (a rollback never does).
+void setup_from_record(Session& s, const RunArgs& args, const rt::RunState& state, bool resuming) {
   const auto& start = state.start();
+  auto approvals = args.approvals;
+  const auto gate = start.value("approvals", nlohmann::json::object());
+  if (approvals.empty() && gate.value("source", nlohmann::json()).is_string()) {
+    if (resuming && gate.value("redacted", false)) {
+      throw UsageError(fmt::format("run {}: its approval URL held userinfo, a query or a fragment, which are never journaled; "
+                                   "give --approvals URL again", args.resume));
+    }
+    approvals = gate["source"].get<std::string>();
+  }
+  check_approvals_source(approvals, start.value("dry_run", false));
   auto connectors = args.connectors;
   const auto recorded = start.value("connectors", nlohmann::json::object());
   if (connectors.empty() && recorded.value("path", nlohmann::json()).is_string()) {
@@ -248,9 +287,6 @@ void setup_from_record(Session& s, const RunArgs& args, const rt::RunState& stat
     }
   }
   setup_connectors(s, connectors, start.value("dry_run", false));
-  auto approvals = args.approvals;
-  const auto gate = start.value("approvals", nlohmann::json::object());
-  if (approvals.empty() && gate.value("source", nlohmann::json()).is_string()) approvals = gate["source"].get<std::string>();
   setup_approvals(s, approvals, &state.plan());
   setup_evidence(s, args.evidence.empty() ? start.value("evidence_dir", (fs::path(args.state) / "evidence").string()) : args.evidence);
 }
@@ -265,7 +301,7 @@ int run_resume(const RunArgs& args) {
     return report(state.log(), args.format, "completed");
   }
   Session s;
-  setup_from_record(s, args, state);
+  setup_from_record(s, args, state, true);
   refuse_if_unsafe(state.plan(), s, args.resume);
   std::cerr << "run " << args.resume << " resumed\n";
   rt::Interpreter interpreter(state, *journal, s.services(), s.options);
@@ -285,7 +321,7 @@ int run_rollback(const RunArgs& args) {
     return report(state.log(), args.format, "rolled_back");
   }
   Session s;
-  setup_from_record(s, args, state);
+  setup_from_record(s, args, state, false);
   std::cerr << "run " << args.resume << " rolling back\n";
   rt::Interpreter interpreter(state, *journal, s.services(), s.options);
   interpreter.rollback();
@@ -319,7 +355,7 @@ void guarded(CliContext& ctx, F body) {
 
 void add_common(CLI::App* cmd, RunArgs& args) {
   cmd->add_option("--connectors", args.connectors, "connectors file (YAML); default: every action to dry-run");
-  cmd->add_option("--approvals", args.approvals, "approval service URL, or a static decisions file (JSON)");
+  cmd->add_option("--approvals", args.approvals, "approval service URL, or a static decisions file (JSON; --dry-run only)");
   cmd->add_option("--evidence", args.evidence, "evidence store directory (default: STATE/evidence)");
   cmd->add_option("--state", args.state, "state directory holding runs/RUN_ID/journal.jsonl")->capture_default_str();
   cmd->add_option("--format", args.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();

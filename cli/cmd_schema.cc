@@ -84,7 +84,10 @@ json policy_schema() {
             {"approval_timeout_minutes", minutes},
             {"step_timeout_minutes", minutes},
             {"asap_hours", minutes},
-            {"evidence_roots", string_or_list()}}}};
+            {"evidence_roots", string_or_list()},
+            {"approver_identity",
+             {{"enum", {"required", "optional"}},
+              {"description", "required: an approval must name approvers covering every required role"}}}}}};
 }
 
 json schema() {

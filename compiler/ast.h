@@ -139,6 +139,7 @@ struct PolicyDecl {
   std::optional<Located<std::int64_t>> step_timeout_seconds;      // default 30m
   std::optional<Located<std::int64_t>> asap_seconds;              // default 24h
   std::vector<Located<std::string>> evidence_roots;
+  std::optional<Name> approver_identity;  // "required" | "optional" as written (the catalog checks it)
   Span span;
 };
 

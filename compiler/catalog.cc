@@ -109,6 +109,20 @@ void add_regulations(Catalog& catalog, const ast::File& file) {
   }
 }
 
+// `required` or `optional`; anything else is reported (with a did-you-mean) and counts as
+// `required`, the stricter reading.
+bool approver_identity(const ast::Name& level, const ast::File& file, DiagnosticSink& sink) {
+  static const std::vector<std::string> levels{"required", "optional"};
+  if (level.value == "optional") return false;
+  if (level.value != "required") {
+    auto hint = did_you_mean(level.value, levels);
+    sink.report(Rule::Syntax, file.source, level.span,
+                fmt::format("unknown approver_identity `{}`; {}", level.value,
+                            hint ? fmt::format("did you mean `{}`?", *hint) : "expected `required` or `optional`"));
+  }
+  return true;
+}
+
 void add_policies(Catalog& catalog, const ast::File& file, DiagnosticSink& sink) {
   const auto& roles = catalog.enums["role"];
   for (const auto& decl : file.policies) {
@@ -134,6 +148,7 @@ void add_policies(Catalog& catalog, const ast::File& file, DiagnosticSink& sink)
     if (decl.step_timeout_seconds) info.step_timeout_seconds = decl.step_timeout_seconds->value;
     if (decl.asap_seconds) info.asap_seconds = decl.asap_seconds->value;
     for (const auto& root : decl.evidence_roots) info.evidence_roots.push_back(root.value);
+    if (decl.approver_identity) info.approver_identity_required = approver_identity(*decl.approver_identity, file, sink);
     catalog.active_policy = info.name;
     catalog.policies[info.name] = std::move(info);
   }

@@ -62,6 +62,9 @@ struct PolicyInfo {
   std::int64_t step_timeout_seconds = 1800;
   std::int64_t asap_seconds = 24 * 3600;
   std::vector<std::string> evidence_roots;
+  // `approver_identity required`: an approval must name approvers covering every required
+  // role (DESIGN §13); `optional` (the default) accepts a bare approval.
+  bool approver_identity_required = false;
 };
 
 struct Catalog {

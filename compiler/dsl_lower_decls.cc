@@ -119,6 +119,8 @@ ast::PolicyDecl Lowering::policy_decl(const Node& node) {
       out.severities.push_back(severity_rule(c));
     } else if (c.is_type<g::evidence_roots_stmt>()) {
       for (const auto& root : c.children) out.evidence_roots.push_back(text(*root));
+    } else if (c.is_type<g::approver_identity_stmt>()) {
+      if (first_of_kind(seen, c, where)) out.approver_identity = name(*c.children.at(0));
     } else if (first_of_kind(seen, c, where)) {
       auto value = duration(*c.children.at(0));
       if (c.is_type<g::approval_timeout_stmt>()) out.approval_timeout_seconds = value;

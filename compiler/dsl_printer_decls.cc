@@ -87,17 +87,23 @@ void print_policy(Writer& w, const ast::PolicyDecl& decl) {
                            : "{ approve " + join_names(s.roles) + " for " + join_names(s.effects) + " }";
     w.line(1, "severity " + pad(s.severity.value, width) + rule, s.span);
   }
+  // Statement values line up; the longest keyword, approver_identity, widens the column only
+  // when it is there.
+  const std::size_t column = decl.approver_identity ? 17 : 16;
   const std::pair<const char*, const std::optional<ast::Located<std::int64_t>>*> durations[] = {
       {"approval_timeout", &decl.approval_timeout_seconds},
       {"step_timeout", &decl.step_timeout_seconds},
       {"asap", &decl.asap_seconds}};
   for (const auto& [keyword, value] : durations) {
-    if (*value) w.line(1, pad(keyword, 16) + w.duration(**value), (*value)->span);
+    if (*value) w.line(1, pad(keyword, column) + w.duration(**value), (*value)->span);
   }
   if (!decl.evidence_roots.empty()) {
     std::string roots;
     for (const auto& r : decl.evidence_roots) roots += (roots.empty() ? "" : ", ") + quote(r.value);
-    w.line(1, pad("evidence_roots", 16) + roots, decl.evidence_roots.front().span);
+    w.line(1, pad("evidence_roots", column) + roots, decl.evidence_roots.front().span);
+  }
+  if (decl.approver_identity) {
+    w.line(1, pad("approver_identity", column) + decl.approver_identity->value, decl.approver_identity->span);
   }
   w.close(0, decl.span.end);
 }

@@ -9,7 +9,8 @@ namespace {
 
 const std::vector<std::string>& policy_keys() {
   static const std::vector<std::string> keys = {
-      "name", "severities", "approval_timeout_minutes", "step_timeout_minutes", "asap_hours", "evidence_roots"};
+      "name",       "severities",     "approval_timeout_minutes", "step_timeout_minutes",
+      "asap_hours", "evidence_roots", "approver_identity"};
   return keys;
 }
 
@@ -84,6 +85,8 @@ void read_policy_entry(Reader& reader, const Entry& entry, ast::PolicyDecl& out)
     out.step_timeout_seconds = reader.seconds(entry, 60, "minutes");
   } else if (entry.key == "asap_hours") {
     out.asap_seconds = reader.seconds(entry, 3600, "hours");
+  } else if (entry.key == "approver_identity") {
+    out.approver_identity = reader.name(entry, "`required` or `optional`");
   } else if (entry.key == "evidence_roots") {
     if (auto roots = reader.names(entry, true, "a list of directories, e.g. [\"/evidence\"]")) {
       out.evidence_roots = *roots;

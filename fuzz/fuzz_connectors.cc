@@ -47,7 +47,8 @@ void check_config(const runtime::ConnectorsConfig& config) {
   static const runtime::RuntimeOptions options;
   static const runtime::HttpClient client(options.max_response_bytes, options.connect_timeout);
   auto getenv = [](const std::string&) -> std::optional<std::string> { return "fuzz-token"; };
-  runtime::ConnectorSet set = runtime::build_connectors(config, client, options, getenv);
+  runtime::Secrets secrets{options.max_error_excerpt_bytes};
+  runtime::ConnectorSet set = runtime::build_connectors(config, client, options, getenv, secrets);
   for (const auto& [action, target] : config.routes) {
     auto routed = set.route_of(action);
     require(routed.has_value(), "a configured route is missing from the built set");

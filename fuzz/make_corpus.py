@@ -64,6 +64,21 @@ APPROVAL_REPLIES = [  # (required-role bits, body)
     (0b1000001, {"approved": True, "approvals": [{"approver": "a", "role": "ciso"}, {"approver": "b", "role": "ciso"}]}),
     (0b000, {"poll": "/approvals/7"}),
 ]
+# Raw reply texts (json.dumps cannot write a duplicate key): (mode byte, role bits, text).
+# Mode bit 0: approvals file; bit 1: the policy requires approver identity.
+APPROVAL_TEXTS = [
+    (0b00, 0b000, '{"approved": false, "approved": true}'),
+    (0b00, 0b011, '{"approved": true, "approvals": [{"approver": "a", "role": "ciso", "role": "legal"}]}'),
+    (0b00, 0b001, '{"approved": true, "approvers": [{"approver": "ann", "role": "ciso"}]}'),
+    (0b00, 0b000, '{"approved": true, "rollback": "yes", "reason": 5}'),
+    (0b00, 0b001, '{"approved": true, "approvals": [{"approver": "", "role": "ciso", "weight": 2}]}'),
+    (0b10, 0b000, '{"approved": true}'),
+    (0b10, 0b000, '{"approved": true, "approvals": [{"approver": "ann", "role": "soc_analyst"}]}'),
+    (0b10, 0b011, '{"approved": true, "approvals": [{"approver": "ann", "role": "ciso"}, {"approver": "lee", "role": "legal"}]}'),
+    (0b01, 0b001, '{"isolate": true, "isolate": false}'),
+    (0b11, 0b001, '{"isolate": true, "revoke": {"approved": true, "approvers": [{"approver": "ann", "role": "ciso"}]}}'),
+    (0b01, 0b001, '{"revoke": {"approved": true, "approvals": []}}'),
+]
 APPROVAL_FILES = [
     (0b011, {"isolate": True, "revoke": False,
              "imaging": {"approved": True, "approvers": [{"approver": "ann", "role": "ciso"}, {"approver": "lee", "role": "legal"}]},
@@ -143,6 +158,8 @@ def runtime_seeds():
             write_seed("event", data)
     for roles, body in APPROVAL_REPLIES:
         write_seed("approval", bytes([0, roles & 0xFF]) + json.dumps(body).encode())
+    for mode, roles, text in APPROVAL_TEXTS:
+        write_seed("approval", bytes([mode, roles]) + text.encode())
     for roles, body in APPROVAL_FILES:
         write_seed("approval", bytes([1, roles & 0xFF]) + json.dumps(body).encode())
     for path in sources("runbooks/approvals/*.json"):

@@ -256,6 +256,8 @@ struct kw_for : kw<'f', 'o', 'r'> {};
 struct kw_approval_timeout : kw<'a', 'p', 'p', 'r', 'o', 'v', 'a', 'l', '_', 't', 'i', 'm', 'e', 'o', 'u', 't'> {};
 struct kw_step_timeout : kw<'s', 't', 'e', 'p', '_', 't', 'i', 'm', 'e', 'o', 'u', 't'> {};
 struct kw_evidence_roots : kw<'e', 'v', 'i', 'd', 'e', 'n', 'c', 'e', '_', 'r', 'o', 'o', 't', 's'> {};
+struct kw_approver_identity
+    : kw<'a', 'p', 'p', 'r', 'o', 'v', 'e', 'r', '_', 'i', 'd', 'e', 'n', 't', 'i', 't', 'y'> {};
 
 struct policy_role : seq<not_at<kw_for>, identifier> {};
 struct effect_name : identifier {};
@@ -271,9 +273,11 @@ struct step_timeout_stmt : seq<kw_step_timeout, sp, must<duration>> {};
 struct asap_stmt : seq<kw_asap, sp, must<duration>> {};
 struct evidence_root : string_lit {};
 struct evidence_roots_stmt : seq<kw_evidence_roots, sp, must<evidence_root>, star<comma, must<evidence_root>>> {};
+struct identity_level : identifier {};  // `required` or `optional`, checked by the catalog
+struct approver_identity_stmt : seq<kw_approver_identity, sp, must<identity_level>> {};
 struct policy_unknown : identifier {};
-struct policy_stmt
-    : sor<severity_rule, approval_timeout_stmt, step_timeout_stmt, asap_stmt, evidence_roots_stmt, policy_unknown> {};
+struct policy_stmt : sor<severity_rule, approval_timeout_stmt, step_timeout_stmt, asap_stmt, evidence_roots_stmt,
+                         approver_identity_stmt, policy_unknown> {};
 struct policy_decl : seq<kw_policy, sp, must<decl_name>, sp, block<policy_stmt, decl_close>> {};
 
 // ---------------------------------------------------------------------------------------
@@ -295,7 +299,7 @@ inline constexpr const char* kActionKeywords[] = {"effect", "inverse", "timeout"
 inline constexpr const char* kRegulationKeywords[] = {"tag", "obligation"};
 inline constexpr const char* kObligationKeywords[] = {"trigger", "notify", "cite"};
 inline constexpr const char* kPolicyKeywords[] = {"severity", "approval_timeout", "step_timeout", "asap",
-                                                  "evidence_roots"};
+                                                  "evidence_roots", "approver_identity"};
 inline constexpr const char* kSeverityKeywords[] = {"approve"};
 inline constexpr const char* kDeclarationKeywords[] = {"runbook", "type",   "channel",    "role",
                                                        "event",   "action", "regulation", "policy"};
@@ -356,6 +360,7 @@ template <> inline constexpr const char* error_message<policy_for> = "expected `
 template <> inline constexpr const char* error_message<effect_name> = "expected an effect such as `contain`";
 template <> inline constexpr const char* error_message<severity_close> = "expected `}` to close the severity rule";
 template <> inline constexpr const char* error_message<evidence_root> = "expected an evidence root as a quoted string";
+template <> inline constexpr const char* error_message<identity_level> = "expected `required` or `optional`";
 // clang-format on
 
 // Rules of the embedded expression grammar keep their own messages.
@@ -387,13 +392,14 @@ using selector = pegtl::parse_tree::selector<
               name, tag, obligation_ref, string_lit, integer, duration, type_name, expression, step_id, action_ref,
               role_name, preserve_path, on_failure_value, runbook_id, decl_name, enum_kind, optional_mark, regime_title,
               obligation_name, obligation_title, asap, conditional_flag, policy_role, effect_name, evidence_root,
+              identity_level,
               // structure
               argument, arg_list, event_field, event_block, step_head, step, approve_stmt, rollback_stmt, preserve_stmt,
               deadline_stmt, timeout_stmt, when_stmt, retries_stmt, on_failure_stmt, satisfies_stmt, runbook_head,
               title_stmt, severity_stmt, comply_stmt, version_stmt, owner_stmt, last_updated_stmt, runbook, type_decl,
               enum_decl, param, param_list, effect_stmt, inverse_stmt, doc_stmt, action_decl, trigger_stmt, notify_stmt,
               cite_stmt, obligation, tag_stmt, regulation_decl, policy_approve, severity_rule, approval_timeout_stmt,
-              step_timeout_stmt, asap_stmt, evidence_roots_stmt, policy_decl, event_decl>>;
+              step_timeout_stmt, asap_stmt, evidence_roots_stmt, approver_identity_stmt, policy_decl, event_decl>>;
 
 // ---------------------------------------------------------------------------------------
 // Actions: a depth limit on every rule; the names of the enclosing constructs (for messages

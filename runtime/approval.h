@@ -1,8 +1,8 @@
-// Approval gates (DESIGN §9). A step that needs approval asks the ApprovalGate handed to the
-// interpreter and runs only on an explicit, well-formed approval that covers every required
-// role; every other outcome — a refusal, a timeout, a malformed reply, a transport fault —
-// is a refusal whose `reason` says why (fail closed). Gates never throw for what the
-// approval service or file says.
+// Approval gates (DESIGN §9, §13). A step that needs approval asks the ApprovalGate handed to
+// the interpreter and runs only on an explicit, well-formed approval that covers every required
+// role; every other outcome — a refusal, a timeout, a malformed reply (a duplicate key, an
+// unknown key, a wrongly typed value), a transport fault — is a refusal whose `reason` says
+// why (fail closed). Gates never throw for what the approval service or file says.
 // Implementations: RefuseAllGate (no gate configured), HttpApprovalGate (http_approval.h),
 // StaticApprovalGate (static_approval.h).
 #pragma once
@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,11 @@ struct Approver {
   friend bool operator==(const Approver&, const Approver&) = default;
 };
 
+// The policy's `approver_identity`: `required` means an approval must name distinct approvers
+// covering every required role (and at least one approver), so a bare {"approved": true} is
+// refused.
+enum class ApproverIdentity { optional, required };
+
 struct ApprovalRequest {
   std::string run_id;
   std::string step;
@@ -34,6 +40,7 @@ struct ApprovalRequest {
   nlohmann::json event = nlohmann::json::object(); // the event as received
   nlohmann::json runbook = nlohmann::json::object();  // {"id","title","severity","digest"}
   WallTime requested_at{};
+  ApproverIdentity identity = ApproverIdentity::optional;  // from the run's policy
 };
 
 struct ApprovalDecision {
@@ -61,12 +68,20 @@ class RefuseAllGate final : public ApprovalGate {
 // "requested_at","run_id","step","required_roles"}.
 nlohmann::json approval_request_body(const ApprovalRequest& request);
 
-// Reads a decision object ({"approved": true|false, "rollback"?, "approvals"? | "approvers"?,
-// "reason"?}) strictly: `approved` must be the boolean true to approve, and a list of
-// {"approver","role"} entries, when present, must cover every required role with distinct
-// approvers. `list_key` is "approvals" (HTTP replies) or "approvers" (static file).
+// What is wrong with the shape of a decision object, or nothing when it is well formed:
+//   {"approved": bool, "rollback"?: bool, "reason"?: string,
+//    LIST_KEY?: [{"approver": non-empty string, "role": non-empty string}, ...]}
+// (names without control characters: they are printed in the timeline).
+// An unknown key (with a did-you-mean), a missing `approved`, a wrongly typed value, or a list
+// entry with a missing or extra key is named in the message. `list_key` is "approvals" (HTTP
+// replies) or "approvers" (static file).
+std::optional<std::string> decision_shape_error(const nlohmann::json& body, std::string_view list_key);
+
+// Reads a decision object strictly: a shape error refuses; `approved` must be true to approve;
+// the list, when present, must cover every required role with distinct approvers; with
+// `identity` required the list must be present and name at least one approver.
 ApprovalDecision read_decision(const nlohmann::json& body, const std::vector<std::string>& required_roles,
-                               std::string_view list_key);
+                               ApproverIdentity identity, std::string_view list_key);
 
 // The required roles no assignment of distinct approvers covers (empty: quorum met).
 std::vector<std::string> uncovered_roles(const std::vector<Approver>& approvers, const std::vector<std::string>& required_roles);

@@ -109,7 +109,7 @@ void read_http(const Reader& r, const YAML::Node& node, const std::string& key, 
   if (key == "url") {
     spec.url = r.scalar(value, "url");
     if (!url_origin(spec.url))
-      r.fail(value, fmt::format("url \"{}\" is not an absolute http:// or https:// URL", spec.url));
+      r.fail(value, fmt::format("url \"{}\" is not an absolute http:// or https:// URL", redact_url(spec.url)));
   } else if (key == "token_env") {
     spec.token_env = r.scalar(value, "token_env");
     if (!valid_env_name(*spec.token_env)) r.fail(value, "token_env must name an environment variable");
@@ -141,6 +141,21 @@ void read_exec(const Reader& r, const YAML::Node& node, const std::string& key, 
   }
 }
 
+// Credentials — a bearer token, userinfo in the URL — never travel over plain http except to
+// loopback (DESIGN §13); HttpClient::send refuses it again as a backstop.
+void check_credentials(const Reader& r, const YAML::Node& node, const ConnectorSpec& spec) {
+  if (spec.type != "http" || spec.url.empty() || credentials_allowed(spec.url)) return;
+  const YAML::Node url = node["url"];
+  if (spec.token_env) {
+    r.fail(url, fmt::format("connector `{}` would send the bearer token of ${} over plain http to {}: use https "
+                            "(plain http only to loopback)", spec.name, *spec.token_env, redact_url(spec.url)));
+  }
+  if (has_userinfo(spec.url)) {
+    r.fail(url, fmt::format("connector `{}` would send the url's userinfo (a credential) over plain http to {}: use "
+                            "https (plain http only to loopback)", spec.name, redact_url(spec.url)));
+  }
+}
+
 ConnectorSpec read_connector(const Reader& r, const std::string& name, const YAML::Node& node) {
   if (!valid_name(name))
     r.fail(node, fmt::format("connector name `{}` may hold only letters, digits, `_` and `-`", name));
@@ -164,6 +179,7 @@ ConnectorSpec read_connector(const Reader& r, const std::string& name, const YAM
     }
   }
   if (spec.type == "http" && spec.url.empty()) r.fail(node, fmt::format("connector `{}` (http) needs a `url`", name));
+  check_credentials(r, node, spec);
   if (spec.type == "exec" && spec.argv.empty())
     r.fail(node, fmt::format("connector `{}` (exec) needs an `argv`", name));
   return spec;
@@ -234,7 +250,7 @@ ConnectorsConfig default_connectors() {
 }
 
 ConnectorSet build_connectors(const ConnectorsConfig& config, const HttpClient& client, const RuntimeOptions& options,
-                              const EnvLookup& getenv) {
+                              const EnvLookup& getenv, Secrets& secrets) {
   ConnectorSet set;
   for (const auto& [name, spec] : config.connectors) {
     if (spec.type == "http") {
@@ -246,7 +262,7 @@ ConnectorSet build_connectors(const ConnectorsConfig& config, const HttpClient& 
                                         name, *spec.token_env));
         }
       }
-      set.add(name, std::make_unique<HttpConnector>(std::move(http), client));
+      set.add(name, std::make_unique<HttpConnector>(std::move(http), client, secrets));
     } else if (spec.type == "exec") {
       ExecConnectorConfig exec;
       for (const auto& arg : spec.argv) exec.argv.push_back(parse_argv_template(arg));

@@ -5,7 +5,8 @@
 //   routes:  {isolate_host: edr, restore_host: edr, "*": dry-run}
 //   evidence_roots: ["/evidence"]
 // Every mistake — bad YAML, an unknown key (with a did-you-mean), a wrong type, a route to an
-// undefined connector, a relative argv[0] or evidence root — is a ConfigError whose message
+// undefined connector, a relative argv[0] or evidence root, a token or URL userinfo that would
+// travel over plain http to a host that is not loopback — is a ConfigError whose message
 // starts with "<file>:<line>:<col>: ". Nothing is contacted while loading.
 #pragma once
 
@@ -20,6 +21,7 @@
 #include "runtime/connector.h"
 #include "runtime/http_client.h"
 #include "runtime/options.h"
+#include "runtime/secrets.h"
 
 namespace writ::runtime {
 
@@ -54,10 +56,11 @@ ConnectorsConfig parse_connectors(const std::string& text, const std::string& pa
 ConnectorsConfig default_connectors();
 
 // Instantiates the connectors. `getenv` resolves token_env (a missing variable is a
-// ConfigError: a connector must not silently run unauthenticated). `client` and `options`
-// must outlive the set.
+// ConfigError: a connector must not silently run unauthenticated). Every token and URL
+// password is added to `secrets`, which redacts them from copied response bodies. `client`,
+// `options` and `secrets` must outlive the set.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 ConnectorSet build_connectors(const ConnectorsConfig& config, const HttpClient& client, const RuntimeOptions& options,
-                              const EnvLookup& getenv);
+                              const EnvLookup& getenv, Secrets& secrets);
 
 }  // namespace writ::runtime

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <fmt/format.h>
 
-#include "runtime/http_connector.h"
 #include "runtime/json_input.h"
 
 namespace writ::runtime {
@@ -27,8 +26,11 @@ ApprovalDecision refused(std::string reason) {
 }  // namespace
 
 HttpApprovalGate::HttpApprovalGate(std::string url, std::optional<std::string> token, const HttpClient& client, Clock& clock,
-                                   const RuntimeOptions& options)
-    : url_(std::move(url)), token_(std::move(token)), client_(client), clock_(clock), options_(options) {}
+                                   const RuntimeOptions& options, Secrets& secrets)
+    : url_(std::move(url)), token_(std::move(token)), client_(client), clock_(clock), options_(options), secrets_(secrets) {
+  if (token_) secrets.add(*token_);
+  for (auto& password : url_passwords(url_)) secrets.add(std::move(password));
+}
 
 std::vector<std::pair<std::string, std::string>> HttpApprovalGate::headers() const {
   std::vector<std::pair<std::string, std::string>> out{{"Accept", "application/json"}};
@@ -38,32 +40,41 @@ std::vector<std::pair<std::string, std::string>> HttpApprovalGate::headers() con
 
 HttpApprovalGate::Reply HttpApprovalGate::interpret(const HttpResponse& response, const ApprovalRequest& request,
                                                     const std::string& polling) const {
-  if (!response.answered()) return {refused(fmt::format("approval service: {}", response.error)), ""};
+  if (!response.answered()) return {refused(fmt::format("approval service: {}", secrets_.excerpt(response.error))), ""};
   if (response.status != 200 && response.status != 202) {
     auto reason = fmt::format("approval service answered HTTP {}", response.status);
-    if (!response.body.empty()) reason += ": " + printable_excerpt(response.body);
+    if (!response.body.empty()) reason += ": " + secrets_.excerpt(response.body);
     return {refused(std::move(reason)), ""};
   }
+  // While polling, an empty 202 means "still pending".
+  if (response.status == 202 && !polling.empty() && response.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return {std::nullopt, polling};
+  }
   nlohmann::json body;
-  std::string parse_error;
   try {
     body = parse_json(response.body, "approval reply", options_.max_json_depth);
   } catch (const JsonInputError& e) {
-    parse_error = e.what();
+    return {refused(fmt::format("HTTP {} with a malformed body: {}", response.status, secrets_.excerpt(e.what()))), ""};
   }
-  if (response.status == 200) {
-    if (!parse_error.empty()) return {refused(fmt::format("HTTP 200 with a body that is not JSON ({})", parse_error)), ""};
-    return {read_decision(body, request.required_roles, "approvals"), ""};
+  if (response.status == 202) return pending(body, polling);
+  auto decision = read_decision(body, request.required_roles, request.identity, "approvals");
+  decision.reason = secrets_.excerpt(decision.reason);  // the service's own words, or ours about its reply
+  return {std::move(decision), ""};
+}
+
+HttpApprovalGate::Reply HttpApprovalGate::pending(const nlohmann::json& body, const std::string& polling) const {
+  if (!polling.empty() && body == nlohmann::json::object()) return {std::nullopt, polling};
+  if (!body.is_object()) return {refused(fmt::format("HTTP 202 with a JSON {}, not {{\"poll\": URL}}", json_kind(body))), ""};
+  const auto poll = body.find("poll");
+  if (poll == body.end()) return {refused("HTTP 202 without {\"poll\": URL}"), ""};
+  for (const auto& [key, value] : body.items()) {
+    if (key != "poll") return {refused(fmt::format("HTTP 202 with unknown key `{}` (expected only `poll`)", secrets_.excerpt(key))), ""};
   }
-  const auto poll = body.is_object() ? body.find("poll") : body.end();
-  if (!body.is_object() || poll == body.end()) {
-    // While polling, a bare 202 means "still pending"; the first answer must say where to poll.
-    if (!polling.empty()) return {std::nullopt, polling};
-    return {refused("HTTP 202 without {\"poll\": URL}"), ""};
-  }
-  const auto target = poll->is_string() ? resolve_url(url_, poll->get<std::string>()) : std::nullopt;
+  if (!poll->is_string()) return {refused(fmt::format("HTTP 202: `poll` must be a string, got {}", json_kind(*poll))), ""};
+  const auto target = resolve_url(url_, poll->get<std::string>());
   if (!target || url_origin(*target) != url_origin(url_)) {
-    return {refused(fmt::format("poll URL {} is not on the approval service's origin", printable_excerpt(poll->dump()))), ""};
+    return {refused(fmt::format("poll URL {} is not on the approval service's origin",
+                                secrets_.excerpt(redact_url(poll->get<std::string>())))), ""};
   }
   return {std::nullopt, *target};
 }

@@ -2,7 +2,12 @@
 
 #include <curl/curl.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <strings.h>
+
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 #include <memory>
 #include <stdexcept>
@@ -75,6 +80,54 @@ std::unique_ptr<curl_slist, ListDeleter> header_list(const HttpRequest& request)
   return std::unique_ptr<curl_slist, ListDeleter>(list);
 }
 
+// The parts of an http(s) URL curl would use, or nothing when it is not one.
+struct UrlParts {
+  std::string scheme, host;
+  bool userinfo = false;
+  std::vector<std::string> passwords;  // as written, and decoded
+};
+
+std::optional<std::string> url_part(CURLU* parsed, CURLUPart part, unsigned int flags = 0) {
+  CurlString value;
+  if (curl_url_get(parsed, part, &value.text, flags) != CURLUE_OK || value.text == nullptr) return std::nullopt;
+  return std::string(value.text);
+}
+
+std::optional<UrlParts> parse_url(const std::string& url) {
+  std::unique_ptr<CURLU, UrlDeleter> parsed(curl_url());
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return std::nullopt;
+  auto scheme = url_part(parsed.get(), CURLUPART_SCHEME);
+  auto host = url_part(parsed.get(), CURLUPART_HOST);
+  if (!scheme || !host || (*scheme != "http" && *scheme != "https")) return std::nullopt;
+  UrlParts parts{*scheme, *host, false, {}};
+  parts.userinfo = url_part(parsed.get(), CURLUPART_USER).has_value() || url_part(parsed.get(), CURLUPART_PASSWORD).has_value();
+  for (unsigned int flags : {0U, static_cast<unsigned int>(CURLU_URLDECODE)}) {
+    if (auto password = url_part(parsed.get(), CURLUPART_PASSWORD, flags); password && !password->empty()) {
+      parts.passwords.push_back(*password);
+    }
+  }
+  return parts;
+}
+
+// 127.0.0.0/8, ::1 (curl gives IPv6 hosts in brackets) and the name `localhost`, which curl
+// itself always resolves to loopback.
+bool loopback_host(std::string host) {
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (host.size() < 2 || host.front() != '[' || host.back() != ']') return false;
+  return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+bool has_credentials(const HttpRequest& request) {
+  const bool authorization = std::any_of(request.headers.begin(), request.headers.end(), [](const auto& header) {
+    return strcasecmp(header.first.c_str(), "Authorization") == 0;
+  });
+  return authorization || has_userinfo(request.url);
+}
+
 std::string describe(CURLcode code, const char* errbuf, const HttpRequest& request, const Sink& sink) {
   if (sink.too_large) return "response body larger than the limit";
   if (code == CURLE_OPERATION_TIMEDOUT) return fmt::format("no answer within {} ms", request.timeout.count());
@@ -93,8 +146,15 @@ HttpResponse HttpClient::send(const HttpRequest& request) const {
   for (const auto& [name, value] : request.headers) {
     if (value.find_first_of("\r\n") != std::string::npos || name.find_first_of("\r\n:") != std::string::npos) {
       response.error = fmt::format("header {} holds a line break; not sent", name);  // never the value: it may be a token
+      response.not_sent = true;
       return response;
     }
+  }
+  if (has_credentials(request) && !credentials_allowed(request.url)) {
+    response.error = fmt::format("refusing to send credentials over plain http to {}: use https (plain http only to loopback)",
+                                 redact_url(request.url));
+    response.not_sent = true;
+    return response;
   }
   std::unique_ptr<CURL, EasyDeleter> handle(curl_easy_init());
   if (!handle) throw std::runtime_error("curl_easy_init failed");
@@ -109,7 +169,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) const {
   set(h, CURLOPT_SSL_VERIFYPEER, 1L);
   set(h, CURLOPT_SSL_VERIFYHOST, 2L);
   set(h, CURLOPT_NOSIGNAL, 1L);
-  set(h, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+  set(h, CURLOPT_NOPROXY, "localhost,127.0.0.0/8,::1");
   set(h, CURLOPT_TIMEOUT_MS, timeout_ms);
   set(h, CURLOPT_CONNECTTIMEOUT_MS, std::min<long>(timeout_ms, static_cast<long>(connect_timeout_.count())));
   set(h, CURLOPT_HTTPHEADER, headers.get());
@@ -145,6 +205,33 @@ std::optional<std::string> url_origin(const std::string& url) {
   if (curl_url_get(parsed.get(), CURLUPART_HOST, &host.text, 0) != CURLUE_OK) return std::nullopt;
   if (curl_url_get(parsed.get(), CURLUPART_PORT, &port.text, CURLU_DEFAULT_PORT) != CURLUE_OK) return std::nullopt;
   return fmt::format("{}://{}:{}", s, host.text, port.text);
+}
+
+bool credentials_allowed(const std::string& url) {
+  const auto parts = parse_url(url);
+  return parts && (parts->scheme == "https" || loopback_host(parts->host));
+}
+
+bool has_userinfo(const std::string& url) {
+  const auto parts = parse_url(url);
+  return parts && parts->userinfo;
+}
+
+std::vector<std::string> url_passwords(const std::string& url) {
+  auto parts = parse_url(url);
+  return parts ? parts->passwords : std::vector<std::string>{};
+}
+
+std::string redact_url(std::string_view url) {
+  // Userinfo first, up to the last `@` before the path, even past a `?` or `#` (which a
+  // malformed password may hold): dropping too much is safe, leaking half a password is not.
+  std::string out(url);
+  const auto scheme_end = out.find("://");
+  const std::size_t authority = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const auto path = std::min(out.find('/', authority), out.size());
+  const auto at = out.substr(0, path).rfind('@');
+  if (at != std::string::npos && at >= authority) out.erase(authority, at + 1 - authority);
+  return out.substr(0, out.find_first_of("?#", authority));
 }
 
 std::optional<std::string> resolve_url(const std::string& base, const std::string& reference) {

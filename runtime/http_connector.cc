@@ -5,8 +5,11 @@
 
 namespace writ::runtime {
 
-HttpConnector::HttpConnector(HttpConnectorConfig config, const HttpClient& client)
-    : config_(std::move(config)), client_(client) {}
+HttpConnector::HttpConnector(HttpConnectorConfig config, const HttpClient& client, Secrets& secrets)
+    : config_(std::move(config)), client_(client), secrets_(secrets) {
+  if (config_.token) secrets.add(*config_.token);
+  for (auto& password : url_passwords(config_.url)) secrets.add(std::move(password));
+}
 
 ConnectorResult HttpConnector::call(const ConnectorCall& call) {
   HttpRequest request;
@@ -20,8 +23,8 @@ ConnectorResult HttpConnector::call(const ConnectorCall& call) {
   const auto response = client_.send(request);
   ConnectorResult result;
   if (!response.answered()) {
-    result.retryable = !response.too_large;
-    result.error = response.error;
+    result.retryable = !response.too_large && !response.not_sent;
+    result.error = secrets_.excerpt(response.error);
     result.detail = "no answer";
     return result;
   }
@@ -34,15 +37,9 @@ ConnectorResult HttpConnector::call(const ConnectorCall& call) {
   const long s = response.status;
   result.retryable = s == 408 || s == 429 || s >= 500;
   result.error = fmt::format("HTTP {}", s);
-  if (!response.body.empty()) result.error += ": " + printable_excerpt(response.body);
+  // Redacted before it is cut: a token straddling the cut cannot leak in part.
+  if (!response.body.empty()) result.error += ": " + secrets_.excerpt(response.body);
   return result;
-}
-
-std::string printable_excerpt(const std::string& text, std::size_t limit) {
-  std::string out;
-  for (char c : text.substr(0, limit)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-  if (text.size() > limit) out += "...";
-  return out;
 }
 
 }  // namespace writ::runtime

@@ -174,6 +174,9 @@ void Interpreter::ask_approval(const PlannedStep& step) {
   request.action = step.action;
   request.effect = step.effect;
   request.required_roles = approval.roles;
+  // The run's policy, recorded at start so that --resume keeps it.
+  const bool identity = state_.start().value("approver_identity", "optional") == "required";
+  request.identity = identity ? ApproverIdentity::required : ApproverIdentity::optional;
   request.args = step.args;
   request.event = event_;
   const auto& plan = state_.plan();

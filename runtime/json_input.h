@@ -16,8 +16,10 @@ struct JsonInputError : std::runtime_error {
 };
 
 // Parses `text`; `origin` names it in errors ("event.json", "approval reply"). Rejects input
-// nested deeper than `max_depth`, invalid UTF-8, and trailing garbage.
-// Error text: "<origin>:<line>:<col>: <what>".
+// nested deeper than `max_depth`, invalid UTF-8, a NUL byte, trailing garbage, and an object
+// that holds the same key twice, at any depth (keys compared after unescaping; a lenient reader
+// would keep the last one, so `{"approved": false, "approved": true}` would approve).
+// Error text: "<origin>:<line>:<col>: <what>", e.g. `reply:1:21: duplicate key "approved"`.
 nlohmann::json parse_json(std::string_view text, std::string_view origin, std::size_t max_depth);
 
 // Reads and parses a file of at most `max_bytes`. Unreadable or too large: JsonInputError.

@@ -61,6 +61,11 @@ struct RuntimeOptions {
   int exec_sweep_rounds = 64;
   std::chrono::milliseconds exec_sweep_time{std::chrono::seconds(5)};
 
+  // Bytes of foreign text — a response body, an approver's reason, a transport error — copied
+  // into an error, the journal or the output, after every secret was replaced by `***`
+  // (secrets.h). (secrets_test.cc)
+  std::size_t max_error_excerpt_bytes = 512;
+
   // Size of a run journal the runtime agrees to read back (--resume, rollback). (journal_test.cc)
   // Also the bound on an approvals file (static_approval.h) via max_event_bytes above.
   std::size_t max_journal_bytes = 64 * 1024 * 1024;

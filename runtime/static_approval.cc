@@ -9,27 +9,10 @@ namespace writ::runtime {
 namespace {
 
 void check_entry(const std::string& origin, const std::string& step, const nlohmann::json& entry) {
-  auto fail = [&](const std::string& what) { throw ApprovalsFileError(fmt::format("{}: step `{}`: {}", origin, step, what)); };
   if (entry.is_boolean()) return;
-  if (!entry.is_object()) fail(fmt::format("expected true, false or an object, got {}", json_kind(entry)));
-  for (const auto& [key, value] : entry.items()) {
-    if (key == "approved" || key == "rollback") {
-      if (!value.is_boolean()) fail(fmt::format("`{}` must be a boolean, got {}", key, json_kind(value)));
-    } else if (key == "reason") {
-      if (!value.is_string()) fail("`reason` must be a string");
-    } else if (key == "approvers") {
-      if (!value.is_array()) fail("`approvers` must be a list");
-      for (const auto& a : value) {
-        if (!a.is_object() || a.size() != 2 || !a.contains("approver") || !a.contains("role") || !a["approver"].is_string() ||
-            !a["role"].is_string()) {
-          fail("each approver must be {\"approver\": string, \"role\": string}");
-        }
-      }
-    } else {
-      fail(fmt::format("unknown key `{}` (expected approved, rollback, reason, approvers)", key));
-    }
-  }
-  if (!entry.contains("approved")) fail("`approved` is missing");
+  auto error = entry.is_object() ? decision_shape_error(entry, "approvers")
+                                 : fmt::format("expected true, false or an object, got {}", json_kind(entry));
+  if (error) throw ApprovalsFileError(fmt::format("{}: step `{}`: {}", origin, step, *error));
 }
 
 }  // namespace
@@ -62,7 +45,7 @@ ApprovalDecision StaticApprovalGate::decide(const ApprovalRequest& request, std:
     decision.reason = fmt::format("{} has no decision for step `{}`", origin_, request.step);
     return decision;
   }
-  auto decision = read_decision(it->second, request.required_roles, "approvers");
+  auto decision = read_decision(it->second, request.required_roles, request.identity, "approvers");
   if (!it->second["approved"].get<bool>() && !it->second.contains("reason")) {
     decision.reason = fmt::format("refused in {}", origin_);
   }

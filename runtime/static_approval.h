@@ -1,9 +1,12 @@
-// Static approval decisions for tabletop exercises (`--approvals FILE`, DESIGN §9):
+// Static approval decisions for tabletop exercises (`--approvals FILE --dry-run`, DESIGN §9,
+// §13: the CLI refuses a static file in a live run):
 //   {"STEP": true | false | {"approved": bool, "rollback"?: bool, "reason"?: string,
 //                            "approvers"?: [{"approver": "...", "role": "..."}]}}
 // A step missing from the file is refused. `approvers`, when given, must cover the step's
-// required roles with distinct approvers, exactly like an HTTP approval. A malformed file is
-// an ApprovalsFileError naming the file and the step, raised before the run starts.
+// required roles with distinct approvers, exactly like an HTTP approval; when the policy
+// requires approver identity, `true` (or an entry without `approvers`) is refused. A malformed
+// file (duplicate key, unknown key, wrong type; decision_shape_error) is an
+// ApprovalsFileError naming the file and the step, raised before the run starts.
 #pragma once
 
 #include <map>

@@ -161,7 +161,7 @@ def test_schema_describes_the_policy_key():
     assert "policy" in schema["properties"]
     policy = schema["$defs"]["policy"]
     for key in ("name", "severities", "approval_timeout_minutes", "step_timeout_minutes", "asap_hours",
-                "evidence_roots"):
+                "evidence_roots", "approver_identity"):
         assert key in policy["properties"], key
     try:
         import jsonschema
@@ -174,6 +174,8 @@ def test_schema_describes_the_policy_key():
     validator.validate(yaml.safe_load(NOTIFY_RUNBOOK))
     bad = yaml.safe_load(STRICT_YAML.replace("asap_hours", "asap_hour"))
     assert not validator.is_valid(bad)
+    validator.validate(yaml.safe_load(STRICT_YAML + "  approver_identity: required\n"))
+    assert not validator.is_valid(yaml.safe_load(STRICT_YAML + "  approver_identity: maybe\n"))
     assert not validator.is_valid({"metadata": {"owner": "x"}})
 
 

@@ -101,8 +101,8 @@ def slow(_request):
 
 FAULTS = {
     "HTTP 500": (lambda r: (500, QUORUM), "HTTP 500"),
-    "non-JSON body": (lambda r: (200, "<html>approved</html>"), "not JSON"),
-    "approved is a string": (lambda r: (200, {"approved": "yes"}), "not the boolean true"),
+    "non-JSON body": (lambda r: (200, "<html>approved</html>"), "malformed body"),
+    "approved is a string": (lambda r: (200, {"approved": "yes"}), "`approved` must be a boolean"),
     "quorum not met": (lambda r: (200, {"approved": True, "approvals": [{"approver": "ana", "role": "ciso"}]}), "quorum"),
     "slower than the timeout": (slow, "no decision within the approval timeout"),
     "202 without poll": (lambda r: (202, {"status": "pending"}), "HTTP 202 without"),
@@ -182,22 +182,23 @@ def test_tabletop_static_approvals_on_the_sample_event():
 
 
 def test_static_approvals_refusal_and_malformed_file():
+    # A static file is a tabletop tool: --dry-run (a live run refuses it, test_approvals_trust.py).
     with rs.Scratch() as scratch, rs.Service(edr_ok) as edr:
         connectors = scratch.connectors(edr.url("/act"))
         refuse = scratch.write("refuse.json", {"revoke": {"approved": False, "rollback": True}})
-        proc = run(scratch, refuse, extra=["--connectors", connectors])
+        proc = run(scratch, refuse, extra=["--connectors", connectors, "--dry-run"])
         assert proc.returncode == 1 and json.loads(proc.stdout)["status"] == "rolled_back"
         missing = scratch.write("missing.json", {"isolate": True})
-        proc = run(scratch, missing, extra=["--connectors", connectors])
+        proc = run(scratch, missing, extra=["--connectors", connectors, "--dry-run"])
         log = json.loads(proc.stdout)
         assert log["status"] == "halted_by_approval" and "has no decision for step `revoke`" in log["steps"][2]["error"]
         broken = scratch.write("broken.json", '{"revoke": {"approved": "yes"}}')
         calls = len(edr.seen())
-        proc = run(scratch, broken, extra=["--connectors", connectors])
+        proc = run(scratch, broken, extra=["--connectors", connectors, "--dry-run"])
         assert proc.returncode == 1 and proc.stdout == ""
         assert "broken.json: step `revoke`: `approved` must be a boolean" in proc.stderr
         bad_json = scratch.write("bad.json", '{"revoke": tru}')
-        proc = run(scratch, bad_json, extra=["--connectors", connectors])
+        proc = run(scratch, bad_json, extra=["--connectors", connectors, "--dry-run"])
         assert proc.returncode == 1 and "bad.json:1:" in proc.stderr and "invalid JSON" in proc.stderr
         assert len(edr.seen()) == calls  # refused before any effect
 

@@ -400,6 +400,36 @@ TEST_CASE("DSL: a statement given twice is reported once with a note", "[dsl]") 
   CHECK(p->file.runbooks.at(0).steps.at(0).deadline_seconds->value == 3600);
 }
 
+TEST_CASE("DSL: a policy may require approver identity", "[dsl]") {
+  auto p = parse_text("policy p {\n  severity high { approve ciso for contain }\n  approver_identity required\n}\n");
+  REQUIRE(p->messages() == "");
+  const auto& policy = p->file.policies.at(0);
+  REQUIRE(policy.approver_identity);
+  CHECK(policy.approver_identity->value == "required");
+  CHECK(p->text(policy.approver_identity->span) == "required");
+  CHECK(parse_text("policy p { approver_identity optional }\n")->file.policies.at(0).approver_identity->value == "optional");
+  CHECK_FALSE(parse_text("policy p { asap 1h }\n")->file.policies.at(0).approver_identity);
+
+  auto twice = parse_text("policy p {\n  approver_identity required\n  approver_identity optional\n}\n");
+  REQUIRE(twice->sink.diagnostics().size() == 1);
+  CHECK(twice->sink.diagnostics()[0].message == "`approver_identity` is given twice in policy `p`");
+  CHECK(twice->file.policies.at(0).approver_identity->value == "required");
+
+  const ExpectedError errors[] = {
+      {"policy p {\n  approver_identity\n}\n", "expected `required` or `optional`", 2, 20},
+      {"policy p {\n  approver_identty required\n}\n", "unknown statement `approver_identty`; did you mean `approver_identity`?",
+       2, 3},
+  };
+  for (const auto& c : errors) {
+    INFO(c.text);
+    auto e = parse_text(c.text);
+    REQUIRE(e->sink.diagnostics().size() == 1);
+    CHECK(e->sink.diagnostics()[0].message == c.message);
+    CHECK(e->source->locate(e->sink.diagnostics()[0].span.begin).line == c.line);
+    CHECK(e->source->locate(e->sink.diagnostics()[0].span.begin).column == c.column);
+  }
+}
+
 TEST_CASE("DSL: overflowing numbers are diagnostics", "[dsl]") {
   auto p =
       parse_text("runbook r {\n  step s = x() { deadline 99999999999999999999h; retries 99999999999999999999 }\n}\n");

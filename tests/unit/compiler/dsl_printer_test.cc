@@ -52,6 +52,28 @@ std::vector<std::string> files_in(const std::string& relative, const std::string
   return out;
 }
 
+TEST_CASE("DSL printer: a policy with approver_identity, from the DSL and from YAML", "[dsl]") {
+  const std::string expected =
+      "policy p {\n"
+      "  severity critical { approve ciso, legal for contain }\n"
+      "  approval_timeout  30m\n"
+      "  evidence_roots    \"/evidence\"\n"
+      "  approver_identity required\n"
+      "}\n";
+  CHECK(format("policy p {severity critical{approve ciso,legal for contain};approver_identity   required\n"
+               "approval_timeout 30m; evidence_roots \"/evidence\"}\n") == expected);
+  CHECK(format(expected) == expected);
+  auto source = std::make_shared<const SourceFile>(
+      "p.yaml", "policy:\n  name: p\n  severities:\n    critical: {approvers: [ciso, legal], effects: [contain]}\n"
+                "  approval_timeout_minutes: 30\n  evidence_roots: [\"/evidence\"]\n  approver_identity: required\n");
+  DiagnosticSink sink;
+  const auto file = load_yaml(source, sink, Limits{});
+  REQUIRE(sink.diagnostics().empty());
+  CHECK(print_dsl(file) == expected);
+  // Without the statement the column stays where it was.
+  CHECK(format("policy p { asap 24h }\n") == "policy p {\n  asap             24h\n}\n");
+}
+
 TEST_CASE("DSL printer: canonical layout", "[dsl]") {
   const std::string messy =
       "runbook active_breach{title \"Active Breach Containment\";severity critical\n"

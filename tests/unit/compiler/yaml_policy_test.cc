@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "compiler/pipeline.h"
 #include "compiler/yaml_loader.h"
@@ -177,6 +178,53 @@ TEST_CASE("a YAML policy naming an unknown role fails the catalog at that role",
   CHECK(d.source->path() == policy.path());
   CHECK(d.source->locate(d.span.begin).line == 4);
   CHECK(d.source->locate(d.span.begin).column == 24);
+}
+
+TEST_CASE("approver_identity: YAML and DSL reach the active policy; other values are errors", "[yaml]") {
+  auto l = load("policy:\n  name: p\n  approver_identity: required\n");
+  REQUIRE(l->diagnostics().empty());
+  REQUIRE(l->file.policies.at(0).approver_identity);
+  CHECK(l->file.policies.at(0).approver_identity->value == "required");
+  CHECK(l->at(l->file.policies.at(0).approver_identity->span).column == 22);
+
+  DiagnosticSink default_sink;
+  CHECK_FALSE(load_catalog(WRIT_SOURCE_DIR "/stdlib", {}, default_sink).policy().approver_identity_required);
+  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+           {"identity.yaml", "policy:\n  name: p\n  approver_identity: required\n"},
+           {"identity.writ", "policy p {\n  approver_identity required\n}\n"}}) {
+    INFO(name);
+    TempFile policy(name, text);
+    DiagnosticSink sink;
+    const Catalog catalog = load_catalog(WRIT_SOURCE_DIR "/stdlib", {policy.path()}, sink);
+    REQUIRE_FALSE(sink.has_errors());
+    CHECK(catalog.policy().approver_identity_required);
+  }
+  TempFile optional("optional.yaml", "policy:\n  name: p\n  approver_identity: optional\n");
+  DiagnosticSink optional_sink;
+  CHECK_FALSE(load_catalog(WRIT_SOURCE_DIR "/stdlib", {optional.path()}, optional_sink).policy().approver_identity_required);
+
+  for (const auto& [name, text, message, column] : std::vector<std::tuple<std::string, std::string, std::string, int>>{
+           {"typo.yaml", "policy:\n  name: p\n  approver_identity: requird\n",
+            "unknown approver_identity `requird`; did you mean `required`?", 22},
+           {"typo.writ", "policy p {\n  approver_identity optinal\n}\n",
+            "unknown approver_identity `optinal`; did you mean `optional`?", 21},
+           {"other.yaml", "policy:\n  name: p\n  approver_identity: always\n",
+            "unknown approver_identity `always`; expected `required` or `optional`", 22}}) {
+    INFO(name);
+    TempFile policy(name, text);
+    DiagnosticSink sink;
+    const Catalog catalog = load_catalog(WRIT_SOURCE_DIR "/stdlib", {policy.path()}, sink);
+    REQUIRE(sink.has_errors());
+    const Diagnostic& d = sink.diagnostics().back();
+    CHECK(d.message == message);
+    CHECK(d.source->path() == policy.path());
+    CHECK(d.source->locate(d.span.begin).column == column);
+    CHECK(catalog.policy().approver_identity_required);  // an unreadable value counts as the stricter one
+  }
+  auto listed = load("policy:\n  name: p\n  approver_identity: [required]\n");
+  REQUIRE(listed->diagnostics().size() == 1);
+  CHECK(listed->diagnostics()[0].rule == Rule::Syntax);
+  CHECK(listed->text(listed->diagnostics()[0].span) == "[required]");
 }
 
 TEST_CASE("YAML policy mistakes are reported where they are", "[yaml]") {

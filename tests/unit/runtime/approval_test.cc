@@ -11,8 +11,9 @@ using Strings = std::vector<std::string>;
 
 namespace {
 
-ApprovalDecision decide(const char* body, const Strings& roles = {"ciso", "legal"}) {
-  return read_decision(nlohmann::json::parse(body), roles, "approvals");
+ApprovalDecision decide(const char* body, const Strings& roles = {"ciso", "legal"},
+                        ApproverIdentity identity = ApproverIdentity::optional) {
+  return read_decision(nlohmann::json::parse(body), roles, identity, "approvals");
 }
 
 }  // namespace
@@ -24,7 +25,7 @@ TEST_CASE("only the boolean true approves", "[runtime][approval]") {
     INFO(body);
     CHECK_FALSE(decide(body).approved);
   }
-  CHECK_THAT(decide(R"({"approved": "yes"})").reason, Contains("`approved` is a string, not the boolean true"));
+  CHECK_THAT(decide(R"({"approved": "yes"})").reason, Contains("`approved` must be a boolean, got string"));
 }
 
 TEST_CASE("a refusal may ask for rollback, strictly", "[runtime][approval]") {
@@ -34,6 +35,61 @@ TEST_CASE("a refusal may ask for rollback, strictly", "[runtime][approval]") {
   CHECK(d.reason == "false positive");
   CHECK_FALSE(decide(R"({"approved": false, "rollback": "true"})").rollback);
   CHECK_FALSE(decide(R"({"approved": true, "rollback": true})").rollback);
+}
+
+TEST_CASE("a reply with an unknown key or a wrongly typed value is refused, naming it", "[runtime][approval]") {
+  const struct {
+    const char* body;
+    const char* reason;
+  } cases[] = {
+      // The list under the wrong name would be ignored and the bare approval accepted.
+      {R"({"approved": true, "approvers": [{"approver": "ana", "role": "ciso"}, {"approver": "bo", "role": "legal"}]})",
+       "unknown key `approvers` (approvers are listed under `approvals`)"},
+      {R"({"approved": true, "note": "ok"})", "unknown key `note` (expected approved, rollback, reason, approvals)"},
+      {R"({"approved": false, "reason": 5})", "`reason` must be a string, got integer"},
+      {R"({"approved": true, "rollback": "yes"})", "`rollback` must be a boolean, got string"},
+      {R"({"approved": true, "approvals": {"approver": "ana", "role": "ciso"}})", "`approvals` must be a list, got object"},
+      {R"({"approved": true, "approvals": [{"approver": "ana", "role": "ciso", "weight": 2}, {"approver": "bo", "role": "legal"}]})",
+       "`approvals`[0]: unknown key `weight`"},
+      {R"({"approved": true, "approvals": [{"approver": "ana", "role": "ciso"}, {"approver": "bo"}]})", "`approvals`[1]: `role` is missing"},
+      {R"({"approved": true, "approvals": [{"approver": "", "role": "ciso"}, {"approver": "bo", "role": "legal"}]})",
+       "`approvals`[0]: `approver` must be a non-empty string, got an empty string"},
+      {R"({"approved": true, "approvals": [{"approver": 7, "role": "ciso"}]})", "`approver` must be a non-empty string, got integer"},
+      {R"({"approved": true, "approvals": ["ana"]})", "`approvals`[0] is a string, not"},
+      {"{\"approved\": true, \"approvals\": [{\"approver\": \"ana\\u001b[2J\", \"role\": \"ciso\"}]}",
+       "`approvals`[0]: `approver` holds a control character"},
+      {R"({"rollback": true})", "`approved` is missing"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.body);
+    const auto d = decide(c.body);
+    CHECK_FALSE(d.approved);
+    CHECK_FALSE(d.rollback);  // a malformed refusal never triggers compensation either
+    CHECK_THAT(d.reason, Contains(c.reason));
+  }
+  CHECK(decision_shape_error(nlohmann::json::parse(R"({"approved": false, "rollback": true, "reason": "fp"})"), "approvals") ==
+        std::nullopt);
+}
+
+TEST_CASE("with approver identity required, an approval must name a quorum", "[runtime][approval]") {
+  const auto required = ApproverIdentity::required;
+  auto d = decide(R"({"approved": true})", {"ciso", "legal"}, required);
+  CHECK_FALSE(d.approved);
+  CHECK_THAT(d.reason, Contains("the policy requires approver identity"));
+  CHECK_FALSE(decide(R"({"approved": true, "approvals": []})", {"ciso"}, required).approved);
+  // Even a step with no roles needs one named approver.
+  CHECK_FALSE(decide(R"({"approved": true})", {}, required).approved);
+  CHECK(decide(R"({"approved": true, "approvals": [{"approver": "ana", "role": "soc"}]})", {}, required).approved);
+  CHECK_FALSE(decide(R"({"approved": true, "approvals": [{"approver": "ana", "role": "ciso"}, {"approver": "ana", "role": "legal"}]})",
+                     {"ciso", "legal"}, required).approved);
+  d = decide(R"({"approved": true, "approvals": [{"approver": "ana", "role": "ciso"}, {"approver": "bo", "role": "legal"}]})",
+             {"ciso", "legal"}, required);
+  CHECK(d.approved);
+  CHECK(d.approvers.size() == 2);
+  // A refusal needs no names.
+  d = decide(R"({"approved": false, "rollback": true})", {"ciso"}, required);
+  CHECK_FALSE(d.approved);
+  CHECK(d.rollback);
 }
 
 TEST_CASE("an approvals list must cover the roles with distinct approvers", "[runtime][approval]") {
@@ -116,9 +172,30 @@ TEST_CASE("malformed approvals files are clear errors", "[runtime][approval][sta
   CHECK_THROWS_WITH(parse(R"({"s": "yes"})"), Contains("a.json: step `s`: expected true, false or an object, got string"));
   CHECK_THROWS_WITH(parse(R"({"s": {"approved": "yes"}})"), Contains("`approved` must be a boolean"));
   CHECK_THROWS_WITH(parse(R"({"s": {"rollback": true}})"), Contains("`approved` is missing"));
-  CHECK_THROWS_WITH(parse(R"({"s": {"approved": true, "aprovers": []}})"), Contains("unknown key `aprovers`"));
-  CHECK_THROWS_WITH(parse(R"({"s": {"approved": true, "approvers": [{"approver": "a"}]}})"), Contains("each approver must be"));
+  CHECK_THROWS_WITH(parse(R"({"s": {"approved": true, "aprovers": []}})"), Contains("unknown key `aprovers` (did you mean `approvers`?)"));
+  CHECK_THROWS_WITH(parse(R"({"s": {"approved": true, "approvals": []}})"), Contains("unknown key `approvals` (approvers are listed under `approvers`)"));
+  CHECK_THROWS_WITH(parse(R"({"s": {"approved": false, "reason": 5}})"), Contains("step `s`: `reason` must be a string"));
+  CHECK_THROWS_WITH(parse(R"({"s": {"approved": true, "approvers": [{"approver": "a"}]}})"), Contains("a.json: step `s`: `approvers`[0]: `role` is missing"));
   writ::runtime::testing::TempDir dir;
   const auto path = dir.file("a.json", "{\"s\": tru}");
   CHECK_THROWS_WITH(StaticApprovalGate::load(path, RuntimeOptions{}), Contains("a.json:1:10: invalid JSON"));
+  const auto twice = dir.file("twice.json", R"({"s": false, "s": true})");
+  CHECK_THROWS_WITH(StaticApprovalGate::load(twice, RuntimeOptions{}), Contains("twice.json:1:14: duplicate key \"s\""));
+}
+
+TEST_CASE("static approvals under approver identity need named approvers", "[runtime][approval][static]") {
+  auto gate = StaticApprovalGate::parse(nlohmann::json::parse(R"({
+    "bare": true,
+    "named": {"approved": true, "approvers": [{"approver": "ana", "role": "ciso"}]}
+  })"),
+                                        "tabletop.json");
+  ApprovalRequest request;
+  request.required_roles = {"ciso"};
+  request.identity = ApproverIdentity::required;
+  request.step = "bare";
+  const auto bare = gate.decide(request, std::chrono::seconds(1));
+  CHECK_FALSE(bare.approved);
+  CHECK_THAT(bare.reason, Contains("the policy requires approver identity"));
+  request.step = "named";
+  CHECK(gate.decide(request, std::chrono::seconds(1)).approved);
 }

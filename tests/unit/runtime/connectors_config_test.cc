@@ -40,7 +40,8 @@ TEST_CASE("the connectors file of DESIGN §9 loads", "[runtime][connectors]") {
 
   writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
   RuntimeOptions options;
-  auto set = build_connectors(config, client, options, env_with({{"EDR_TOKEN", "secret"}}));
+  Secrets secrets{options.max_error_excerpt_bytes};
+  auto set = build_connectors(config, client, options, env_with({{"EDR_TOKEN", "secret"}}), secrets);
   CHECK(set.route_of("isolate_host") == std::optional<std::string>("edr"));
   CHECK(set.route_of("restore_host") == std::optional<std::string>("jump"));
   CHECK(set.route_of("anything_else") == std::optional<std::string>("dry-run"));
@@ -54,7 +55,8 @@ TEST_CASE("a missing token variable refuses the connectors", "[runtime][connecto
   const auto config = parse_connectors(kValid, "connectors.yaml");
   writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
   RuntimeOptions options;
-  CHECK_THROWS_WITH(build_connectors(config, client, options, env_with({})),
+  Secrets secrets{options.max_error_excerpt_bytes};
+  CHECK_THROWS_WITH(build_connectors(config, client, options, env_with({}), secrets),
                     Contains("connector `edr` needs the token in $EDR_TOKEN, which is not set"));
 }
 
@@ -62,7 +64,8 @@ TEST_CASE("without routes for an action, nothing routes it", "[runtime][connecto
   const auto config = parse_connectors("connectors:\n  edr: {type: http, url: \"http://127.0.0.1:9/x\"}\nroutes: {isolate_host: edr}\n", "c.yaml");
   writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
   RuntimeOptions options;
-  auto set = build_connectors(config, client, options, env_with({}));
+  Secrets secrets{options.max_error_excerpt_bytes};
+  auto set = build_connectors(config, client, options, env_with({}), secrets);
   CHECK(set.route_of("isolate_host"));
   CHECK_FALSE(set.route_of("restore_host"));
   CHECK(default_connectors().routes.at("*") == "dry-run");
@@ -99,6 +102,49 @@ TEST_CASE("malformed connectors files are clear errors with positions", "[runtim
     INFO(c.text);
     CHECK_THROWS_WITH(parse_connectors(c.text, "c.yaml"), Contains(c.message));
   }
+}
+
+TEST_CASE("a token or url userinfo bound for a remote plain-http host is refused at load", "[runtime][connectors][secrets]") {
+  const struct {
+    const char* text;
+    const char* message;
+  } refused[] = {
+      {"connectors:\n  edr:\n    {type: http, url: \"http://edr.example/act\", token_env: EDR_TOKEN}\n",
+       "c.yaml:3:23: connector `edr` would send the bearer token of $EDR_TOKEN over plain http to http://edr.example/act"},
+      {"connectors:\n  edr: {token_env: EDR_TOKEN, type: http, url: \"http://198.51.100.7/act?k=secret-q\"}\n",
+       "c.yaml:2:48: connector `edr` would send the bearer token of $EDR_TOKEN over plain http to http://198.51.100.7/act:"},
+      {"connectors:\n  edr: {type: http, url: \"http://ops:pw-3@edr.example/act\"}\n",
+       "c.yaml:2:26: connector `edr` would send the url's userinfo (a credential) over plain http to http://edr.example/act"},
+  };
+  for (const auto& c : refused) {
+    INFO(c.text);
+    CHECK_THROWS_WITH(parse_connectors(c.text, "c.yaml"), Contains(c.message));
+    try {
+      parse_connectors(c.text, "c.yaml");
+    } catch (const ConfigError& e) {
+      CHECK(std::string(e.what()).find("pw-3") == std::string::npos);
+      CHECK(std::string(e.what()).find("secret-q") == std::string::npos);
+    }
+  }
+  for (const char* ok : {"connectors:\n  edr: {type: http, url: \"https://u:p@edr.example/act\", token_env: T}\n",
+                         "connectors:\n  edr: {type: http, url: \"http://127.0.0.1:8080/act\", token_env: T}\n",
+                         "connectors:\n  edr: {type: http, url: \"http://u:p@localhost:8080/act\"}\n",
+                         "connectors:\n  edr: {type: http, url: \"http://edr.example/act\"}\n"}) {
+    INFO(ok);
+    CHECK_NOTHROW(parse_connectors(ok, "c.yaml"));
+  }
+  // A url that is not one is shown without what may be a credential.
+  CHECK_THROWS_WITH(parse_connectors("connectors:\n  edr: {type: http, url: \"ftp://u:pw-4@x/?q\"}\n", "c.yaml"),
+                    Contains("url \"ftp://x/\" is not an absolute"));
+}
+
+TEST_CASE("build_connectors registers every token in the run's secrets", "[runtime][connectors][secrets]") {
+  const auto config = parse_connectors(kValid, "connectors.yaml");
+  writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
+  RuntimeOptions options;
+  Secrets secrets{options.max_error_excerpt_bytes};
+  build_connectors(config, client, options, env_with({{"EDR_TOKEN", "tok-e"}}), secrets);
+  CHECK(secrets.redact("got tok-e") == "got ***");
 }
 
 TEST_CASE("the escapes \\N and \\_ give UTF-8 in connector values", "[runtime][connectors]") {

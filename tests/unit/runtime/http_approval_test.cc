@@ -27,10 +27,11 @@ struct Fixture {
   ManualClock clock;
   RuntimeOptions options;
   HttpClient client{options.max_response_bytes, options.connect_timeout};
+  Secrets secrets{options.max_error_excerpt_bytes};
 
   ApprovalDecision ask(std::optional<std::string> token = std::nullopt, milliseconds wait = seconds(2),
                        const std::string& path = "/approve") {
-    HttpApprovalGate gate(server.url(path), std::move(token), client, clock, options);
+    HttpApprovalGate gate(server.url(path), std::move(token), client, clock, options, secrets);
     return gate.decide(request(), wait);
   }
   void reply(int status, std::string body) {
@@ -79,8 +80,8 @@ TEST_CASE("every fault fails closed", "[runtime][approval][http]") {
   };
   const Case cases[] = {
       {500, R"({"approved": true})", "approval service answered HTTP 500"},
-      {200, "<html>approved</html>", "body that is not JSON"},
-      {200, R"({"approved": "yes"})", "`approved` is a string"},
+      {200, "<html>approved</html>", "HTTP 200 with a malformed body: approval reply:1:1: invalid JSON"},
+      {200, R"({"approved": "yes"})", "`approved` must be a boolean, got string"},
       {200, R"({"approved": false})", "refused by the approver"},
       {200, R"({"approved": true, "approvals": [{"approver": "ana", "role": "ciso"}]})", "quorum not met"},
       {403, R"({"approved": true})", "HTTP 403"},
@@ -115,7 +116,8 @@ TEST_CASE("a service slower than the timeout, or not listening, fails closed", "
     ManualClock clock;
     RuntimeOptions options;
     HttpClient client(options.max_response_bytes, options.connect_timeout);
-    HttpApprovalGate gate("http://127.0.0.1:" + std::to_string(closed_port()) + "/approve", std::nullopt, client, clock, options);
+    Secrets secrets{options.max_error_excerpt_bytes};
+    HttpApprovalGate gate("http://127.0.0.1:" + std::to_string(closed_port()) + "/approve", std::nullopt, client, clock, options, secrets);
     const auto decision = gate.decide(request(), seconds(2));
     CHECK_FALSE(decision.approved);
     CHECK_THAT(decision.reason, Contains("approval service:"));
@@ -189,4 +191,114 @@ TEST_CASE("a poll answering 500 fails closed", "[runtime][approval][http]") {
   const auto decision = f.ask();
   CHECK_FALSE(decision.approved);
   CHECK_THAT(decision.reason, Contains("HTTP 500"));
+}
+
+TEST_CASE("a reply holding a key twice is refused, whichever value comes last", "[runtime][approval][http]") {
+  for (const char* body : {R"({"approved": false, "approved": true})", R"({"approved": true, "approved": true})",
+                           R"({"approved": true, "approvals": [{"approver": "a", "role": "ciso", "role": "legal"}]})"}) {
+    INFO(body);
+    Fixture f;
+    f.reply(200, body);
+    const auto decision = f.ask();
+    CHECK_FALSE(decision.approved);
+    CHECK_THAT(decision.reason, Contains("HTTP 200 with a malformed body: approval reply:1:"));
+    CHECK_THAT(decision.reason, Contains("duplicate key"));
+  }
+}
+
+TEST_CASE("a 202 body is exactly {\"poll\": URL}; while polling, empty or {} means pending", "[runtime][approval][http]") {
+  const struct {
+    const char* body;
+    const char* reason;
+  } cases[] = {
+      {R"({"poll": "/p", "poll": "/q"})", "duplicate key \"poll\""},
+      {R"({"poll": "/p", "approved": true})", "HTTP 202 with unknown key `approved` (expected only `poll`)"},
+      {R"({"poll": 7})", "`poll` must be a string, got integer"},
+      {R"(["/p"])", "HTTP 202 with a JSON array"},
+      {"", "HTTP 202 with a malformed body"},  // the first 202 must say where to poll
+  };
+  SECTION("first answers") {
+    for (const auto& c : cases) {
+      INFO(c.body);
+      Fixture f;
+      f.reply(202, c.body);
+      const auto decision = f.ask();
+      CHECK_FALSE(decision.approved);
+      CHECK_THAT(decision.reason, Contains(c.reason));
+      CHECK(f.server.seen().size() == 1);  // never polled
+    }
+  }
+  SECTION("polling") {
+    Fixture f;
+    std::atomic<int> polls{0};
+    f.server.server.Post("/approve", [&](const httplib::Request&, httplib::Response& res) {
+      res.status = 202;
+      res.set_content(R"({"poll": "/poll"})", "application/json");
+    });
+    f.server.server.Get("/poll", [&](const httplib::Request&, httplib::Response& res) {
+      const int n = ++polls;
+      res.status = n < 3 ? 202 : 200;
+      res.set_content(n == 1 ? "" : n == 2 ? "{}" : R"({"approved": true})", "application/json");
+    });
+    f.server.start();
+    CHECK(f.ask(std::nullopt, seconds(10)).approved);
+    CHECK(polls == 3);
+  }
+  SECTION("a pending answer that is not empty, {} or a poll URL ends the wait") {
+    Fixture f;
+    f.server.server.Post("/approve", [&](const httplib::Request&, httplib::Response& res) {
+      res.status = 202;
+      res.set_content(R"({"poll": "/poll"})", "application/json");
+    });
+    f.server.server.Get("/poll", [&](const httplib::Request&, httplib::Response& res) {
+      res.status = 202;
+      res.set_content(R"({"status": "pending"})", "application/json");
+    });
+    f.server.start();
+    const auto decision = f.ask(std::nullopt, seconds(10));
+    CHECK_FALSE(decision.approved);
+    CHECK_THAT(decision.reason, Contains("HTTP 202 without {\"poll\": URL}"));
+  }
+}
+
+TEST_CASE("text copied from a reply is redacted and cut", "[runtime][approval][http][secrets]") {
+  const std::string token = "tok-4f1e9a";
+  SECTION("an error body echoing the bearer token") {
+    Fixture f;
+    f.server.server.Post("/approve", [](const httplib::Request& req, httplib::Response& res) {
+      res.status = 403;
+      res.set_content("denied: " + req.get_header_value("Authorization") + " " + std::string(5000, 'x'), "text/plain");
+    });
+    f.server.start();
+    const auto decision = f.ask(token);
+    CHECK_FALSE(decision.approved);
+    CHECK_THAT(decision.reason, Contains("approval service answered HTTP 403: denied: Bearer *** xxx"));
+    CHECK(decision.reason.find(token) == std::string::npos);
+    CHECK(decision.reason.size() < 600);
+  }
+  SECTION("a refusal's reason echoing it") {
+    Fixture f;
+    f.reply(200, R"({"approved": false, "reason": "token tok-4f1e9a is revoked"})");
+    CHECK(f.ask(token).reason == "token *** is revoked");
+  }
+  SECTION("the password of the service URL") {
+    Fixture f;
+    f.server.server.Post("/approve", [](const httplib::Request& req, httplib::Response& res) {
+      res.status = 500;
+      res.set_content("basic " + req.get_header_value("Authorization") + " was pass-9c2", "text/plain");
+    });
+    f.server.start();
+    HttpApprovalGate gate("http://ops:pass-9c2@127.0.0.1:" + std::to_string(f.server.port()) + "/approve", std::nullopt,
+                          f.client, f.clock, f.options, f.secrets);
+    const auto decision = gate.decide(request(), seconds(2));
+    CHECK_THAT(decision.reason, Contains("was ***"));
+    CHECK(decision.reason.find("pass-9c2") == std::string::npos);
+  }
+  SECTION("a poll URL elsewhere is shown without its query") {
+    Fixture f;
+    f.reply(202, R"({"poll": "https://elsewhere.example/p?key=k-55"})");
+    const auto decision = f.ask();
+    CHECK_THAT(decision.reason, Contains("poll URL https://elsewhere.example/p is not on"));
+    CHECK(decision.reason.find("k-55") == std::string::npos);
+  }
 }

@@ -97,3 +97,57 @@ TEST_CASE("a header value with a line break is never sent", "[runtime][http]") {
   CHECK(response.error == "header Authorization holds a line break; not sent");
   CHECK(server.seen().empty());
 }
+
+TEST_CASE("credentials travel over plain http only to loopback", "[runtime][http][secrets]") {
+  for (const char* url : {"https://edr.example/x", "http://127.0.0.1:8080/x", "http://127.4.5.6/x", "http://localhost/x",
+                          "http://LOCALHOST:9/x", "http://[::1]:8080/x", "https://u:p@edr.example/x"}) {
+    INFO(url);
+    CHECK(credentials_allowed(url));
+  }
+  for (const char* url : {"http://edr.example/x", "http://198.51.100.7/x", "http://127.0.0.1.evil.example/x",
+                          "http://localhost.evil.example/x", "http://[::2]/x", "http://128.0.0.1/x", "ftp://127.0.0.1/x",
+                          "not a url"}) {
+    INFO(url);
+    CHECK_FALSE(credentials_allowed(url));
+  }
+}
+
+TEST_CASE("a request with credentials to a remote plain-http host is refused, not sent", "[runtime][http][secrets]") {
+  HttpClient client(1024, seconds(5));
+  // TEST-NET-2: a connect attempt would hang until the timeout; the refusal comes first.
+  auto response = client.send({"POST", "http://198.51.100.7/act", {{"Authorization", "Bearer t0k"}}, "{}", seconds(30)});
+  CHECK_FALSE(response.answered());
+  CHECK(response.not_sent);
+  CHECK(response.error == "refusing to send credentials over plain http to http://198.51.100.7/act: use https (plain http only to loopback)");
+  response = client.send({"GET", "http://ops:pw-1@198.51.100.7/act?k=v", {}, "", seconds(30)});
+  CHECK(response.not_sent);
+  CHECK(response.error.find("pw-1") == std::string::npos);
+  CHECK(response.error.find("k=v") == std::string::npos);
+  // Loopback with a token is sent.
+  TestServer server;
+  server.server.Get("/ok", [&](const httplib::Request& req, httplib::Response& res) {
+    server.record(req);
+    res.set_content("ok", "text/plain");
+  });
+  server.start();
+  response = client.send({"GET", server.url("/ok"), {{"authorization", "Bearer t0k"}}, "", seconds(5)});
+  CHECK(response.status == 200);
+  CHECK(server.seen().at(0).authorization == "Bearer t0k");
+}
+
+TEST_CASE("redact_url drops userinfo, query and fragment", "[runtime][http][secrets]") {
+  CHECK(redact_url("http://u:pw@127.0.0.1:8080/approve?token=s3cret#frag") == "http://127.0.0.1:8080/approve");
+  CHECK(redact_url("https://edr.example/api/act") == "https://edr.example/api/act");
+  CHECK(redact_url("https://a@b@edr.example/x") == "https://edr.example/x");
+  CHECK(redact_url("https://edr.example/a@b") == "https://edr.example/a@b");  // an @ in the path is no userinfo
+  CHECK(redact_url("https://u:p@edr.example?x") == "https://edr.example");
+  CHECK(redact_url("u:p@host/x?y") == "host/x");  // not a URL curl reads: cleaned all the same
+  CHECK(redact_url("") == "");
+  CHECK(redact_url("http://user:p?ss@host/x") == "http://host/x");  // malformed: still no half password
+  CHECK(redact_url("http://user:p#ss@host") == "http://host");
+  CHECK(has_userinfo("http://u@127.0.0.1/"));
+  CHECK(has_userinfo("http://:p@127.0.0.1/"));
+  CHECK_FALSE(has_userinfo("http://127.0.0.1/a@b"));
+  CHECK(url_passwords("http://u:p%40ss@127.0.0.1/") == std::vector<std::string>{"p%40ss", "p@ss"});
+  CHECK(url_passwords("http://u@127.0.0.1/").empty());
+}

@@ -32,7 +32,8 @@ TEST_CASE("the http connector posts the call with its idempotency key", "[runtim
   });
   server.start();
   HttpClient client(1024, std::chrono::seconds(5));
-  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::string("edr-token")}, client);
+  Secrets secrets{512};
+  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::string("edr-token")}, client, secrets);
   const auto result = connector.call(call());
   CHECK(result.ok);
   CHECK(result.detail == "HTTP 204");
@@ -55,7 +56,8 @@ TEST_CASE("http failures are classified for retrying", "[runtime][connector][htt
   });
   server.start();
   HttpClient client(1024, std::chrono::seconds(5));
-  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::nullopt}, client);
+  Secrets secrets{512};
+  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::nullopt}, client, secrets);
   auto result = connector.call(call());
   CHECK_FALSE(result.ok);
   CHECK(result.retryable);
@@ -81,9 +83,39 @@ TEST_CASE("idempotency keys are stable per run, step and phase", "[runtime][conn
 
 TEST_CASE("an unreachable connector is a retryable failure", "[runtime][connector][http]") {
   HttpClient client(1024, std::chrono::seconds(1));
-  HttpConnector connector({"http://127.0.0.1:" + std::to_string(closed_port()) + "/act", std::chrono::seconds(1), std::nullopt}, client);
+  Secrets secrets{512};
+  HttpConnector connector({"http://127.0.0.1:" + std::to_string(closed_port()) + "/act", std::chrono::seconds(1), std::nullopt}, client, secrets);
   const auto result = connector.call(call());
   CHECK_FALSE(result.ok);
   CHECK(result.retryable);
   CHECK(result.detail == "no answer");
+}
+
+TEST_CASE("an error body echoing a secret is redacted before it is cut", "[runtime][connector][http][secrets]") {
+  TestServer server;
+  server.server.Post("/act", [&](const httplib::Request& req, httplib::Response& res) {
+    res.status = 500;
+    // The token straddles byte 512 of the body.
+    res.set_content(std::string(500, '.') + req.get_header_value("Authorization") + std::string(3000, '.'), "text/plain");
+  });
+  server.start();
+  HttpClient client(64 * 1024, std::chrono::seconds(5));
+  Secrets secrets{512};
+  secrets.add("other-connectors-token");  // the run's set, shared by every connector and the gate
+  HttpConnector connector({server.url("/act"), std::chrono::seconds(10), std::string("edr-token-77")}, client, secrets);
+  CHECK(secrets.size() == 2);  // the connector registered its own token
+  const auto result = connector.call(call());
+  CHECK_FALSE(result.ok);
+  CHECK(result.error.find("edr-token") == std::string::npos);
+  CHECK(result.error == "HTTP 500: " + std::string(500, '.') + "Bearer ***" + std::string(2, '.') + "...");
+}
+
+TEST_CASE("a token for a remote plain-http url is never sent, and not retried", "[runtime][connector][http][secrets]") {
+  HttpClient client(1024, std::chrono::seconds(5));
+  Secrets secrets{512};
+  HttpConnector connector({"http://198.51.100.7/act", std::chrono::seconds(30), std::string("t0k")}, client, secrets);
+  const auto result = connector.call(call());
+  CHECK_FALSE(result.ok);
+  CHECK_FALSE(result.retryable);
+  CHECK_THAT(result.error, Contains("refusing to send credentials over plain http"));
 }

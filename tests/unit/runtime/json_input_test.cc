@@ -42,3 +42,25 @@ TEST_CASE("floats survive canonical JSON through tags", "[runtime][json]") {
   CHECK(json_kind(value["confidence"]) == "float");
   CHECK(json_kind(value["n"]) == "integer");
 }
+
+TEST_CASE("an object holding a key twice is refused at any depth, with the key's position", "[runtime][json]") {
+  CHECK_THROWS_WITH(parse_json(R"({"approved": false, "approved": true})", "approval reply", 64),
+                    "approval reply:1:21: duplicate key \"approved\"");
+  CHECK_THROWS_WITH(parse_json("{\"a\": [1, {\"b\": 1,\n  \"c\": {\"x\": 1}, \"b\": 2}]}", "event.json", 64),
+                    "event.json:2:18: duplicate key \"b\"");
+  // Equal after unescaping is equal.
+  CHECK_THROWS_WITH(parse_json(R"({"role": 1, "\u0072ole": 2})", "r", 64), Contains("duplicate key \"role\""));
+  // A key whose text holds `":` inside a string value still gets the right position.
+  CHECK_THROWS_WITH(parse_json(R"({"k": "v\":", "z": 0, "k": 1})", "r", 64), "r:1:23: duplicate key \"k\"");
+  // The same key in sibling objects, or in nested objects, is no duplicate.
+  CHECK_NOTHROW(parse_json(R"([{"a": 1}, {"a": 2}, {"a": {"a": {"a": 3}}}])", "r", 64));
+  CHECK_NOTHROW(parse_json(R"({"a": {"b": 1}, "b": {"a": 1}})", "r", 64));
+  // The message shows at most 80 bytes of a long key.
+  const std::string key(500, 'k');
+  try {
+    parse_json("{\"" + key + "\": 1, \"" + key + "\": 2}", "r", 64);
+    FAIL("accepted");
+  } catch (const JsonInputError& e) {
+    CHECK(std::string(e.what()).size() < 120);
+  }
+}
