@@ -22,8 +22,10 @@ nlohmann::json optional_error(const std::optional<std::string>& error) { return 
 
 }  // namespace
 
-std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const std::vector<std::string>& evidence_roots) {
+std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const EvidenceRoots& evidence_roots,
+                                   const EvidenceSink* evidence) {
   std::vector<std::string> problems;
+  bool preserves = false;
   for (const auto& step : plan.steps) {
     if (!step.enabled) continue;
     if (!connectors.route_of(step.action)) {
@@ -33,8 +35,12 @@ std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connect
       problems.push_back(fmt::format("step `{}`: no connector route for rollback action `{}`", step.id, step.rollback->action));
     }
     for (const auto& artifact : step.preserve) {
+      preserves = true;
       if (auto why = check_artifact_path(artifact, evidence_roots)) problems.push_back(fmt::format("step `{}`: {}", step.id, *why));
     }
+  }
+  if (preserves && evidence) {
+    if (auto why = evidence->check_ready()) problems.push_back(fmt::format("evidence store: {}", *why));
   }
   return problems;
 }

@@ -39,8 +39,11 @@ struct Services {
 };
 
 // Problems that must stop a run before its first effect: an action or rollback no route
-// covers, an artifact path outside the evidence roots. Empty when the plan may run.
-std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const std::vector<std::string>& evidence_roots);
+// covers, an artifact path outside the evidence roots (or through a symlink), and — when the
+// plan preserves anything and `evidence` is given — a store the sink cannot append to (e.g. a
+// signed store and no key). Empty when the plan may run.
+std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const EvidenceRoots& evidence_roots,
+                                   const EvidenceSink* evidence = nullptr);
 
 class Interpreter {
  public:

@@ -57,8 +57,9 @@ TEST_CASE("prove emits an in-toto statement whose inclusion proofs check against
 
   CHECK(prove_artifact(dir / "ev", std::string(64, '0'), nullptr).status == ProveStatus::not_found);
   auto found = find_record(dir / "ev", target);
-  REQUIRE(found);
-  CHECK(found->seq == 1);
+  REQUIRE(found.record);
+  CHECK(found.record->seq == 1);
+  CHECK(find_record(dir / "ev", std::string(64, '0')).status == ProveStatus::not_found);
 }
 
 TEST_CASE("a signed proof is a DSSE envelope over the statement", "[evidence]") {
