@@ -73,7 +73,7 @@ ConfinedFile open_failure(const std::string& path, const Beneath& at, int root_f
     }
     if (error == EXDEV) return refused(path, "leads out of the evidence root " + at.base + "; refusing it");
   }
-  if (error == ENOENT) return refused(path, "no such file or directory");
+  if (error == ENOENT) return refused(path, std::strerror(ENOENT));
   return refused(path, std::string("cannot open: ") + std::strerror(error));
 }
 
