@@ -173,8 +173,12 @@ EvidenceStore::~EvidenceStore() = default;
 
 PreserveResult EvidenceStore::preserve(const std::filesystem::path& artifact, const CustodyContext& context,
                                        const PreserveOptions& options) {
+  // With root sets (a run), the path is taken as given: relative or `..` is refused below, not
+  // normalised away. Without (the CLI), it is made absolute the way a shell user means it.
   std::error_code path_ec;
-  const std::string path = std::filesystem::absolute(artifact, path_ec).lexically_normal().string();
+  const std::string path = !options.roots.empty()
+                               ? artifact.string()
+                               : std::filesystem::absolute(artifact, path_ec).lexically_normal().string();
   if (path_ec) return fail(PreserveFailure::refused, artifact.string(), path_ec.message());
   // Refuse what the append would refuse before a long copy, not after it.
   if (StoreCheck early = check_store(root_, options_.signer); early.failure != PreserveFailure::none) {

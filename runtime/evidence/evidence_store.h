@@ -94,8 +94,9 @@ struct StoreOptions {
 struct PreserveOptions {
   bool verify_copy = false;  // re-read the stored object and append a `verified` record
   ProgressFn progress;       // may be empty
-  // Where the artifact must lie (confined_open.h); no roots: beneath "/", still without
-  // following a symlink at any component.
+  // Where the artifact must lie (confined_open.h); with any set (even of empty lists) the path
+  // must be absolute and free of `..` as given. No sets: the path is made absolute and
+  // normalised, then opened beneath "/", still without following a symlink at any component.
   std::vector<RootSet> roots;
   ResolveMethod resolve = ResolveMethod::automatic;
 };
@@ -115,7 +116,7 @@ enum class PreserveFailure {
   unstable,     // the artifact changed (size, mtime or ctime) while it was copied: nothing kept
   store,        // the store: cannot be created or written, too little space, bad read-back
   damaged,      // the ledger no longer matches its checkpoint: nothing is appended (run verify)
-  not_regular,  // custody.jsonl, checkpoint.json or .lock is a FIFO, socket, device or symlink
+  not_regular,  // custody.jsonl, checkpoint.json or .lock is a FIFO, socket, device or directory
   signing,      // the store is signed and no key, or another key, was given
 };
 

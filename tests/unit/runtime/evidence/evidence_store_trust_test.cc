@@ -203,3 +203,17 @@ TEST_CASE("a forged signature is never signed over, even with the right key", "[
   CHECK(r.failure == PreserveFailure::damaged);
   CHECK_THAT(r.error, Catch::Contains("its signature does not verify with the given key " + key.key_id()));
 }
+
+TEST_CASE("with root sets the path is taken as given: `..` and relative paths are refused", "[evidence][confine]") {
+  Fixture f;
+  fs::create_directories(f.dir / "host");
+  write_file(f.dir / "host" / "a.log", "a");
+  PreserveOptions opts;
+  opts.roots = {{"the policy", {}}, {"the connectors file", {}}};
+  auto r = f.store.preserve((f.dir / "host" / ".." / "host" / "a.log").string(), {}, opts);
+  CHECK(r.failure == PreserveFailure::refused);
+  CHECK_THAT(r.error, Catch::EndsWith(": contains `..`"));
+  r = f.store.preserve("host/a.log", {}, opts);
+  CHECK_THAT(r.error, Catch::EndsWith(": is not absolute"));
+  CHECK(f.store.preserve(f.dir / "host" / "a.log", {}, opts));
+}
