@@ -352,7 +352,7 @@ VerifyReport verify_since(const Store& s, const KeptCheckpoint& since, bool with
 
 }  // namespace
 
-TEST_CASE("--since proves a store extends the checkpoint an auditor kept", "[evidence][since]") {
+TEST_CASE("verify --since proves a store extends the checkpoint an auditor kept", "[evidence][since]") {
   Store s;
   const KeptCheckpoint old = kept(s);
   FixedClock clock;
@@ -372,7 +372,7 @@ TEST_CASE("--since proves a store extends the checkpoint an auditor kept", "[evi
   CHECK(verify_since(s, kept(s), true).since->proof.empty());  // the current checkpoint itself
 }
 
-TEST_CASE("--since: a rollback to an older signed checkpoint is damage", "[evidence][since]") {
+TEST_CASE("verify --since: a rollback to an older signed checkpoint is damage", "[evidence][since]") {
   Store s;
   auto lines = s.lines();
   const std::string newest = read_file(checkpoint_path(s.root));
@@ -396,7 +396,7 @@ TEST_CASE("--since: a rollback to an older signed checkpoint is damage", "[evide
                "covers 5 records, the store's checkpoint only 4: records were removed, or an older state");
 }
 
-TEST_CASE("--since: a chain rewritten and re-hashed without the key is damage", "[evidence][since]") {
+TEST_CASE("verify --since: a chain rewritten and re-hashed without the key is damage", "[evidence][since]") {
   Store s;
   const KeptCheckpoint old = kept(s);
   ::chmod(checkpoint_path(s.root).c_str(), 0644);
@@ -408,7 +408,7 @@ TEST_CASE("--since: a chain rewritten and re-hashed without the key is damage", 
   CHECK_FALSE(report.since->consistent);
 }
 
-TEST_CASE("--since: a kept checkpoint whose signature fails, or of another ledger, is damage", "[evidence][since]") {
+TEST_CASE("verify --since: a kept checkpoint whose signature fails, or of another ledger, is damage", "[evidence][since]") {
   Store s;
   KeptCheckpoint old = kept(s);
   SECTION("forged signature") {
