@@ -22,6 +22,9 @@
 #   setsid bash -c 'echo -20 > /proc/self/autogroup; bench/evidence_bench.sh build/release/writ'
 # Reference run that way (2 vCPU VM, ext4, load average 13 from other sessions):
 #   openssl 0.666 s, preserve 0.741 s (ratio 1.11), dc3dd 2.317 s (3.13x slower), RSS 24.8 MiB.
+# The trust checks of issue 11 (confined openat2, free-space check, fstat before/after, O_TMPFILE
+# + linkat) cost nothing measurable: the same binary before and after, interleaved on a loaded
+# machine (load 5-7), preserved the 1 GiB file in 1.7-2.9 s vs 1.8-2.5 s; RSS 24.8 MiB both.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,6 +1,8 @@
-// `writ evidence preserve|verify|prove` (DESIGN §10). Exit codes: 0 preserved / intact /
-// proved, 1 damaged evidence (or a failed store write), 2 usage errors and refused inputs
-// (symlinks, non-regular or unreadable artifacts, bad keys, a directory that is no store).
+// `writ evidence preserve|verify|prove` (DESIGN §10, §13). Exit codes: 0 preserved / intact /
+// proved, 1 damaged evidence, an artifact that changed while it was copied, or a failed store
+// write; 2 usage errors and refused inputs (artifacts outside the roots, through a symlink,
+// non-regular or unreadable; a store file that is a FIFO or device; a signed store without its
+// key; bad keys or checkpoints; a directory that is no store).
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +17,8 @@
 #include <span>
 
 #include "cli/commands.h"
+#include "common/regular_file.h"
+#include "runtime/evidence/checkpoint.h"
 #include "runtime/evidence/custody_ledger.h"
 #include "runtime/evidence/evidence_store.h"
 #include "runtime/evidence/prove.h"
@@ -103,6 +107,19 @@ std::optional<std::string> optional_arg(const std::string& value) {
   return value.empty() ? std::nullopt : std::optional(value);
 }
 
+int preserve_exit_code(ev::PreserveFailure failure) {
+  switch (failure) {
+    case ev::PreserveFailure::none: return 0;
+    case ev::PreserveFailure::refused:
+    case ev::PreserveFailure::not_regular:
+    case ev::PreserveFailure::signing: return 2;
+    case ev::PreserveFailure::unstable:
+    case ev::PreserveFailure::store:
+    case ev::PreserveFailure::damaged: break;
+  }
+  return 1;
+}
+
 int run_preserve(const PreserveArgs& args) {
   auto key = load_private_key(args.key);
   ev::SystemClock clock;
@@ -112,7 +129,9 @@ int run_preserve(const PreserveArgs& args) {
   int exit_code = 0;
   for (const auto& file : args.files) {
     ProgressBar bar("preserving " + fs::path(file).filename().string());
-    ev::PreserveOptions options{args.verify_copy, bar.callback()};
+    ev::PreserveOptions options;
+    options.verify_copy = args.verify_copy;
+    options.progress = bar.callback();
     ev::PreserveResult r = store.preserve(file, context, options);
     if (r.preserved) {
       const auto& p = *r.preserved;
@@ -122,25 +141,41 @@ int run_preserve(const PreserveArgs& args) {
     }
     if (r.failure == ev::PreserveFailure::none) continue;
     std::cerr << "writ: " << r.error << '\n';
-    const int code = r.failure == ev::PreserveFailure::refused ? 2 : 1;
-    exit_code = std::max(exit_code, code);
+    exit_code = std::max(exit_code, preserve_exit_code(r.failure));
   }
   return exit_code;
+}
+
+std::string since_summary(const ev::SinceReport& since) {
+  return "extends the kept checkpoint (" + std::to_string(since.old_size) + " of " + std::to_string(since.new_size) +
+         " records, RFC 6962 consistency proof of " + std::to_string(since.proof.size()) + " hashes" +
+         (since.signature_verified ? ", its signature verified" : "") + ")";
 }
 
 void print_verify_text(const std::string& dir, const ev::VerifyReport& report) {
   for (const auto& f : report.findings)
     std::cout << (fs::path(dir) / f.item).string() << ": error: " << f.message << '\n';
+  if (report.findings_total > report.findings.size()) {
+    std::cout << "… and " << report.findings_total - report.findings.size() << " more problem(s) not listed\n";
+  }
   for (const auto& n : report.notes) std::cout << "note: " << n << '\n';
   const std::string counts =
       std::to_string(report.records) + " records, " + std::to_string(report.objects) + " objects";
   if (report.status == ev::VerifyStatus::intact) {
     std::cout << "evidence intact: " << counts << (report.signature_verified ? ", checkpoint signature verified" : "")
-              << '\n';
+              << (report.since ? ", " + since_summary(*report.since) : "") << '\n';
   } else {
-    std::cout << "evidence damaged: " << report.findings.size() << " problem(s) in " << counts
+    std::cout << "evidence damaged: " << report.findings_total << " problem(s) in " << counts
               << "; first: " << report.findings.front().item << '\n';
   }
+}
+
+nlohmann::json since_json(const std::optional<ev::SinceReport>& since) {
+  if (!since) return nullptr;
+  return {{"old_size", since->old_size},       {"old_root", since->old_root},
+          {"new_size", since->new_size},       {"new_root", since->new_root},
+          {"proof", since->proof},             {"consistent", since->consistent},
+          {"signature_verified", since->signature_verified}};
 }
 
 void print_verify_json(const ev::VerifyReport& report) {
@@ -151,23 +186,41 @@ void print_verify_json(const ev::VerifyReport& report) {
                      {"objects", report.objects},
                      {"signature_verified", report.signature_verified},
                      {"findings", findings},
+                     {"findings_total", report.findings_total},
+                     {"since", since_json(report.since)},
                      {"notes", report.notes}};
   std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
-int run_verify(const std::string& dir, const std::string& key_path, const std::string& format) {
-  require_store(dir);
+// The checkpoint an auditor kept: a regular file that parses, else a usage error.
+ev::KeptCheckpoint load_kept_checkpoint(const std::string& path) {
+  ReadFile file = read_regular_file(path, ev::kMaxCheckpointBytes);
+  if (!file) throw UsageError(file.error);
+  ev::ParsedCheckpoint parsed = ev::parse_checkpoint(*file.text);
+  if (!parsed.checkpoint) throw UsageError(path + ": not a checkpoint: " + parsed.error);
+  return {*parsed.checkpoint, path};
+}
+
+struct VerifyArgs {
+  std::string dir, key, since, format = "text";
+};
+
+int run_verify(const VerifyArgs& args) {
+  require_store(args.dir);
   std::optional<ev::Ed25519PublicKey> key;
-  if (!key_path.empty()) {
+  if (!args.key.empty()) {
     std::string error;
-    key = ev::Ed25519PublicKey::load(key_path, error);
+    key = ev::Ed25519PublicKey::load(args.key, error);
     if (!key) throw UsageError(error);
   }
-  ProgressBar bar("verifying " + dir);
-  ev::VerifyOptions options{key ? &*key : nullptr, bar.callback()};
-  ev::VerifyReport report = ev::verify_store(dir, options);
-  if (report.status == ev::VerifyStatus::not_a_store) throw UsageError(dir + ": not an evidence store");
-  format == "json" ? print_verify_json(report) : print_verify_text(dir, report);
+  std::optional<ev::KeptCheckpoint> since;
+  if (!args.since.empty()) since = load_kept_checkpoint(args.since);
+  ProgressBar bar("verifying " + args.dir);
+  ev::VerifyOptions options{key ? &*key : nullptr, bar.callback(), 100, since ? &*since : nullptr};
+  ev::VerifyReport report = ev::verify_store(args.dir, options);
+  if (report.status == ev::VerifyStatus::not_a_store) throw UsageError(args.dir + ": not an evidence store");
+  if (report.status == ev::VerifyStatus::not_regular) throw UsageError(report.error + "; refusing to read the store");
+  args.format == "json" ? print_verify_json(report) : print_verify_text(args.dir, report);
   return report.status == ev::VerifyStatus::intact ? 0 : 1;
 }
 
@@ -178,11 +231,13 @@ struct ProveArgs {
 
 // Appends an `exported` record for the artifact, so the export itself is in the custody chain.
 int record_export(const ProveArgs& args, const ev::CheckpointSigner* signer) {
-  auto first = ev::find_record(args.dir, args.sha256);
-  if (!first) {
-    std::cerr << "writ: no custody record of sha256 " << args.sha256 << " in " << args.dir << '\n';
+  ev::FoundRecord found = ev::find_record(args.dir, args.sha256);
+  if (!found.record) {
+    if (found.status == ev::ProveStatus::not_regular) throw UsageError(found.error);
+    std::cerr << "writ: " << found.error << '\n';
     return 1;
   }
+  const auto& first = found.record;
   ev::SystemClock clock;
   ev::SystemIdentity identity;
   ev::CustodyLedger ledger(args.dir, clock, identity, tool_name(), signer);
@@ -190,7 +245,8 @@ int record_export(const ProveArgs& args, const ev::CheckpointSigner* signer) {
   auto appended = ledger.append(std::span(&draft, 1), {std::nullopt, std::nullopt, optional_arg(args.incident)});
   if (!appended.ok()) {
     std::cerr << "writ: " << appended.error << '\n';
-    return 1;
+    return preserve_exit_code(appended.failure == ev::PreserveFailure::none ? ev::PreserveFailure::store
+                                                                            : appended.failure);
   }
   return 0;
 }
@@ -206,6 +262,7 @@ int run_prove(ProveArgs args) {
     if (int code = record_export(args, signer); code != 0) return code;
   }
   ev::ProveResult result = ev::prove_artifact(args.dir, args.sha256, signer);
+  if (result.status == ev::ProveStatus::not_regular) throw UsageError(result.error);
   if (result.status != ev::ProveStatus::ok) {
     std::cerr << "writ: " << result.error << '\n';
     return 1;
@@ -233,15 +290,14 @@ void add_preserve(CLI::App& group, CliContext& ctx) {
 }
 
 void add_verify(CLI::App& group, CliContext& ctx) {
-  struct Args {
-    std::string dir, key, format = "text";
-  };
-  auto args = std::make_shared<Args>();
+  auto args = std::make_shared<VerifyArgs>();
   auto* cmd = group.add_subcommand("verify", "re-hash every object, walk the custody chain, check the checkpoint");
   cmd->add_option("dir", args->dir, "evidence directory")->required();
-  cmd->add_option("--key", args->key, "Ed25519 public key (PEM) the checkpoint must be signed with");
+  cmd->add_option("--key", args->key, "Ed25519 public key (PEM) the checkpoint(s) must be signed with");
+  cmd->add_option("--since", args->since,
+                  "a checkpoint.json kept earlier: prove the store is an append-only extension of it");
   cmd->add_option("--format", args->format, "output format")->check(CLI::IsMember({"text", "json"}));
-  cmd->callback([args, &ctx] { ctx.exit_code = run_verify(args->dir, args->key, args->format); });
+  cmd->callback([args, &ctx] { ctx.exit_code = run_verify(*args); });
 }
 
 void add_prove(CLI::App& group, CliContext& ctx) {

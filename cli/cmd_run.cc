@@ -20,6 +20,7 @@
 #include "runtime/approval.h"
 #include "runtime/connectors_config.h"
 #include "runtime/event.h"
+#include "runtime/evidence/signing.h"
 #include "runtime/evidence_sink.h"
 #include "runtime/execution_log.h"
 #include "runtime/http_approval.h"
@@ -49,6 +50,7 @@ struct RunArgs {
   std::string state = ".writ-state";
   std::string format = "text";
   std::string resume;
+  std::string key;  // Ed25519 private key signing the evidence store's checkpoints
   std::vector<std::string> policies;
   bool dry_run = false;
 };
@@ -71,6 +73,9 @@ struct Session {
   std::optional<rt::ConnectorSet> connectors;
   std::unique_ptr<rt::ApprovalGate> gate;
   std::unique_ptr<rt::EvidenceSink> evidence;
+  std::optional<writ::evidence::Ed25519PrivateKey> signing_key;
+  rt::EvidenceRoots evidence_roots;
+  bool collect_evidence = true;
   nlohmann::json described = nlohmann::json::object();  // connectors/approvals/evidence, journaled
 
   rt::Services services() { return rt::Services{*connectors, *gate, clock, evidence.get()}; }
@@ -149,13 +154,25 @@ void setup_approvals(Session& s, const std::string& source, const rt::Plan* plan
   s.described["approvals"] = {{"kind", "file"}, {"source", absolute(source)}};
 }
 
-void setup_evidence(Session& s, const std::string& dir) {
-  s.evidence = std::make_unique<rt::StoreEvidenceSink>(dir, s.clock, std::string("writ ") + WRIT_VERSION);
+// The store, confined to `roots`, signing with --key or else the connectors file's signing_key.
+void setup_evidence(Session& s, const std::string& dir, rt::EvidenceRoots roots, const std::string& key) {
+  const std::string key_path = key.empty() ? s.config.signing_key.value_or("") : key;
+  if (!key_path.empty()) {
+    std::string error;
+    s.signing_key = writ::evidence::Ed25519PrivateKey::load(key_path, error);
+    if (!s.signing_key) throw UsageError(error);
+  }
+  s.evidence_roots = std::move(roots);
+  s.evidence = std::make_unique<rt::StoreEvidenceSink>(dir, s.clock, std::string("writ ") + WRIT_VERSION, s.evidence_roots,
+                                                       s.signing_key ? &*s.signing_key : nullptr);
   s.described["evidence_dir"] = absolute(dir);
+  s.described["evidence_roots"] = s.evidence_roots.to_json();
+  s.described["evidence_key_id"] = s.signing_key ? nlohmann::json(s.signing_key->key_id()) : nlohmann::json(nullptr);
 }
 
 void refuse_if_unsafe(const rt::Plan& plan, Session& s, const std::string& run_id) {
-  const auto problems = rt::preflight(plan, *s.connectors, s.config.evidence_roots, run_id);
+  const auto problems =
+      rt::preflight(plan, *s.connectors, s.evidence_roots, run_id, s.collect_evidence ? s.evidence.get() : nullptr);
   if (problems.empty()) return;
   std::string message = "the run cannot start:";
   for (const auto& p : problems) message += "\n  " + p;
@@ -178,10 +195,11 @@ int report(const rt::ExecutionLog& log, const std::string& format, const std::st
 // Compiles RUNBOOK (a file or directory) and routes the event. Check errors refuse the run.
 // `identity_required`: the active policy says `approver_identity required`.
 ir::Runbook compile_and_route(const RunArgs& args, const CliContext& ctx, rt::Event& event, const std::string& run_id,
-                              bool& identity_required) {
+                              bool& identity_required, std::vector<std::string>& policy_roots) {
   require_readable(args.runbook);
   Catalog catalog = load_catalog_or_report(ctx, args.policies);
   identity_required = catalog.policy().approver_identity_required;
+  policy_roots = catalog.policy().evidence_roots;
   std::vector<CompiledFile> files;
   std::vector<Diagnostic> errors;
   for (const auto& path : expand_inputs(args.runbook)) {
@@ -224,12 +242,15 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   }
   const auto run_id = rt::new_run_id(s.clock.now());
   bool identity_required = false;
-  const auto runbook = compile_and_route(args, ctx, event, run_id, identity_required);
+  std::vector<std::string> policy_roots;
+  const auto runbook = compile_and_route(args, ctx, event, run_id, identity_required, policy_roots);
   const auto plan = rt::make_plan(runbook, event, run_id, s.options);
   setup_connectors(s, args.connectors, args.dry_run);
   setup_approvals(s, args.approvals, &plan);
-  setup_evidence(s, args.evidence.empty() ? (fs::path(args.state) / "evidence").string() : args.evidence);
-  s.described["collect_evidence"] = !args.dry_run || !args.evidence.empty();
+  setup_evidence(s, args.evidence.empty() ? (fs::path(args.state) / "evidence").string() : args.evidence,
+                 {policy_roots, s.config.evidence_roots}, args.key);
+  s.collect_evidence = !args.dry_run || !args.evidence.empty();
+  s.described["collect_evidence"] = s.collect_evidence;
   refuse_if_unsafe(plan, s, run_id);
 
   auto data = s.described;
@@ -288,7 +309,12 @@ void setup_from_record(Session& s, const RunArgs& args, const rt::RunState& stat
   }
   setup_connectors(s, connectors, start.value("dry_run", false));
   setup_approvals(s, approvals, &state.plan());
-  setup_evidence(s, args.evidence.empty() ? start.value("evidence_dir", (fs::path(args.state) / "evidence").string()) : args.evidence);
+  // The roots the run started with, never recomputed (a journal from before they were
+  // recorded: the connectors file's).
+  auto roots = rt::EvidenceRoots::from_json(start.value("evidence_roots", nlohmann::json()));
+  setup_evidence(s, args.evidence.empty() ? start.value("evidence_dir", (fs::path(args.state) / "evidence").string()) : args.evidence,
+                 roots.value_or(rt::EvidenceRoots{{}, s.config.evidence_roots}), args.key);
+  s.collect_evidence = start.value("collect_evidence", !start.value("dry_run", false));
 }
 
 int run_resume(const RunArgs& args) {
@@ -357,6 +383,9 @@ void add_common(CLI::App* cmd, RunArgs& args) {
   cmd->add_option("--connectors", args.connectors, "connectors file (YAML); default: every action to dry-run");
   cmd->add_option("--approvals", args.approvals, "approval service URL, or a static decisions file (JSON; --dry-run only)");
   cmd->add_option("--evidence", args.evidence, "evidence store directory (default: STATE/evidence)");
+  cmd->add_option("--key", args.key,
+                  "Ed25519 private key (PEM) signing the evidence store's checkpoints (default: signing_key of the "
+                  "connectors file)");
   cmd->add_option("--state", args.state, "state directory holding runs/RUN_ID/journal.jsonl")->capture_default_str();
   cmd->add_option("--format", args.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
 }

@@ -10,8 +10,10 @@
 //        re-implementation), then flips one byte of custody.jsonl.
 // Invariants: nothing throws; a line parse_record accepts is exactly record_line() of its record; a
 // checkpoint that parses holds no NUL byte and survives checkpoint_json; verify_store reports
-// `damaged` exactly when it has findings, each naming an item; the valid store verifies intact, and
-// verifies damaged once a byte of its ledger is changed.
+// `damaged` exactly when it has findings, each naming an item (also with a hostile checkpoint
+// given as the kept one, `--since`); the valid store verifies intact, and with --since every
+// prefix checkpoint of it is proved consistent (RFC 6962); once a byte of its ledger is changed
+// it verifies damaged, and --since its own last checkpoint says so too.
 #include <unistd.h>
 
 #include <cstdint>
@@ -20,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,14 +120,17 @@ void check_checkpoint(std::string_view text) {
   (void)evidence::checkpoint_text(cp);
 }
 
-evidence::VerifyReport verify(const fs::path& store) {
-  evidence::VerifyReport report = evidence::verify_store(store);
+evidence::VerifyReport verify(const fs::path& store, const evidence::KeptCheckpoint* since = nullptr) {
+  evidence::VerifyOptions options;
+  options.since = since;
+  evidence::VerifyReport report = evidence::verify_store(store, options);
   require(report.status != evidence::VerifyStatus::not_a_store, "a store with a ledger is `not_a_store`");
   require((report.status == evidence::VerifyStatus::damaged) == !report.findings.empty(),
           "verify's status disagrees with its findings");
   for (const auto& f : report.findings) {
     require(!f.message.empty(), "a finding without a message");
-    require(f.item.starts_with("custody.jsonl") || f.item == "checkpoint.json" || f.item.starts_with("objects/"),
+    require(f.item.starts_with("custody.jsonl") || f.item == "checkpoint.json" || f.item.starts_with("objects/") ||
+                (since != nullptr && f.item == since->name),
             "a finding names no item of the store: " + f.item);
   }
   return report;
@@ -142,6 +148,10 @@ void hostile_store(std::string_view input) {
   if (parts.size() > 1) write_file(evidence::checkpoint_path(store), checkpoint);
   else fs::remove(evidence::checkpoint_path(store), ec);
   verify(store);
+  if (auto kept = evidence::parse_checkpoint(checkpoint).checkpoint) {
+    const evidence::KeptCheckpoint since{*kept, "kept.json"};
+    verify(store, &since);
+  }
 }
 
 // Printable text (quotes, backslashes and DEL included) so the JSON below stays valid UTF-8.
@@ -191,11 +201,24 @@ void valid_store(std::string_view input) {
     fail("a valid store does not verify: " + report.findings.front().item + ": " + report.findings.front().message);
   }
   require(report.records == seq, "verify counted another number of records");
+  std::vector<std::string> heads{std::string(evidence::kZeroHash)};
+  for (std::string_view line : split(ledger, '\n', seq)) heads.push_back(json::parse(line)["hash"].get<std::string>());
+  for (std::uint64_t m = 0; m <= seq; ++m) {
+    evidence::Checkpoint prefix{m, heads[m], to_hex(evidence::merkle_root(std::span(leaves).first(m))),
+                                "writ.evidence/" + first_hash.substr(0, 16), std::nullopt, std::nullopt};
+    const evidence::KeptCheckpoint since{prefix, "kept.json"};
+    evidence::VerifyReport proved = verify(store, &since);
+    require(proved.status == evidence::VerifyStatus::intact && proved.since && proved.since->consistent,
+            "a prefix checkpoint of " + std::to_string(m) + " records is not proved consistent");
+  }
+  const evidence::KeptCheckpoint last{*evidence::parse_checkpoint(cp.dump()).checkpoint, "kept.json"};
   std::size_t at = input.empty() ? 0 : static_cast<unsigned char>(input[0]) * 131 % ledger.size();
   ledger[at] = static_cast<char>(ledger[at] ^ 0x01);
   write_file(evidence::custody_path(store), ledger);
   require(verify(store).status == evidence::VerifyStatus::damaged,
           "verify does not notice a changed byte at offset " + std::to_string(at) + " of custody.jsonl");
+  require(verify(store, &last).status == evidence::VerifyStatus::damaged,
+          "verify --since does not notice a changed byte at offset " + std::to_string(at) + " of custody.jsonl");
 }
 
 }  // namespace

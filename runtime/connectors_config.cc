@@ -205,12 +205,16 @@ ConnectorsConfig parse_connectors(const std::string& text, const std::string& pa
     throw ConfigError(
         fmt::format("{}: a connectors file is a mapping with `connectors`, `routes`, `evidence_roots`", path));
   std::optional<YAML::Node> routes;  // a default YAML::Node is a defined null, not "absent"
-  for (const auto& [key, value] : r.entries(root, "the connectors file", {"connectors", "routes", "evidence_roots"})) {
+  for (const auto& [key, value] :
+       r.entries(root, "the connectors file", {"connectors", "routes", "evidence_roots", "signing_key"})) {
     if (key == "connectors") {
       for (const auto& [name, node] : r.entries(value, "connectors", {}))
         config.connectors[name] = read_connector(r, name, node);
     } else if (key == "routes") {
       routes = value;
+    } else if (key == "signing_key") {
+      config.signing_key = r.scalar(value, "signing_key");
+      if (!clean_absolute(*config.signing_key)) r.fail(value, "signing_key must be an absolute path without `..`");
     } else {
       config.evidence_roots = r.strings(value, "evidence_roots");
       for (std::size_t i = 0; i < config.evidence_roots.size(); ++i) {

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "common/text.h"
+#include "runtime/evidence/confined_open.h"
+#include "runtime/evidence/custody_ledger.h"
 #include "runtime/evidence/evidence_store.h"
 
 namespace writ::runtime {
@@ -18,42 +19,58 @@ class ClockAdapter final : public evidence::Clock {
   const runtime::Clock& clock_;
 };
 
-bool has_dot_dot(const std::filesystem::path& path) {
-  for (const auto& part : path) {
-    if (part == "..") return true;
+std::optional<std::vector<std::string>> strings_of(const nlohmann::json& j) {
+  if (!j.is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& item : j) {
+    if (!item.is_string()) return std::nullopt;
+    out.push_back(item.get<std::string>());
   }
-  return false;
-}
-
-bool under(const std::filesystem::path& path, const std::filesystem::path& root) {
-  auto p = path.begin();
-  for (auto r = root.begin(); r != root.end(); ++r) {
-    if (r->empty()) continue;  // a trailing "/" in the root
-    if (p == path.end() || *p != *r) return false;
-    ++p;
-  }
-  return true;
+  return out;
 }
 
 }  // namespace
 
+nlohmann::json EvidenceRoots::to_json() const { return {{"policy", policy}, {"connectors", connectors}}; }
+
+std::optional<EvidenceRoots> EvidenceRoots::from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("policy") || !j.contains("connectors")) return std::nullopt;
+  auto policy = strings_of(j["policy"]);
+  auto connectors = strings_of(j["connectors"]);
+  if (!policy || !connectors) return std::nullopt;
+  return EvidenceRoots{std::move(*policy), std::move(*connectors)};
+}
+
+std::vector<evidence::RootSet> EvidenceRoots::sets() const {
+  return {{"the policy", policy}, {"the connectors file", connectors}};
+}
+
 struct StoreEvidenceSink::Impl {
-  Impl(std::filesystem::path root, const Clock& clock, std::string tool)
-      : clock_adapter(clock), store(std::move(root), clock_adapter, identity, evidence::StoreOptions{std::move(tool), nullptr}) {}
+  Impl(std::filesystem::path root, const Clock& clock, std::string tool, EvidenceRoots confined_to,
+       const evidence::CheckpointSigner* key)
+      : clock_adapter(clock),
+        roots(std::move(confined_to)),
+        signer(key),
+        store(std::move(root), clock_adapter, identity, evidence::StoreOptions{std::move(tool), key}) {}
   ClockAdapter clock_adapter;
   evidence::SystemIdentity identity;
+  EvidenceRoots roots;
+  const evidence::CheckpointSigner* signer;
   evidence::EvidenceStore store;
 };
 
-StoreEvidenceSink::StoreEvidenceSink(std::filesystem::path root, const Clock& clock, std::string tool)
-    : impl_(std::make_unique<Impl>(std::move(root), clock, std::move(tool))) {}
+StoreEvidenceSink::StoreEvidenceSink(std::filesystem::path root, const Clock& clock, std::string tool,
+                                     EvidenceRoots roots, const evidence::CheckpointSigner* signer)
+    : impl_(std::make_unique<Impl>(std::move(root), clock, std::move(tool), std::move(roots), signer)) {}
 
 StoreEvidenceSink::~StoreEvidenceSink() = default;
 
 EvidenceOutcome StoreEvidenceSink::preserve(const std::string& artifact, const std::string& run_id, const std::string& step,
                                             const std::string& incident) {
   evidence::CustodyContext context{run_id, step, incident.empty() ? std::nullopt : std::optional<std::string>(incident)};
-  const auto result = impl_->store.preserve(artifact, context);
+  evidence::PreserveOptions options;
+  options.roots = impl_->roots.sets();
+  const auto result = impl_->store.preserve(artifact, context, options);
   EvidenceOutcome out;
   if (!result) {
     out.error = result.error.empty() ? fmt::format("{}: not preserved", artifact) : result.error;
@@ -67,21 +84,17 @@ EvidenceOutcome StoreEvidenceSink::preserve(const std::string& artifact, const s
   return out;
 }
 
-std::optional<std::string> check_artifact_path(const std::string& path, const std::vector<std::string>& roots) {
-  const std::filesystem::path p(path);
-  if (!p.is_absolute()) return fmt::format("artifact path \"{}\" is not absolute", path);
-  if (has_dot_dot(p)) return fmt::format("artifact path \"{}\" contains `..`", path);
-  if (roots.empty()) return std::nullopt;
-  for (const auto& root : roots) {
-    if (!under(p.lexically_normal(), std::filesystem::path(root).lexically_normal())) continue;
-    // A symlinked directory on the way must not lead out of the root.
-    std::error_code ec1, ec2;
-    const auto real_parent = std::filesystem::canonical(p.parent_path(), ec1);
-    const auto real_root = std::filesystem::canonical(root, ec2);
-    if (ec1 || ec2 || under(real_parent, real_root)) return std::nullopt;
-    return fmt::format("artifact path \"{}\" leads out of evidence root {} through a symbolic link", path, root);
+std::optional<std::string> StoreEvidenceSink::check_ready() const {
+  const evidence::StoreCheck check = evidence::check_store(impl_->store.root(), impl_->signer);
+  if (check.failure == evidence::PreserveFailure::none) return std::nullopt;
+  if (check.failure == evidence::PreserveFailure::signing) {
+    return check.error + "; a run takes the key as --key PRIVATE.pem or as signing_key in the connectors file";
   }
-  return fmt::format("artifact path \"{}\" lies outside the evidence roots ({})", path, join(roots, ", "));
+  return check.error;
+}
+
+std::optional<std::string> check_artifact_path(const std::string& path, const EvidenceRoots& roots) {
+  return evidence::check_confined(path, roots.sets());
 }
 
 }  // namespace writ::runtime

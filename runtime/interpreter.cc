@@ -38,9 +38,10 @@ std::optional<std::string> unsendable(const ConnectorSet& connectors, const std:
 
 }  // namespace
 
-std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const std::vector<std::string>& evidence_roots,
-                                   const std::string& run_id) {
+std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const EvidenceRoots& evidence_roots,
+                                   const std::string& run_id, const EvidenceSink* evidence) {
   std::vector<std::string> problems;
+  bool preserves = false;
   for (const auto& step : plan.steps) {
     if (!step.enabled) continue;
     if (auto why = unsendable(connectors, run_id, step, PlannedCall{step.action, step.args}, "execute")) problems.push_back(*why);
@@ -48,8 +49,12 @@ std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connect
       if (auto why = unsendable(connectors, run_id, step, *step.rollback, "rollback")) problems.push_back(*why);
     }
     for (const auto& artifact : step.preserve) {
+      preserves = true;
       if (auto why = check_artifact_path(artifact, evidence_roots)) problems.push_back(fmt::format("step `{}`: {}", step.id, *why));
     }
+  }
+  if (preserves && evidence) {
+    if (auto why = evidence->check_ready()) problems.push_back(fmt::format("evidence store: {}", *why));
   }
   return problems;
 }

@@ -40,10 +40,12 @@ struct Services {
 
 // Problems that must stop a run before its first effect: an action or rollback no route
 // covers, a call the routed connector refuses (Connector::refuse: an exec argv element that
-// would be read as an option or holds NUL), an artifact path outside the evidence roots.
-// Empty when the plan may run. `run_id` is the run's (calls are rendered as they will be).
-std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const std::vector<std::string>& evidence_roots,
-                                   const std::string& run_id);
+// would be read as an option or holds NUL), an artifact path outside the evidence roots (or
+// through a symlink), and — when the plan preserves anything and `evidence` is given — a store
+// the sink cannot append to (e.g. a signed store and no key). Empty when the plan may run.
+// `run_id` is the run's (calls are rendered as they will be).
+std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const EvidenceRoots& evidence_roots,
+                                   const std::string& run_id, const EvidenceSink* evidence = nullptr);
 
 class Interpreter {
  public:

@@ -176,6 +176,16 @@ bool is_sha256_hex(std::string_view text) {
   return true;
 }
 
+std::optional<Digest> parse_sha256_hex(std::string_view text) {
+  if (!is_sha256_hex(text)) return std::nullopt;
+  Digest out{};
+  auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<std::uint8_t>(nibble(text[2 * i]) << 4 | nibble(text[2 * i + 1]));
+  }
+  return out;
+}
+
 std::filesystem::path custody_path(const std::filesystem::path& root) { return root / "custody.jsonl"; }
 std::filesystem::path checkpoint_path(const std::filesystem::path& root) { return root / "checkpoint.json"; }
 std::filesystem::path objects_dir(const std::filesystem::path& root) { return root / "objects" / "sha256"; }

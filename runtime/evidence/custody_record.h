@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/sha256.h"
+
 namespace writ::evidence {
 
 enum class CustodyEvent { collected, verified, exported };
@@ -57,6 +59,8 @@ std::string format_utc(std::chrono::system_clock::time_point time);
 bool is_rfc3339_utc(std::string_view text);
 
 bool is_sha256_hex(std::string_view text);
+// The digest `text` spells, when is_sha256_hex(text).
+std::optional<Digest> parse_sha256_hex(std::string_view text);
 
 // Layout of an evidence directory.
 std::filesystem::path custody_path(const std::filesystem::path& root);

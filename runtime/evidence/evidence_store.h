@@ -1,10 +1,15 @@
-// Evidence store (DESIGN §10): preserves artifacts as content-addressed, read-only objects under
-// `ROOT/objects/sha256/<2 hex>/<64 hex>` and appends a custody record for each event to
+// Evidence store (DESIGN §10, §13): preserves artifacts as content-addressed, read-only objects
+// under `ROOT/objects/sha256/<2 hex>/<64 hex>` and appends a custody record for each event to
 // `ROOT/custody.jsonl`, rewriting `ROOT/checkpoint.json` after every append.
 //
-// The artifact is opened without following symlinks (a symlink or a non-regular file is
-// refused), copied while the very same bytes are hashed with OpenSSL EVP SHA-256 in >= 1 MiB
-// buffers (constant memory for any size), fsynced, renamed into place and made read-only.
+// The artifact is opened confined (confined_open.h): beneath an evidence root, no symlink
+// followed at any component, only a regular file. The copy is stable or refused:
+//   - a copy larger than the store's free space is refused before a byte is written;
+//   - at most the size seen at open is read, into an unnamed temporary (O_TMPFILE in ROOT/tmp,
+//     see temp_file.h), hashed with OpenSSL EVP SHA-256 in the same pass (constant memory);
+//   - a file whose size, mtime or ctime differ after the copy is refused as `unstable`: the copy
+//     is discarded and nothing is recorded (it could mix old and new bytes);
+//   - otherwise the copy is fsynced, made read-only and linked at its content address.
 // Identical content is stored once; every collection still gets its own custody record.
 //
 // Time, host and user come only through the Clock and Identity interfaces handed in (tests
@@ -12,8 +17,9 @@
 // processes sharing ROOT — are serialised by a lock file for the ledger append; nothing
 // interleaves or is lost. One EvidenceStore may be shared by threads.
 //
-// Errors: problems with the artifact (symlink, not a regular file, unreadable) and with the
-// store (cannot create or write ROOT, corrupt ledger tail) are returned as data in
+// Errors: problems with the artifact (outside the roots, a symlink, not a regular file,
+// unreadable, unstable) and with the store (cannot create or write ROOT, no space, corrupt
+// ledger tail, a store file that is a FIFO, a signing mismatch) are returned as data in
 // PreserveResult, never thrown. Only writ's own bugs or OpenSSL failures throw.
 #pragma once
 
@@ -25,6 +31,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "runtime/evidence/confined_open.h"
 
 namespace writ::evidence {
 
@@ -69,6 +78,9 @@ class CheckpointSigner {
   virtual ~CheckpointSigner() = default;
   virtual std::string sign(std::string_view message) const = 0;  // raw signature bytes
   virtual std::string key_id() const = 0;                        // hex, names the public key
+  // True when `signature` over `message` was made by this key (used to refuse re-signing a
+  // checkpoint someone else forged).
+  virtual bool verify(std::string_view message, std::string_view signature) const = 0;
 };
 
 // Called with (bytes done, total bytes) while copying or re-reading an artifact.
@@ -82,6 +94,11 @@ struct StoreOptions {
 struct PreserveOptions {
   bool verify_copy = false;  // re-read the stored object and append a `verified` record
   ProgressFn progress;       // may be empty
+  // Where the artifact must lie (confined_open.h); with any set (even of empty lists) the path
+  // must be absolute and free of `..` as given. No sets: the path is made absolute and
+  // normalised, then opened beneath "/", still without following a symlink at any component.
+  std::vector<RootSet> roots;
+  ResolveMethod resolve = ResolveMethod::automatic;
 };
 
 struct Preserved {
@@ -95,9 +112,12 @@ struct Preserved {
 
 enum class PreserveFailure {
   none,
-  refused,  // the artifact: a symlink, not a regular file, missing or unreadable
-  store,    // the store: cannot be created or written, or the stored copy reads back wrong
-  damaged,  // the ledger no longer matches its checkpoint: nothing is appended (run verify)
+  refused,      // the artifact: outside the roots, through a symlink, not a regular file, missing
+  unstable,     // the artifact changed (size, mtime or ctime) while it was copied: nothing kept
+  store,        // the store: cannot be created or written, too little space, bad read-back
+  damaged,      // the ledger no longer matches its checkpoint: nothing is appended (run verify)
+  not_regular,  // custody.jsonl, checkpoint.json or .lock is a FIFO, socket, device or directory
+  signing,      // the store is signed and no key, or another key, was given
 };
 
 struct PreserveResult {

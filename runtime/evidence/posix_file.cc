@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "common/regular_file.h"
+
 namespace writ::evidence {
 
 Fd::~Fd() {
@@ -92,8 +94,9 @@ std::error_code make_dirs(const std::filesystem::path& dir) {
 std::error_code replace_file_atomically(const std::filesystem::path& path, std::string_view content) {
   auto tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());
+  ::unlink(tmp.c_str());  // a leftover of a crashed writer, or anything planted there
   {
-    Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
     if (!fd.valid()) return last_error();
     if (auto ec = write_all(fd.get(), content)) return ec;
     if (auto ec = fsync_fd(fd.get())) return ec;
@@ -106,26 +109,55 @@ std::error_code replace_file_atomically(const std::filesystem::path& path, std::
   return fsync_dir(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
 }
 
+namespace {
+
+// Opens the lock file as a regular file only; an exclusive lock creates it when it is absent.
+OpenedFile open_lock_file(const std::filesystem::path& path, bool shared) {
+  const int flags = (shared ? O_RDONLY : O_RDWR) | O_NOFOLLOW;
+  OpenedFile file = open_regular_file(path, flags);
+  if (file.problem != FileProblem::missing || shared) return file;
+  Fd created = open_fd(path, flags | O_CREAT | O_EXCL | O_NONBLOCK, 0644);
+  if (!created.valid() && errno == EEXIST) return open_regular_file(path, flags);  // another process was first
+  if (!created.valid()) {
+    file.error = path.string() + ": cannot create: " + last_error().message();
+    file.problem = FileProblem::unreadable;
+    return file;
+  }
+  file.fd.reset(created.release());
+  file.problem = FileProblem::none;
+  file.error.clear();
+  return file;
+}
+
+}  // namespace
+
 FileLock::FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout, Mode mode) {
   const bool shared = mode == Mode::shared;
-  fd_ = shared ? open_fd(path, O_RDONLY) : open_fd(path, O_RDWR | O_CREAT, 0644);
-  if (!fd_.valid()) {
-    error_ = last_error();
+  OpenedFile file = open_lock_file(path, shared);
+  if (file.problem != FileProblem::none) {
+    failure_ = file.problem == FileProblem::missing       ? Failure::missing
+               : file.problem == FileProblem::not_regular ? Failure::not_regular
+                                                          : Failure::other;
+    error_ = file.error;
     return;
   }
+  fd_ = Fd(file.fd.release());
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::milliseconds(1);
   while (::flock(fd_.get(), (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      error_ = last_error();
-      return;
+    std::error_code ec = last_error();
+    if (errno == EWOULDBLOCK || errno == EINTR) {
+      if (std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(50));
+        continue;
+      }
+      ec = std::make_error_code(std::errc::timed_out);
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      error_ = std::make_error_code(std::errc::timed_out);
-      return;
-    }
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    failure_ = Failure::other;
+    error_ = path.string() + ": cannot lock: " + ec.message();
+    fd_ = Fd();
+    return;
   }
 }
 

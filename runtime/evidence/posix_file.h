@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -53,28 +54,36 @@ std::error_code fsync_dir(const std::filesystem::path& dir);
 // mkdir -p, fsyncing each parent whose entry list changed.
 std::error_code make_dirs(const std::filesystem::path& dir);
 
-// Writes `content` to a temporary sibling, fsyncs it, renames it over `path` and fsyncs the
-// directory: a reader sees the old or the new file, never a mix.
+// Writes `content` to a temporary sibling (created afresh with O_EXCL, so nothing planted at
+// its name is opened), fsyncs it, renames it over `path` and fsyncs the directory: a reader
+// sees the old or the new file, never a mix.
 std::error_code replace_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 // A flock(2) on a lock file, held for the object's lifetime. flock locks belong to the open
 // file description, so two locks in one process exclude each other too. An exclusive lock
 // creates the file; a shared one only opens it read-only (a reader may lack write access).
+// The lock file is opened without following a symlink and without blocking, and anything but
+// a regular file (a FIFO put there to hang writ) is refused.
 class FileLock {
  public:
   enum class Mode { exclusive, shared };
+  enum class Failure { none, missing, not_regular, other };
 
-  // Waits at most `timeout`; check error() afterwards.
+  // Waits at most `timeout`; check failure() afterwards.
   FileLock(const std::filesystem::path& path, std::chrono::milliseconds timeout, Mode mode = Mode::exclusive);
   ~FileLock() = default;  // closing the descriptor releases the lock
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
 
-  std::error_code error() const { return error_; }
+  Failure failure() const { return failure_; }
+  // Why the lock is not held, naming the path: "<path>: is a FIFO, not a regular file",
+  // "<path>: cannot lock: Connection timed out". Empty when it is held.
+  const std::string& error() const { return error_; }
 
  private:
   Fd fd_;
-  std::error_code error_;
+  Failure failure_ = Failure::none;
+  std::string error_;
 };
 
 }  // namespace writ::evidence

@@ -1,9 +1,5 @@
 #include "runtime/evidence/prove.h"
 
-#include <fcntl.h>
-
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -13,7 +9,6 @@
 #include "runtime/evidence/custody_ledger.h"
 #include "runtime/evidence/line_reader.h"
 #include "runtime/evidence/merkle.h"
-#include "runtime/evidence/posix_file.h"
 
 namespace writ::evidence {
 
@@ -33,14 +28,15 @@ struct Ledger {
   std::string error;
 };
 
-Ledger read_ledger(const std::filesystem::path& root, std::string_view hex, std::uint64_t limit) {
+Ledger read_ledger(const std::filesystem::path& root, std::string_view hex, std::uint64_t limit, ProveStatus& status) {
   Ledger out;
-  Fd fd = open_fd(custody_path(root), O_RDONLY | O_NOFOLLOW);
-  if (!fd.valid()) {
-    out.error = custody_path(root).string() + ": " + std::strerror(errno);
+  OpenedFile file = open_ledger_file(root);
+  if (!file) {
+    status = file.problem == FileProblem::not_regular ? ProveStatus::not_regular : ProveStatus::damaged;
+    out.error = file.error;
     return out;
   }
-  LineReader reader(fd.get());
+  LineReader reader(file.fd.get());
   while (out.leaves.size() < limit) {
     auto line = reader.next();
     if (!line) break;
@@ -50,20 +46,21 @@ Ledger read_ledger(const std::filesystem::path& root, std::string_view hex, std:
       out.entries.push_back({line->number - 1, line->text, std::move(*parsed.record)});
     }
   }
-  if (reader.error()) out.error = custody_path(root).string() + ": " + reader.error().message();
+  if (reader.error()) {
+    status = ProveStatus::damaged;
+    out.error = custody_path(root).string() + ": " + reader.error().message();
+  }
   return out;
 }
 
-std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& root, std::string& error) {
-  Fd fd = open_fd(checkpoint_path(root), O_RDONLY | O_NOFOLLOW);
-  if (!fd.valid()) {
-    error = checkpoint_path(root).string() + ": " + std::strerror(errno);
+std::optional<Checkpoint> read_checkpoint(const std::filesystem::path& root, std::string& error, ProveStatus& status) {
+  ReadFile file = read_checkpoint_file(root);
+  if (!file) {
+    status = file.problem == FileProblem::not_regular ? ProveStatus::not_regular : ProveStatus::damaged;
+    error = file.error;
     return std::nullopt;
   }
-  std::string text(64 * 1024, '\0');
-  long n = read_full(fd.get(), std::span(reinterpret_cast<std::uint8_t*>(text.data()), text.size()));
-  text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  ParsedCheckpoint parsed = parse_checkpoint(text);
+  ParsedCheckpoint parsed = parse_checkpoint(*file.text);
   if (!parsed.checkpoint) error = checkpoint_path(root).string() + ": malformed: " + parsed.error;
   return parsed.checkpoint;
 }
@@ -96,11 +93,17 @@ json statement(std::string_view hex, const Ledger& ledger, const Checkpoint& cp)
 
 }  // namespace
 
-std::optional<CustodyRecord> find_record(const std::filesystem::path& root, std::string_view hex) {
+FoundRecord find_record(const std::filesystem::path& root, std::string_view hex) {
+  FoundRecord out;
   LedgerReadLock lock(root);
-  Ledger ledger = read_ledger(root, hex, UINT64_MAX);
-  if (ledger.entries.empty()) return std::nullopt;
-  return ledger.entries.front().record;
+  if (!lock.error().empty()) return {std::nullopt, ProveStatus::not_regular, lock.error()};
+  Ledger ledger = read_ledger(root, hex, UINT64_MAX, out.status);
+  if (!ledger.error.empty()) return {std::nullopt, out.status, ledger.error};
+  if (ledger.entries.empty()) {
+    return {std::nullopt, ProveStatus::not_found, "no custody record of sha256 " + std::string(hex) + " in " + root.string()};
+  }
+  out.record = ledger.entries.front().record;
+  return out;
 }
 
 std::string dsse_pae(std::string_view type, std::string_view payload) {
@@ -112,13 +115,15 @@ ProveResult prove_artifact(const std::filesystem::path& root, std::string_view h
   std::string error;
   std::optional<Checkpoint> cp;
   Ledger ledger;
+  ProveStatus status = ProveStatus::damaged;
   {
     LedgerReadLock lock(root);  // the checkpoint and the ledger as one writer left them
-    cp = read_checkpoint(root, error);
-    if (!cp) return {ProveStatus::damaged, {}, error};
-    ledger = read_ledger(root, hex, cp->size);
+    if (!lock.error().empty()) return {ProveStatus::not_regular, {}, lock.error()};
+    cp = read_checkpoint(root, error, status);
+    if (!cp) return {status, {}, error};
+    ledger = read_ledger(root, hex, cp->size, status);
   }
-  if (!ledger.error.empty()) return {ProveStatus::damaged, {}, ledger.error};
+  if (!ledger.error.empty()) return {status, {}, ledger.error};
   if (ledger.leaves.size() != cp->size || to_hex(merkle_root(ledger.leaves)) != cp->root) {
     return {ProveStatus::damaged, {}, "custody.jsonl does not match checkpoint.json; run `writ evidence verify`"};
   }

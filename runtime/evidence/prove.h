@@ -22,8 +22,9 @@ inline constexpr std::string_view kInTotoPayloadType = "application/vnd.in-toto+
 
 enum class ProveStatus {
   ok,
-  not_found,  // no record of that digest is covered by the checkpoint
-  damaged,    // the ledger does not match its checkpoint (run verify)
+  not_found,    // no record of that digest is covered by the checkpoint
+  damaged,      // the ledger does not match its checkpoint (run verify)
+  not_regular,  // custody.jsonl, checkpoint.json or .lock is a FIFO, socket or device: not read
 };
 
 struct ProveResult {
@@ -32,8 +33,14 @@ struct ProveResult {
   std::string error;     // otherwise
 };
 
+struct FoundRecord {
+  std::optional<CustodyRecord> record;
+  ProveStatus status = ProveStatus::ok;  // not_found, not_regular or damaged when no record
+  std::string error;
+};
+
 // The first well-formed record of `sha256_hex` in the ledger, if any.
-std::optional<CustodyRecord> find_record(const std::filesystem::path& root, std::string_view sha256_hex);
+FoundRecord find_record(const std::filesystem::path& root, std::string_view sha256_hex);
 
 // `signer` (nullable) signs a DSSE envelope around the statement.
 ProveResult prove_artifact(const std::filesystem::path& root, std::string_view sha256_hex,

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 
+#include "common/regular_file.h"
 #include "common/sha256.h"
 
 namespace writ::evidence {
@@ -45,13 +46,20 @@ std::string openssl_error() {
 // Refuses to prompt for a passphrase: encrypted keys fail to load instead of hanging.
 int no_passphrase(char*, int, int, void*) { return 0; }
 
-std::shared_ptr<const PkeyHandle> read_pem(const std::filesystem::path& path, bool want_private, std::string& error) {
-  BioPtr bio(BIO_new_file(path.c_str(), "r"));
-  if (!bio) {
-    error = path.string() + ": cannot read key file";
-    ERR_clear_error();
-    return nullptr;
-  }
+// Key files are small; a FIFO or device given as one is refused, never waited on.
+constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
+
+std::optional<std::string> read_key_file(const std::filesystem::path& path, std::string& error) {
+  ReadFile file = read_regular_file(path.string(), kMaxKeyFileBytes);
+  if (!file) error = file.problem == FileProblem::missing ? path.string() + ": cannot read key file: no such file"
+                                                          : file.error;
+  return file.text;
+}
+
+std::shared_ptr<const PkeyHandle> parse_pem(std::string_view pem, const std::filesystem::path& path, bool want_private,
+                                            std::string& error) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) throw std::runtime_error("cannot read a key: " + openssl_error());
   EVP_PKEY* key = want_private ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr)
                                : PEM_read_bio_PUBKEY(bio.get(), nullptr, no_passphrase, nullptr);
   if (key == nullptr) {
@@ -91,7 +99,9 @@ std::string raw_public(EVP_PKEY* key) {
 std::string key_id_for(std::string_view raw_public_key) { return sha256_hex(raw_public_key).substr(0, 16); }
 
 std::optional<Ed25519PrivateKey> Ed25519PrivateKey::load(const std::filesystem::path& pem, std::string& error) {
-  auto key = read_pem(pem, true, error);
+  auto text = read_key_file(pem, error);
+  if (!text) return std::nullopt;
+  auto key = parse_pem(*text, pem, true, error);
   if (!key) return std::nullopt;
   return Ed25519PrivateKey(std::move(key));
 }
@@ -118,16 +128,22 @@ std::string Ed25519PrivateKey::sign(std::string_view message) const {
   return sig;
 }
 
+bool Ed25519PrivateKey::verify(std::string_view message, std::string_view signature) const {
+  return Ed25519PublicKey::from_private(*this).verify(message, signature);
+}
+
 std::string Ed25519PrivateKey::key_id() const { return key_id_for(raw_public(key_->pkey)); }
 std::string Ed25519PrivateKey::public_key_raw() const { return raw_public(key_->pkey); }
 std::string Ed25519PrivateKey::private_pem() const { return pem_of(key_->pkey, true); }
 std::string Ed25519PrivateKey::public_pem() const { return pem_of(key_->pkey, false); }
 
 std::optional<Ed25519PublicKey> Ed25519PublicKey::load(const std::filesystem::path& pem, std::string& error) {
+  auto text = read_key_file(pem, error);
+  if (!text) return std::nullopt;
   std::string public_error;
-  if (auto key = read_pem(pem, false, public_error)) return Ed25519PublicKey(std::move(key));
+  if (auto key = parse_pem(*text, pem, false, public_error)) return Ed25519PublicKey(std::move(key));
   std::string private_error;
-  if (auto key = read_pem(pem, true, private_error)) return Ed25519PublicKey(std::move(key));
+  if (auto key = parse_pem(*text, pem, true, private_error)) return Ed25519PublicKey(std::move(key));
   error = public_error;
   return std::nullopt;
 }

@@ -1,5 +1,5 @@
 // Ed25519 keys through OpenSSL EVP, for signing checkpoints and DSSE envelopes. Keys are
-// read from PEM files (PKCS#8 private keys as written by `openssl genpkey -algorithm ed25519`,
+// read from PEM files (regular files of at most 64 KiB; a FIFO or device is refused unread) (PKCS#8 private keys as written by `openssl genpkey -algorithm ed25519`,
 // SubjectPublicKeyInfo public keys as written by `openssl pkey -pubout`); encrypted keys are
 // refused rather than prompting. A key id is the first 8 bytes (16 hex) of SHA-256 over the
 // raw 32-byte public key. Load failures are returned as messages; OpenSSL failures while
@@ -27,6 +27,7 @@ class Ed25519PrivateKey final : public CheckpointSigner {
   static Ed25519PrivateKey generate();
 
   std::string sign(std::string_view message) const override;  // 64 raw bytes
+  bool verify(std::string_view message, std::string_view signature) const override;
   std::string key_id() const override;
   std::string public_key_raw() const;  // 32 bytes
   std::string private_pem() const;

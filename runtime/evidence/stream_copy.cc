@@ -222,15 +222,16 @@ void report(const ProgressFn& progress, std::uint64_t done, std::uint64_t total)
 
 }  // namespace
 
-StreamResult copy_and_hash(int src, int dst, std::uint64_t expected_size, const ProgressFn& progress) {
+StreamResult copy_and_hash(int src, int dst, std::uint64_t limit, const ProgressFn& progress) {
   ::posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
   StreamResult result;
   Sha256 hasher;
   Pipeline pipeline(dst);
-  for (;;) {
+  while (result.bytes < limit) {
     auto index = pipeline.acquire();
     if (!index) break;  // the writer failed; finish() reports why
     auto buf = pipeline.buffer(*index);
+    buf = buf.first(static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), limit - result.bytes)));
     long n = read_full(src, buf);
     if (n <= 0) {
       if (n < 0) result.read_error = last_error();
@@ -241,7 +242,7 @@ StreamResult copy_and_hash(int src, int dst, std::uint64_t expected_size, const 
     hasher.update(bytes);
     pipeline.submit({*index, bytes.size()});
     result.bytes += bytes.size();
-    report(progress, result.bytes, expected_size);
+    report(progress, result.bytes, limit);
   }
   result.write_error = pipeline.finish();
   result.digest = hasher.finish();

@@ -24,9 +24,9 @@ struct StreamResult {
   bool ok() const { return !read_error && !write_error; }
 };
 
-// Copies `src` to `dst` until EOF of `src`, hashing with SHA-256. Does not fsync `dst`.
-// `expected_size` only feeds the progress callback (a growing file is read to its end).
-StreamResult copy_and_hash(int src, int dst, std::uint64_t expected_size, const ProgressFn& progress);
+// Copies at most `limit` bytes of `src` to `dst` (fewer at EOF), hashing them with SHA-256.
+// Does not fsync `dst`. A file that grows while it is copied is not read past `limit`.
+StreamResult copy_and_hash(int src, int dst, std::uint64_t limit, const ProgressFn& progress);
 
 // Hashes `fd` until EOF.
 StreamResult hash_stream(int fd, std::uint64_t expected_size, const ProgressFn& progress);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <filesystem>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,31 +15,58 @@
 
 namespace writ::evidence {
 
-// One line of custody.jsonl as verify saw it.
-struct LedgerLine {
-  std::uint64_t number = 0;
-  Digest leaf{};
-  std::optional<CustodyRecord> record;  // when well-formed
-  bool altered = false;                 // its hash does not match its content
-};
-
 // Findings are ranked so the report reads in ledger order.
-enum class FindingRank { record = 0, ledger = 1, checkpoint = 2, object = 3, stray = 4 };
+enum class FindingRank { record = 0, ledger = 1, checkpoint = 2, since = 3, object = 4, stray = 5 };
 
 struct RankedFinding {
   FindingRank rank;
   std::uint64_t order;  // line number, or position among objects
   Finding finding;
+  std::uint64_t added = 0;  // keeps findings of equal rank, order and item in the order found
 };
 
-// Every entry under ROOT/objects/sha256, as "objects/sha256/<dir>" for an entry that is not a
-// two-hex-digit directory and "objects/sha256/<dir>/<name>" for the files of those that are.
-std::vector<std::string> list_object_entries(const std::filesystem::path& root);
+// Keeps the first `keep` findings in report order (rank, order, item) and counts all of them,
+// so a ledger of a million damaged lines costs no more memory than one of a hundred.
+class FindingCollector {
+ public:
+  explicit FindingCollector(std::size_t keep) : keep_(keep) {}
+  void add(FindingRank rank, std::uint64_t order, std::string item, std::string message);
+  bool any(FindingRank rank) const { return ranks_.contains(rank); }
+  std::uint64_t total() const { return total_; }
+  std::vector<Finding> take();  // the kept findings, sorted
 
-// Re-hashes every object the well-formed records name, then reports the `entries` (a listing
-// taken together with the ledger) that no record names.
-void verify_objects(const std::filesystem::path& root, const std::vector<LedgerLine>& lines,
-                    const std::vector<std::string>& entries, const ProgressFn& progress,
-                    std::vector<RankedFinding>& out, std::uint64_t& object_count);
+ private:
+  void trim();
+
+  std::size_t keep_;
+  std::vector<RankedFinding> kept_;
+  std::uint64_t total_ = 0;
+  std::set<FindingRank> ranks_;
+};
+
+struct ExpectedObject {
+  std::uint64_t line;   // first well-formed record that names the object
+  std::uint64_t size;
+  std::uint64_t order;  // position among the objects, in ledger order
+};
+
+// The objects the ledger names, gathered while it streams by.
+struct ObjectIndex {
+  std::map<std::string, ExpectedObject> expected;  // hex digest -> first intact record naming it
+  std::set<std::string> named_by_altered;         // digests only altered records name
+  std::uint64_t total_bytes = 0;
+
+  void add(const CustodyRecord& record, std::uint64_t line, bool altered);
+};
+
+// Everything under ROOT/objects/sha256 that no record names, or that has no business there
+// ("objects/sha256/<dir>" for an entry that is not a two-hex-digit directory). Run together
+// with the ledger read, under the readers' lock, so a concurrent writer's new object is not
+// taken for a stray.
+void find_strays(const std::filesystem::path& root, const ObjectIndex& index, FindingCollector& out);
+
+// Re-hashes every object the intact records name.
+void verify_objects(const std::filesystem::path& root, const ObjectIndex& index, const ProgressFn& progress,
+                    FindingCollector& out);
 
 }  // namespace writ::evidence

@@ -156,3 +156,11 @@ TEST_CASE("the escapes \\N and \\_ give UTF-8 in connector values", "[runtime][c
 TEST_CASE("an unreadable connectors file is an error naming it", "[runtime][connectors]") {
   CHECK_THROWS_WITH(load_connectors_file("/nonexistent/connectors.yaml"), Contains("/nonexistent/connectors.yaml: no such file or directory"));
 }
+
+TEST_CASE("signing_key names the key that signs the evidence store's checkpoints", "[runtime][connectors]") {
+  auto config = parse_connectors("signing_key: /etc/writ/evidence.pem\n", "c.yaml");
+  CHECK(config.signing_key == "/etc/writ/evidence.pem");
+  CHECK_FALSE(parse_connectors("routes: {\"*\": dry-run}\n", "c.yaml").signing_key);
+  CHECK_THROWS_WITH(parse_connectors("signing_key: keys/evidence.pem\n", "c.yaml"),
+                    Contains("c.yaml:1:14: signing_key must be an absolute path without `..`"));
+}

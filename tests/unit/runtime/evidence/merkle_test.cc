@@ -1,6 +1,7 @@
 #include "runtime/evidence/merkle.h"
 
 #include <catch2/catch.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -116,4 +117,80 @@ TEST_CASE("the root depends on order", "[evidence][merkle]") {
   auto swapped = leaves;
   std::swap(swapped[1], swapped[2]);
   CHECK(merkle_root(leaves) != merkle_root(swapped));
+}
+
+TEST_CASE("the streaming accumulator gives the same root as the recursive definition", "[evidence][merkle]") {
+  std::vector<Digest> leaves;
+  MerkleAccumulator acc;
+  CHECK(acc.root() == merkle_root({}));
+  for (int i = 0; i < 70; ++i) {
+    leaves.push_back(merkle_leaf_hash("entry " + std::to_string(i)));
+    acc.add(leaves.back());
+    INFO("tree size " << leaves.size());
+    CHECK(acc.size() == leaves.size());
+    CHECK(acc.root() == merkle_root(leaves));
+  }
+}
+
+// The RFC 6962 §2.1.3 example tree of seven leaves d0..d6, hashed by hand: a..f are the leaf
+// hashes of d0..d5, j = leaf(d6); g = (a,b), h = (c,d), i = (e,f); k = (g,h), l = (i,j); root = (k,l).
+TEST_CASE("consistency proofs are the RFC 6962 example's, node for node", "[evidence][merkle]") {
+  auto leaves = leaf_hashes(7);
+  const Digest a = leaves[0], b = leaves[1], c = leaves[2], d = leaves[3], e = leaves[4], f = leaves[5];
+  const Digest g = merkle_node_hash(a, b), h = merkle_node_hash(c, d), i = merkle_node_hash(e, f), j = leaves[6];
+  const Digest k = merkle_node_hash(g, h), l = merkle_node_hash(i, j);
+  CHECK(merkle_node_hash(k, l) == merkle_root(leaves));
+  CHECK(merkle_consistency_proof(leaves, 3) == std::vector<Digest>{c, d, g, l});
+  CHECK(merkle_consistency_proof(leaves, 4) == std::vector<Digest>{l});
+  CHECK(merkle_consistency_proof(leaves, 6) == std::vector<Digest>{i, j, k});
+  CHECK(merkle_consistency_proof(leaves, 7).empty());
+  CHECK(merkle_consistency_proof(leaves, 0).empty());
+  const Digest root3 = merkle_node_hash(g, c);
+  CHECK(merkle_verify_consistency(3, 7, root3, merkle_root(leaves), std::vector<Digest>{c, d, g, l}));
+  CHECK(merkle_verify_consistency(4, 7, k, merkle_root(leaves), std::vector<Digest>{l}));
+  CHECK(merkle_verify_consistency(6, 7, merkle_node_hash(k, i), merkle_root(leaves), std::vector<Digest>{i, j, k}));
+  CHECK_THROWS_AS(merkle_consistency_ranges(8, 7), std::invalid_argument);
+}
+
+TEST_CASE("every consistency proof for 0 <= m <= n <= 9 verifies, and no tampered one does", "[evidence][merkle]") {
+  std::vector<Digest> all;
+  for (int x = 0; x < 9; ++x) all.push_back(merkle_leaf_hash("record " + std::to_string(x)));
+  for (std::uint64_t n = 0; n <= 9; ++n) {
+    std::span<const Digest> tree(all.data(), n);
+    const Digest new_root = merkle_root(tree);
+    for (std::uint64_t m = 0; m <= n; ++m) {
+      INFO("m = " << m << ", n = " << n);
+      const Digest old_root = merkle_root(tree.first(m));
+      auto proof = merkle_consistency_proof(tree, m);
+      ConsistencyProofBuilder builder(m, n);
+      for (const Digest& leaf : tree) builder.add(leaf);
+      CHECK(builder.proof() == proof);
+      REQUIRE(merkle_verify_consistency(m, n, old_root, new_root, proof));
+
+      Digest other_old = old_root;
+      other_old[0] ^= 1;
+      CHECK_FALSE(merkle_verify_consistency(m, n, other_old, new_root, proof));
+      Digest other_new = new_root;
+      other_new[31] ^= 1;
+      if (m > 0) CHECK_FALSE(merkle_verify_consistency(m, n, old_root, other_new, proof));  // the empty tree prefixes any
+      for (std::size_t x = 0; x < proof.size(); ++x) {
+        auto flipped = proof;
+        flipped[x][7] ^= 0x80;
+        CHECK_FALSE(merkle_verify_consistency(m, n, old_root, new_root, flipped));
+      }
+      auto longer = proof;
+      longer.push_back(new_root);
+      CHECK_FALSE(merkle_verify_consistency(m, n, old_root, new_root, longer));
+      if (!proof.empty()) {
+        CHECK_FALSE(merkle_verify_consistency(m, n, old_root, new_root, std::span(proof).first(proof.size() - 1)));
+      }
+      if (m > 0 && m < n) {  // an old tree that is not a prefix: its first leaf rewritten
+        auto rewritten = std::vector<Digest>(tree.begin(), tree.end());
+        rewritten[0] = merkle_leaf_hash("rewritten");
+        CHECK_FALSE(merkle_verify_consistency(m, n, old_root, merkle_root(rewritten),
+                                              merkle_consistency_proof(rewritten, m)));
+      }
+      CHECK_FALSE(merkle_verify_consistency(n + 1, n, new_root, new_root, proof));  // old larger than new
+    }
+  }
 }

@@ -1,4 +1,5 @@
 #include "runtime/evidence/prove.h"
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -57,8 +58,9 @@ TEST_CASE("prove emits an in-toto statement whose inclusion proofs check against
 
   CHECK(prove_artifact(dir / "ev", std::string(64, '0'), nullptr).status == ProveStatus::not_found);
   auto found = find_record(dir / "ev", target);
-  REQUIRE(found);
-  CHECK(found->seq == 1);
+  REQUIRE(found.record);
+  CHECK(found.record->seq == 1);
+  CHECK(find_record(dir / "ev", std::string(64, '0')).status == ProveStatus::not_found);
 }
 
 TEST_CASE("a signed proof is a DSSE envelope over the statement", "[evidence]") {
@@ -101,4 +103,21 @@ TEST_CASE("prove refuses a ledger that does not match its checkpoint", "[evidenc
   CHECK(prove_artifact(dir / "ev", r.preserved->sha256, nullptr).status == ProveStatus::damaged);
   std::filesystem::remove(checkpoint_path(dir / "ev"));
   CHECK(prove_artifact(dir / "ev", r.preserved->sha256, nullptr).status == ProveStatus::damaged);
+}
+
+TEST_CASE("a FIFO planted as a store file makes prove refuse at once, never block", "[evidence][fifo]") {
+  const std::string name = GENERATE(std::string("custody.jsonl"), std::string("checkpoint.json"), std::string(".lock"));
+  ScratchDir dir;
+  FixedClock clock;
+  FixedIdentity identity;
+  EvidenceStore store(dir / "ev", clock, identity);
+  write_file(dir / "a", "a");
+  auto r = store.preserve(dir / "a", {});
+  REQUIRE(r);
+  std::filesystem::remove(dir / "ev" / name);
+  REQUIRE(::mkfifo((dir / "ev" / name).c_str(), 0600) == 0);
+  ProveResult result = prove_artifact(dir / "ev", r.preserved->sha256, nullptr);
+  CHECK(result.status == ProveStatus::not_regular);
+  CHECK(result.error == (dir / "ev" / name).string() + ": is a FIFO, not a regular file");
+  if (name != "checkpoint.json") CHECK(find_record(dir / "ev", r.preserved->sha256).status == ProveStatus::not_regular);
 }

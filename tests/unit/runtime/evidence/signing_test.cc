@@ -1,4 +1,5 @@
 #include "runtime/evidence/signing.h"
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
@@ -74,4 +75,21 @@ TEST_CASE("the checkpoint text is the C2SP-style note body the signature covers"
   CHECK_FALSE(parsed.checkpoint->signature);
   CHECK(parse_checkpoint("{\"size\":1}").error == "missing field 'head'");
   CHECK(parse_checkpoint("[]").error == "must be a JSON object");
+}
+
+TEST_CASE("a key file that is a FIFO is refused at once, never waited on", "[evidence][signing][fifo]") {
+  ScratchDir dir;
+  REQUIRE(::mkfifo((dir / "key.pem").c_str(), 0600) == 0);
+  std::string error;
+  CHECK_FALSE(Ed25519PrivateKey::load(dir / "key.pem", error));
+  CHECK(error == (dir / "key.pem").string() + ": is a FIFO, not a regular file");
+  CHECK_FALSE(Ed25519PublicKey::load(dir / "key.pem", error));
+  CHECK(error == (dir / "key.pem").string() + ": is a FIFO, not a regular file");
+}
+
+TEST_CASE("a private key verifies its own signatures (to refuse re-signing a forged checkpoint)", "[evidence][signing]") {
+  auto key = Ed25519PrivateKey::generate();
+  CHECK(key.verify("m", key.sign("m")));
+  CHECK_FALSE(key.verify("m", Ed25519PrivateKey::generate().sign("m")));
+  CHECK_FALSE(key.verify("m", "short"));
 }

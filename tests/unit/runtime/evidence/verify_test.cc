@@ -9,6 +9,7 @@
 #include "runtime/evidence/base64.h"
 #include "runtime/evidence/checkpoint.h"
 #include "runtime/evidence/custody_record.h"
+#include "runtime/evidence/merkle.h"
 #include "runtime/evidence/signing.h"
 #include "unit/runtime/evidence/evidence_test_support.h"
 
@@ -311,4 +312,144 @@ TEST_CASE("a directory that is not a store is a usage problem, not damage", "[ev
   ScratchDir dir;
   CHECK(verify_store(dir.path()).status == VerifyStatus::not_a_store);
   CHECK(verify_store(dir / "absent").status == VerifyStatus::not_a_store);
+}
+
+namespace {
+
+// Rewrites the whole chain from line `from` on (re-hashing every later record) and writes a
+// matching unsigned checkpoint: what an attacker with write access and no key can do.
+void rewrite_and_rehash(const Store& s, std::size_t from, const std::string& artifact) {
+  auto lines = s.lines();
+  std::string prev = from == 0 ? std::string(kZeroHash) : parse_record(lines[from - 1]).record->hash;
+  std::vector<writ::Digest> leaves;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i >= from) {
+      auto rec = *parse_record(lines[i]).record;
+      if (i == from) rec.artifact = artifact;
+      rec.prev = prev;
+      rec.hash = compute_record_hash(rec);
+      lines[i] = record_line(rec);
+    }
+    prev = parse_record(lines[i]).record->hash;
+    leaves.push_back(merkle_leaf_hash(lines[i]));
+  }
+  s.set_lines(lines);
+  Checkpoint cp{lines.size(), prev, writ::to_hex(merkle_root(leaves)),
+                origin_for(parse_record(lines[0]).record->hash), std::nullopt, std::nullopt};
+  write_file(checkpoint_path(s.root), checkpoint_json(cp));
+}
+
+KeptCheckpoint kept(const Store& s, const std::string& name = "kept.json") {
+  return {*parse_checkpoint(read_file(checkpoint_path(s.root))).checkpoint, name};
+}
+
+VerifyReport verify_since(const Store& s, const KeptCheckpoint& since, bool with_key = false) {
+  VerifyOptions opts;
+  if (with_key) opts.key = &s.pub;
+  opts.since = &since;
+  return verify_store(s.root, opts);
+}
+
+}  // namespace
+
+TEST_CASE("verify --since proves a store extends the checkpoint an auditor kept", "[evidence][since]") {
+  Store s;
+  const KeptCheckpoint old = kept(s);
+  FixedClock clock;
+  FixedIdentity identity;
+  EvidenceStore store(s.root, clock, identity, {"writ 0.1.0", &s.key});
+  write_file(s.dir / "more", "more");
+  REQUIRE(store.preserve(s.dir / "more", {}));
+  VerifyReport report = verify_since(s, old, true);
+  INFO((report.findings.empty() ? "" : report.findings[0].item + ": " + report.findings[0].message));
+  REQUIRE(report.status == VerifyStatus::intact);
+  REQUIRE(report.since);
+  CHECK(report.since->consistent);
+  CHECK(report.since->signature_verified);
+  CHECK(report.since->old_size == 5);
+  CHECK(report.since->new_size == 6);
+  CHECK(report.since->proof.size() == 3);  // PROOF(5, D[6]) = [leaf 4, leaf 5, MTH(D[0:4])]
+  CHECK(verify_since(s, kept(s), true).since->proof.empty());  // the current checkpoint itself
+}
+
+TEST_CASE("verify --since: a rollback to an older signed checkpoint is damage", "[evidence][since]") {
+  Store s;
+  auto lines = s.lines();
+  const std::string newest = read_file(checkpoint_path(s.root));
+  // The older signed checkpoint, from when the store held four records.
+  Store four;
+  four.set_lines({lines.begin(), lines.end() - 1});
+  std::vector<writ::Digest> leaves;
+  for (std::size_t i = 0; i < 4; ++i) leaves.push_back(merkle_leaf_hash(lines[i]));
+  Checkpoint older{4, parse_record(lines[3]).record->hash, writ::to_hex(merkle_root(leaves)),
+                   kept(s).checkpoint.origin, std::nullopt, std::nullopt};
+  older.signature = base64_encode(s.key.sign(checkpoint_text(older)));
+  older.key_id = s.key.key_id();
+  write_file(checkpoint_path(four.root), checkpoint_json(older));
+  // Plain verify cannot tell (the limit --since exists for) ...
+  CHECK(four.verify().status == VerifyStatus::intact);
+  // ... a checkpoint kept before the rollback can.
+  write_file(s.dir / "newest.json", newest);
+  const KeptCheckpoint kept_newest{*parse_checkpoint(newest).checkpoint, "newest.json"};
+  VerifyReport report = verify_since(four, kept_newest, true);
+  expect_first(report, "newest.json",
+               "covers 5 records, the store's checkpoint only 4: records were removed, or an older state");
+}
+
+TEST_CASE("verify --since: a chain rewritten and re-hashed without the key is damage", "[evidence][since]") {
+  Store s;
+  const KeptCheckpoint old = kept(s);
+  ::chmod(checkpoint_path(s.root).c_str(), 0644);
+  rewrite_and_rehash(s, 1, "/tmp/innocent");
+  CHECK(s.verify(false).status == VerifyStatus::intact);  // unsigned and consistent: plain verify passes
+  VerifyReport report = verify_since(s, old);
+  expect_first(report, "kept.json", "the store is not an append-only extension of it");
+  REQUIRE(report.since);
+  CHECK_FALSE(report.since->consistent);
+}
+
+TEST_CASE("verify --since: a kept checkpoint whose signature fails, or of another ledger, is damage", "[evidence][since]") {
+  Store s;
+  KeptCheckpoint old = kept(s);
+  SECTION("forged signature") {
+    old.checkpoint.signature = base64_encode(std::string(64, 'x'));
+    expect_first(verify_since(s, old, true), "kept.json", "signature does not verify with key");
+  }
+  SECTION("another ledger") {
+    old.checkpoint.origin = "writ.evidence/0000000000000000";
+    old.checkpoint.signature.reset();
+    expect_first(verify_since(s, old), "kept.json", "names another ledger");
+  }
+  SECTION("without a key the signature is only noted") {
+    VerifyReport report = verify_since(s, old);
+    CHECK(report.status == VerifyStatus::intact);
+    CHECK_THAT(report.notes.back(), Catch::Contains("kept.json: signature present but not checked"));
+  }
+}
+
+TEST_CASE("verify keeps the first findings and counts the rest", "[evidence][limits]") {
+  Store s;
+  auto lines = s.lines();
+  lines.insert(lines.end(), 5000, "{}");
+  s.set_lines(lines);
+  VerifyOptions opts;
+  opts.max_findings = 100;
+  VerifyReport report = verify_store(s.root, opts);
+  CHECK(report.status == VerifyStatus::damaged);
+  CHECK(report.records == 5005);
+  CHECK(report.findings.size() == 100);
+  CHECK(report.findings_total == 5001);  // 5000 malformed lines + "record 6 not covered by the checkpoint"
+  CHECK(report.findings[0].item == "custody.jsonl:6");
+  CHECK(report.findings[99].item == "custody.jsonl:104");  // line 6 holds two of them
+}
+
+TEST_CASE("a FIFO planted as a store file makes verify refuse at once, never block", "[evidence][fifo]") {
+  const std::string name = GENERATE(std::string("custody.jsonl"), std::string("checkpoint.json"), std::string(".lock"));
+  Store s;
+  ::chmod(s.root.c_str(), 0755);
+  std::filesystem::remove(s.root / name);
+  REQUIRE(::mkfifo((s.root / name).c_str(), 0600) == 0);
+  VerifyReport report = s.verify();
+  CHECK(report.status == VerifyStatus::not_regular);
+  CHECK(report.error == (s.root / name).string() + ": is a FIFO, not a regular file");
 }
