@@ -181,8 +181,12 @@ ConnectorsConfig parse_connectors(const std::string& text, const std::string& pa
     throw ConfigError(
         fmt::format("{}: a connectors file is a mapping with `connectors`, `routes`, `evidence_roots`", path));
   std::optional<YAML::Node> routes;  // a default YAML::Node is a defined null, not "absent"
-  for (const auto& [key, value] : r.entries(root, "the connectors file", {"connectors", "routes", "evidence_roots"})) {
-    if (key == "connectors") {
+  for (const auto& [key, value] :
+       r.entries(root, "the connectors file", {"connectors", "routes", "evidence_roots", "journal_key"})) {
+    if (key == "journal_key") {
+      config.journal_key = r.scalar(value, "journal_key");
+      if (!clean_absolute(*config.journal_key)) r.fail(value, "journal_key must be an absolute path without `..`");
+    } else if (key == "connectors") {
       for (const auto& [name, node] : r.entries(value, "connectors", {}))
         config.connectors[name] = read_connector(r, name, node);
     } else if (key == "routes") {

@@ -4,6 +4,7 @@
 //     jump: {type: exec, argv: ["/opt/ir/isolate", "{{args.target}}"], timeout_seconds: 30}
 //   routes:  {isolate_host: edr, restore_host: edr, "*": dry-run}
 //   evidence_roots: ["/evidence"]
+//   journal_key: /etc/writ/journal.key      (optional: the run journal's HMAC key, journal_key.h)
 // Every mistake — bad YAML, an unknown key (with a did-you-mean), a wrong type, a route to an
 // undefined connector, a relative argv[0] or evidence root — is a ConfigError whose message
 // starts with "<file>:<line>:<col>: ". Nothing is contacted while loading.
@@ -42,6 +43,7 @@ struct ConnectorsConfig {
   std::map<std::string, ConnectorSpec> connectors;
   std::map<std::string, std::string> routes;  // action (or "*") -> connector name
   std::vector<std::string> evidence_roots;
+  std::optional<std::string> journal_key;  // absolute path of the journal's HMAC key file
 };
 
 // Reads and validates a connectors file. Throws ConfigError.

@@ -93,7 +93,9 @@ std::error_code replace_file_atomically(const std::filesystem::path& path, std::
   auto tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());
   {
-    Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    // Whoever can write the directory may have left a symlink or FIFO at the temporary name.
+    ::unlink(tmp.c_str());
+    Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
     if (!fd.valid()) return last_error();
     if (auto ec = write_all(fd.get(), content)) return ec;
     if (auto ec = fsync_fd(fd.get())) return ec;
