@@ -163,7 +163,7 @@ Plan make_plan(const ir::Runbook& runbook, const Event& event, const std::string
   std::size_t bytes = canonical_json(plan_to_json(plan)).size();
   for (const auto& step : runbook.steps) {
     plan.steps.push_back(plan_step(step, env, options));
-    bytes += canonical_json(step_to_json(plan.steps.back())).size() + 1;
+    bytes += canonical_json(step_to_json(plan.steps.back())).size() + (plan.steps.size() > 1 ? 1 : 0);  // the comma
     if (bytes > options.max_plan_bytes) {
       throw PlanError(fmt::format("runbook `{}`: the plan rendered for this event reaches {} bytes at step `{}`, more than "
                                   "the limit of {} (max_plan_bytes); event values are copied into every argument that uses them",
