@@ -279,6 +279,9 @@ rt::RunState load_run(const RunArgs& args, std::optional<rt::JournalWriter>& jou
   try {
     journal.emplace(rt::JournalWriter::open(file, journal_options(key), [&](rt::JournalRecord&& r) { state.apply(r); }, &status));
     if (status.record_count == 0) throw rt::JournalError(file.string() + ": the journal is empty");
+    if (state.run_id() != args.resume) {  // a whole journal (and head) moved from another run's directory
+      throw rt::JournalError(fmt::format("{}: the journal is run {}'s, not run {}'s", file.string(), state.run_id(), args.resume));
+    }
   } catch (const rt::JournalError& e) {
     refuse_journal(e, args.resume);
   }

@@ -71,7 +71,7 @@ void check_key(const JournalHead& head, const JournalKey& key, const std::string
                                    *head.key_id, key.origin(), key.id()),
                        JournalProblem::key);
   }
-  if (key.mac(canonical_json(head_json(head))) != *head.mac) {
+  if (!key.verify(canonical_json(head_json(head)), *head.mac)) {
     throw JournalError(fmt::format("{}: the head's MAC does not match (the head was altered)", where));
   }
 }

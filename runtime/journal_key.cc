@@ -68,4 +68,9 @@ JournalKey JournalKey::load(const std::string& path) {
 
 std::string JournalKey::mac(std::string_view message) const { return hmac_hex(bytes_, message); }
 
+bool JournalKey::verify(std::string_view message, std::string_view expected) const {
+  const auto actual = mac(message);
+  return actual.size() == expected.size() && CRYPTO_memcmp(actual.data(), expected.data(), actual.size()) == 0;
+}
+
 }  // namespace writ::runtime

@@ -42,6 +42,8 @@ class JournalKey {
 
   // HMAC-SHA256(key, message), 64 lowercase hex digits.
   std::string mac(std::string_view message) const;
+  // mac(message) == expected, compared in constant time.
+  bool verify(std::string_view message, std::string_view expected) const;
   const std::string& id() const { return id_; }
   const std::string& origin() const { return origin_; }
 

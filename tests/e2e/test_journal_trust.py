@@ -113,6 +113,16 @@ def test_a_journal_cut_at_a_record_boundary_is_refused():
         assert (len(edr.seen()), len(gate.seen())) == (calls, asked)  # nothing repeated, nobody re-asked
 
 
+def test_a_journal_moved_to_another_run_is_refused():
+    with rs.Scratch() as scratch, rs.Service(edr_ok) as edr, rs.Service(refusing_gate) as gate:
+        proc, run_id = run_containment(scratch, edr, gate)
+        elsewhere = scratch.journal("20261127T080000Z-deadbeef")
+        shutil.copytree(scratch.journal(run_id).parent, elsewhere.parent)
+        proc = rollback(scratch, "20261127T080000Z-deadbeef")
+        assert proc.returncode == 1, proc.stderr
+        assert f"the journal is run {run_id}'s, not run 20261127T080000Z-deadbeef's" in proc.stderr, proc.stderr
+
+
 def test_a_deleted_head_is_refused_as_tampering():
     with rs.Scratch() as scratch, rs.Service(edr_ok) as edr, rs.Service(lambda r: (200, QUORUM)) as gate:
         proc, run_id = run_containment(scratch, edr, gate)
@@ -422,6 +432,7 @@ def test_a_second_writ_on_a_run_in_use_is_told_so():
 if __name__ == "__main__":
     wrt.main([
         test_a_journal_cut_at_a_record_boundary_is_refused,
+        test_a_journal_moved_to_another_run_is_refused,
         test_a_deleted_head_is_refused_as_tampering,
         test_a_crash_between_the_append_and_the_head_is_accepted,
         test_a_keyed_journal_rewritten_and_rehashed_is_refused,
