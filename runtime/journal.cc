@@ -133,9 +133,10 @@ class HeadCheck {
     }
     if (st.valid_bytes < head_->size) return;
     if (st.valid_bytes > head_->size || st.last_seq != head_->seq || st.last_hash != head_->hash) {
-      throw JournalError(fmt::format("{}:{}: journal.head names a record (seq {}) ending at byte {}, which this journal does not have "
+      const auto where = line == 0 ? file_.string() : fmt::format("{}:{}", file_.string(), line);
+      throw JournalError(fmt::format("{}: journal.head names a record (seq {}) ending at byte {}, which this journal does not have "
                                      "there: records were rewritten or removed",
-                                     file_.string(), line, head_->seq, head_->size));
+                                     where, head_->seq, head_->size));
     }
     reached_ = true;
   }

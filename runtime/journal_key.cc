@@ -1,6 +1,5 @@
 #include "runtime/journal_key.h"
 
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -50,7 +49,8 @@ JournalKey JournalKey::from_bytes(std::string bytes, std::string origin) {
 }
 
 JournalKey JournalKey::load(const std::string& path) {
-  auto file = open_regular_file(path, O_NOFOLLOW);
+  // A symlink is followed (secret stores mount keys that way); the mode checked is the key's.
+  auto file = open_regular_file(path);
   if (!file) throw JournalKeyError(file.error);
   if ((file.st.st_mode & 077) != 0) {
     throw JournalKeyError(fmt::format("{}: the journal key is accessible by group or others (mode {:04o}); "
