@@ -418,6 +418,9 @@ TEST_CASE("journal key files", "[runtime][journal][key]") {
     return path;
   };
   CHECK(JournalKey::load(key_file(std::string(32, 'k'), 0600)).id() == test_key().id());
+  const auto link = dir.path() / "link.key";  // secret stores mount keys as symlinks
+  std::filesystem::create_symlink(dir.path() / "journal.key", link);
+  CHECK(JournalKey::load(link.string()).id() == test_key().id());
   CHECK(test_key().id().size() == 16);
   CHECK(test_key().id() != test_key('o').id());
   CHECK_THROWS_WITH(JournalKey::load(key_file(std::string(31, 'k'), 0600)), Contains("at least 32 bytes, this one has 31"));
