@@ -2,7 +2,9 @@
 // things together: compile and route (compiler + runtime/router.h), build the connectors, the
 // approval gate and the evidence sink, open the journal, and hand them to the interpreter.
 // Exit: 0 only for a `completed` run (or a rollback that `rolled_back`); 1 for any other run
-// status, an invalid runbook, event, connectors file, approvals file or journal; 2 usage.
+// status, an invalid runbook, event, connectors file, approvals file or journal, and a run in
+// use by another writ process; 2 usage, including a journal, journal.head or --journal-key
+// file that is not a regular file, and an unusable key file.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
