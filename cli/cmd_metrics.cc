@@ -1,11 +1,16 @@
 // `writ metrics STATE_DIR [--format json|prometheus] [--evidence DIR] [-o FILE]` (DESIGN §11):
 // readiness figures from the run journals. Exit 0; 1 when some journal could not be read or
-// verified (the figures leave it out and stderr names it); 2 for a missing state directory.
+// verified (the figures leave it out and stderr names it); 2 for a missing state directory, an
+// unusable --journal-key, or a journal (or journal.head) that is not a regular file (a FIFO is
+// refused without being opened for reading, never waited on). With --journal-key the journals'
+// MACs are checked; a keyed journal read without it is counted and named on stderr.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "runtime/journal_key.h"
 #include "runtime/metrics.h"
 #include "runtime/options.h"
 
@@ -18,11 +23,21 @@ struct MetricsArgs {
   std::string format = "json";
   std::string evidence_dir;
   std::string output;
+  std::string journal_key;
 };
 
 int run_metrics(const MetricsArgs& args) {
   runtime::MetricsOptions options;
-  options.max_journal_bytes = runtime::RuntimeOptions{}.max_journal_bytes;
+  options.max_record_bytes = runtime::RuntimeOptions{}.max_journal_record_bytes;
+  std::optional<runtime::JournalKey> key;
+  if (!args.journal_key.empty()) {
+    try {
+      key.emplace(runtime::JournalKey::load(args.journal_key));
+    } catch (const runtime::JournalKeyError& e) {
+      throw UsageError(e.what());
+    }
+    options.key = &*key;
+  }
   if (!args.evidence_dir.empty()) options.evidence_dir = args.evidence_dir;
   runtime::Metrics metrics;
   try {
@@ -39,7 +54,11 @@ int run_metrics(const MetricsArgs& args) {
     if (!(out << text)) throw UsageError(args.output + ": cannot be written");
   }
   for (const auto& u : metrics.unreadable) std::cerr << "writ: run " << u.run_id << " left out: " << u.error << '\n';
-  return metrics.unreadable.empty() ? 0 : 1;
+  for (const auto& run : metrics.macs_unchecked) {
+    std::cerr << "writ: note: run " << run << ": the journal is keyed; its MACs were not checked (give --journal-key)\n";
+  }
+  const bool bad_input = std::any_of(metrics.unreadable.begin(), metrics.unreadable.end(), [](const auto& u) { return u.bad_input; });
+  return bad_input ? 2 : metrics.unreadable.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -52,6 +71,7 @@ void register_metrics_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--evidence", args->evidence_dir,
                   "evidence store to verify preserved objects in (default: the object paths the journals name)");
   cmd->add_option("-o,--output", args->output, "write the metrics to this file");
+  cmd->add_option("--journal-key", args->journal_key, "HMAC key file of the journals: check their MACs");
   cmd->callback([args, &ctx] { ctx.exit_code = run_metrics(*args); });
 }
 

@@ -2,7 +2,9 @@
 // things together: compile and route (compiler + runtime/router.h), build the connectors, the
 // approval gate and the evidence sink, open the journal, and hand them to the interpreter.
 // Exit: 0 only for a `completed` run (or a rollback that `rolled_back`); 1 for any other run
-// status, an invalid runbook, event, connectors file, approvals file or journal; 2 usage.
+// status, an invalid runbook, event, connectors file, approvals file or journal, and a run in
+// use by another writ process; 2 usage, including a journal, journal.head or --journal-key
+// file that is not a regular file, and an unusable key file.
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -25,6 +27,7 @@
 #include "runtime/execution_log.h"
 #include "runtime/http_approval.h"
 #include "runtime/interpreter.h"
+#include "runtime/journal_key.h"
 #include "runtime/json_input.h"
 #include "runtime/router.h"
 #include "runtime/static_approval.h"
@@ -51,6 +54,7 @@ struct RunArgs {
   std::string format = "text";
   std::string resume;
   std::string key;  // Ed25519 private key signing the evidence store's checkpoints
+  std::string journal_key;
   std::vector<std::string> policies;
   bool dry_run = false;
 };
@@ -183,6 +187,24 @@ fs::path journal_file(const std::string& state, const std::string& run_id) {
   return fs::path(state) / "runs" / run_id / "journal.jsonl";
 }
 
+// The journal key: --journal-key, else `journal_key` of a connectors file the user named.
+std::optional<rt::JournalKey> load_journal_key(const std::string& option, const std::optional<std::string>& configured) {
+  const auto& path = option.empty() ? configured : std::optional<std::string>(option);
+  if (!path) return std::nullopt;
+  try {
+    return rt::JournalKey::load(*path);
+  } catch (const rt::JournalKeyError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+rt::JournalOptions journal_options(const std::optional<rt::JournalKey>& key) {
+  rt::JournalOptions options;
+  options.max_record_bytes = rt::RuntimeOptions{}.max_journal_record_bytes;
+  options.key = key ? &*key : nullptr;
+  return options;
+}
+
 int report(const rt::ExecutionLog& log, const std::string& format, const std::string& success) {
   if (format == "json") {
     std::cout << rt::to_json(log).dump(2) << '\n';
@@ -252,36 +274,73 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   s.collect_evidence = !args.dry_run || !args.evidence.empty();
   s.described["collect_evidence"] = s.collect_evidence;
   refuse_if_unsafe(plan, s, run_id);
+  const auto key = load_journal_key(args.journal_key, s.config.journal_key);
 
   auto data = s.described;
   data.update({{"run_id", run_id}, {"runbook", runbook.id}, {"title", runbook.title}, {"severity", runbook.severity},
                {"digest", plan.digest}, {"ir", ir::to_json(runbook)}, {"plan", rt::plan_to_json(plan)},
                {"event_text", event.text}, {"event_origin", absolute(args.event)}, {"event_id", event.id()},
                {"event_fields", typed_fields(event)}, {"writ_version", WRIT_VERSION},
-               {"approver_identity", identity_required ? "required" : "optional"}});
-  auto journal = rt::JournalWriter::create(journal_file(args.state, run_id));
+               {"approver_identity", identity_required ? "required" : "optional"},
+               {"journal_key_id", key ? nlohmann::json(key->id()) : nlohmann::json(nullptr)}});
+  auto journal = rt::JournalWriter::create(journal_file(args.state, run_id), journal_options(key));
   std::cerr << "run " << run_id << " started\n";
   rt::RunState state;
   rt::Interpreter interpreter(state, journal, s.services(), s.options);
-  interpreter.start(data);
+  interpreter.start(std::move(data));
   return report(state.log(), args.format, "completed");
+}
+
+// Why a journal cannot be continued, as the user should read it.
+[[noreturn]] void refuse_journal(const rt::JournalError& e, const std::string& run_id) {
+  switch (e.problem) {
+    case rt::JournalProblem::in_use: throw Refused(fmt::format("run {} is in use by another writ process", run_id));
+    case rt::JournalProblem::unreadable: throw UsageError(e.what());
+    case rt::JournalProblem::key:
+    case rt::JournalProblem::io: throw Refused(e.what());
+    case rt::JournalProblem::corrupt: break;
+  }
+  throw Refused(fmt::format("corrupt journal, refusing to continue: {}", e.what()));
+}
+
+// The key of a run being continued. Never taken from the connectors file the journal names:
+// whoever could rewrite the journal could name a file holding their own key.
+std::optional<rt::JournalKey> resume_key(const RunArgs& args) {
+  std::optional<std::string> configured;
+  if (args.journal_key.empty() && !args.connectors.empty()) {
+    require_readable(args.connectors);
+    try {
+      configured = rt::load_connectors_file(args.connectors).journal_key;
+    } catch (const rt::ConfigError& e) {
+      throw Refused(e.what());
+    }
+  }
+  return load_journal_key(args.journal_key, configured);
 }
 
 // Rebuilds a run from STATE alone; the services default to what the run started with.
 rt::RunState load_run(const RunArgs& args, std::optional<rt::JournalWriter>& journal) {
   if (!rt::valid_run_id(args.resume)) throw UsageError(fmt::format("`{}` is not a run id", args.resume));
   const auto file = journal_file(args.state, args.resume);
-  if (!fs::exists(file)) throw UsageError(fmt::format("no run {} under {}", args.resume, args.state));
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(file, ec))) throw UsageError(fmt::format("no run {} under {}", args.resume, args.state));
+  const auto key = resume_key(args);
   rt::RunState state;
-  rt::JournalContents contents;
+  rt::JournalStatus status;
   try {
-    journal.emplace(rt::JournalWriter::open(file, rt::RuntimeOptions{}.max_journal_bytes, contents));
-    if (contents.records.empty()) throw rt::JournalError(file.string() + ": the journal is empty");
-    for (const auto& record : contents.records) state.apply(record);
+    journal.emplace(rt::JournalWriter::open(file, journal_options(key), [&](rt::JournalRecord&& r) { state.apply(r); }, &status));
+    if (status.record_count == 0) throw rt::JournalError(file.string() + ": the journal is empty");
+    if (state.run_id() != args.resume) {  // a whole journal (and head) moved from another run's directory
+      throw rt::JournalError(fmt::format("{}: the journal is run {}'s, not run {}'s", file.string(), state.run_id(), args.resume));
+    }
   } catch (const rt::JournalError& e) {
-    throw Refused(fmt::format("corrupt journal, refusing to continue: {}", e.what()));
+    refuse_journal(e, args.resume);
   }
-  if (contents.torn_tail) std::cerr << "writ: note: " << file.string() << ": dropped an unfinished last line (crash while writing)\n";
+  if (status.torn_tail) std::cerr << "writ: note: " << file.string() << ": dropped an unfinished last line (crash while writing)\n";
+  if (status.past_head > 0) {
+    std::cerr << "writ: note: " << file.string() << ": journal.head was one record behind (crash between an append and the "
+                 "head's update); brought up to date\n";
+  }
   return state;
 }
 
@@ -388,6 +447,8 @@ void add_common(CLI::App* cmd, RunArgs& args) {
                   "connectors file)");
   cmd->add_option("--state", args.state, "state directory holding runs/RUN_ID/journal.jsonl")->capture_default_str();
   cmd->add_option("--format", args.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  cmd->add_option("--journal-key", args.journal_key,
+                  "HMAC key file (>= 32 bytes, mode 600) for the run journal; default: journal_key of --connectors");
 }
 
 }  // namespace

@@ -178,7 +178,26 @@ def runtime_seeds():
         write_seed("connectors", path.read_bytes())
     # Valid-mode seeds: the targets build a correct journal / store from these themselves.
     write_seed("journal", b"\x01\x00{\"run_id\":\"r\",\"runbook\":\"x\"}\x00\x07{\"step\":\"isolate\",\"n\":1.5}\x00\x0fdone")
+    write_seed("journal", b"\x03" + b"k" * 32 + b"\x00{\"run_id\":\"r\"}\x00\x05{\"step\":\"a\",\"approved\":false}\x00\x0f\x00\x91")
+    # Hostile head and key (mode 2): an empty journal's head, keyed and not.
+    empty_head = b'{"hash":"' + b"0" * 64 + b'","seq":0,"size":0}\n'
+    write_seed("journal", b"\x02\x00" + empty_head + b"\x00")
+    write_seed("journal", b"\x02\x20" + b"k" * 32 + empty_head + b"\x00")
     write_seed("custody", b"\x01disk image bytes\x00/tmp/pcap\x00")
+
+
+def journal_writ_seeds(writ, tmp):
+    """Journals with their heads (mode 2), one keyed and one not, written by the real binary."""
+    key = tmp / "journal.key"
+    key.write_bytes(b"k" * 32)
+    key.chmod(0o600)
+    event = ROOT / "runbooks" / "events" / "critical.json"
+    for name, extra, prefix in (("plain", [], b"\x02\x00"), ("keyed", ["--journal-key", str(key)], b"\x02\x20" + b"k" * 32)):
+        state = tmp / f"state-{name}"
+        subprocess.run([writ, "run", str(ROOT / "runbooks"), "--event", str(event), "--dry-run", "--state", str(state), *extra],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=False)
+        for journal in sorted(state.glob("runs/*/journal.jsonl")):
+            write_seed("journal", prefix + journal.with_suffix(".head").read_bytes() + b"\x00" + journal.read_bytes())
 
 
 def writ_seeds(writ):
@@ -192,6 +211,7 @@ def writ_seeds(writ):
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=False)
         for journal in sorted(state.glob("runs/*/journal.jsonl")):
             write_seed("journal", b"\x00" + journal.read_bytes())
+        journal_writ_seeds(writ, tmp)
         artifact = tmp / "artifact.bin"
         artifact.write_bytes(b"memory dump\n" * 10)
         store = tmp / "store"

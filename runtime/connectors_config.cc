@@ -104,6 +104,13 @@ bool clean_absolute(const std::string& path) {
   return true;
 }
 
+// `signing_key:` / `journal_key:` — the absolute path of a key file (read when a run needs it).
+std::string key_file(const Reader& r, const YAML::Node& value, const std::string& key) {
+  auto path = r.scalar(value, key);
+  if (!clean_absolute(path)) r.fail(value, key + " must be an absolute path without `..`");
+  return path;
+}
+
 void read_http(const Reader& r, const YAML::Node& node, const std::string& key, const YAML::Node& value,
                ConnectorSpec& spec) {
   if (key == "url") {
@@ -206,15 +213,16 @@ ConnectorsConfig parse_connectors(const std::string& text, const std::string& pa
         fmt::format("{}: a connectors file is a mapping with `connectors`, `routes`, `evidence_roots`", path));
   std::optional<YAML::Node> routes;  // a default YAML::Node is a defined null, not "absent"
   for (const auto& [key, value] :
-       r.entries(root, "the connectors file", {"connectors", "routes", "evidence_roots", "signing_key"})) {
-    if (key == "connectors") {
+       r.entries(root, "the connectors file", {"connectors", "routes", "evidence_roots", "signing_key", "journal_key"})) {
+    if (key == "journal_key") {
+      config.journal_key = key_file(r, value, key);
+    } else if (key == "connectors") {
       for (const auto& [name, node] : r.entries(value, "connectors", {}))
         config.connectors[name] = read_connector(r, name, node);
     } else if (key == "routes") {
       routes = value;
     } else if (key == "signing_key") {
-      config.signing_key = r.scalar(value, "signing_key");
-      if (!clean_absolute(*config.signing_key)) r.fail(value, "signing_key must be an absolute path without `..`");
+      config.signing_key = key_file(r, value, key);
     } else {
       config.evidence_roots = r.strings(value, "evidence_roots");
       for (std::size_t i = 0; i < config.evidence_roots.size(); ++i) {

@@ -5,6 +5,7 @@
 //   routes:  {isolate_host: edr, restore_host: edr, "*": dry-run}
 //   evidence_roots: ["/evidence"]
 //   signing_key: /etc/writ/evidence-key.pem     # optional: signs the evidence store's checkpoints
+//   journal_key: /etc/writ/journal.key      (optional: the run journal's HMAC key, journal_key.h)
 // Every mistake — bad YAML, an unknown key (with a did-you-mean), a wrong type, a route to an
 // undefined connector, a relative argv[0] or evidence root, a token or URL userinfo that would
 // travel over plain http to a host that is not loopback — is a ConfigError whose message
@@ -47,6 +48,7 @@ struct ConnectorsConfig {
   std::map<std::string, std::string> routes;  // action (or "*") -> connector name
   std::vector<std::string> evidence_roots;
   std::optional<std::string> signing_key;  // absolute path of an Ed25519 private key (PEM)
+  std::optional<std::string> journal_key;  // absolute path of the journal's HMAC key file
 };
 
 // Reads and validates a connectors file. Throws ConfigError.

@@ -64,19 +64,19 @@ Interpreter::Interpreter(RunState& state, JournalWriter& journal, Services servi
       deadline_(services.clock.steady() + options.max_run_time) {}
 
 void Interpreter::record(const std::string& type, nlohmann::json data) {
-  state_.apply(journal_.append(type, services_.clock.now(), data));
+  state_.apply(journal_.append(type, services_.clock.now(), std::move(data)));
 }
 
 Millis Interpreter::time_left() const {
   return std::chrono::duration_cast<milliseconds>(deadline_ - services_.clock.steady());
 }
 
-void Interpreter::start(const nlohmann::json& data) {
+void Interpreter::start(nlohmann::json data) {
   if (state_.started()) throw std::logic_error("start() on a run that has started");
-  record("run_started", data);
+  record("run_started", std::move(data));
   event_ = state_.event();
-  dry_run_ = data.value("dry_run", false);
-  collect_evidence_ = data.value("collect_evidence", !dry_run_);
+  dry_run_ = state_.start().value("dry_run", false);
+  collect_evidence_ = state_.start().value("collect_evidence", !dry_run_);
   execute();
 }
 
@@ -224,7 +224,7 @@ ConnectorResult Interpreter::send(const PlannedStep& step, const PlannedCall& ca
     c.attempt = (rollback ? state_.rollback(step.id).sends : state_.step(step.id).sends) + 1;
     record("connector_call", {{"step", step.id}, {"action", call.action}, {"phase", phase}, {"connector", *route},
                               {"kind", std::string(connector.kind())}, {"attempt", c.attempt},
-                              {"idempotency_key", c.idempotency_key}, {"args", call.args}});
+                              {"idempotency_key", c.idempotency_key}});  // args: in the plan, journaled once
     result = connector.call(c);
     record("connector_result", {{"step", step.id}, {"action", call.action}, {"phase", phase}, {"attempt", c.attempt},
                                 {"ok", result.ok}, {"retryable", result.retryable}, {"detail", result.detail},

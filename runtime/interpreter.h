@@ -54,7 +54,7 @@ class Interpreter {
 
   // Records run_started (`data` must hold run_id, event_id, event_text and plan, see
   // docs/journal.md) and runs the plan to its end.
-  void start(const nlohmann::json& data);
+  void start(nlohmann::json data);
   // Records run_resumed with `data` and continues a run that has not finished: the
   // execution, or the compensation it was in. Throws std::logic_error if it has finished.
   void resume(const nlohmann::json& data);

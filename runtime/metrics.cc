@@ -1,10 +1,14 @@
 #include "runtime/metrics.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <fmt/format.h>
-#include <fstream>
 #include <set>
 
+#include "common/regular_file.h"
 #include "common/sha256.h"
 #include "runtime/clock.h"
 #include "runtime/run_state.h"
@@ -31,18 +35,20 @@ std::optional<std::string> check_object(const PreservedObject& p, const std::opt
   if (!hex) return fmt::format("the journal's sha256 \"{}\" is not a SHA-256", p.sha256);
   const std::filesystem::path object =
       store ? *store / "objects" / "sha256" / p.sha256.substr(0, 2) / p.sha256 : std::filesystem::path(p.object);
-  std::ifstream in(object, std::ios::binary);
-  if (!in) return fmt::format("stored object {} cannot be read", object.string());
+  // Never blocks: the object path comes from the journal, and the store may hold a FIFO.
+  auto file = open_regular_file(object.string(), O_NOFOLLOW);
+  if (!file) return fmt::format("stored object {} cannot be read ({})", object.string(), file.error);
   Sha256 hasher;
   std::vector<char> buffer(1 << 20);
   std::uint64_t size = 0;
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto n = static_cast<std::size_t>(in.gcount());
-    hasher.update(std::string_view(buffer.data(), n));
-    size += n;
+  for (;;) {
+    const ssize_t n = ::read(file.fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fmt::format("stored object {} cannot be read", object.string());
+    if (n == 0) break;
+    hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    size += static_cast<std::size_t>(n);
   }
-  if (in.bad()) return fmt::format("stored object {} cannot be read", object.string());
   const auto digest = hasher.finish();
   const auto actual = to_hex(digest);
   if (actual != p.sha256 || size != p.size) {
@@ -322,17 +328,29 @@ std::optional<double> Metrics::automation_success_rate() const {
 
 std::optional<double> Metrics::evidence_compliance() const { return ratio(evidence.verified, evidence.due()); }
 
-void add_run(Metrics& metrics, const std::string& run_id, const std::vector<JournalRecord>& records, const MetricsOptions& options) {
-  // Scan into a fresh part so that a run refused half-way adds nothing to the totals.
+namespace {
+
+// Scans one run into a fresh part, so that a run refused half-way adds nothing to the totals.
+// `feed` hands every record to the scan in order.
+template <typename Feed>
+void scan_run(Metrics& metrics, const std::string& run_id, const MetricsOptions& options, Feed feed) {
   Metrics part;
   RunScan scan(part, run_id, options);
   try {
-    for (const auto& record : records) scan.read(record);
+    feed([&](const JournalRecord& record) { scan.read(record); });
   } catch (const nlohmann::json::exception& e) {
     throw JournalError(fmt::format("a record does not have the fields writ writes ({})", e.what()));
   }
   scan.finish();
   merge(metrics, std::move(part));
+}
+
+}  // namespace
+
+void add_run(Metrics& metrics, const std::string& run_id, const std::vector<JournalRecord>& records, const MetricsOptions& options) {
+  scan_run(metrics, run_id, options, [&](const auto& read) {
+    for (const auto& record : records) read(record);
+  });
 }
 
 Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOptions& options) {
@@ -352,10 +370,14 @@ Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOpt
   for (const auto& dir : run_dirs) {
     const auto run_id = dir.filename().string();
     try {
-      const auto contents = read_journal(dir / "journal.jsonl", options.max_journal_bytes);
-      add_run(metrics, run_id, contents.records, options);
+      JournalStatus status;
+      scan_run(metrics, run_id, options, [&](const auto& read) {
+        status = scan_journal(dir / "journal.jsonl", JournalOptions{options.max_record_bytes, options.key},
+                              [&](JournalRecord&& record) { read(record); });
+      });
+      if (status.keyed && !status.macs_checked) metrics.macs_unchecked.push_back(run_id);
     } catch (const JournalError& e) {
-      metrics.unreadable.push_back({run_id, e.what()});
+      metrics.unreadable.push_back({run_id, e.what(), e.problem == JournalProblem::unreadable});
     }
   }
   return metrics;

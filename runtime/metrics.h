@@ -9,6 +9,10 @@
 // (a monotonic clock). Percentiles are nearest-rank: for N sorted values, the p-th percentile
 // is the value at rank ceil(p/100 * N) (1-based), so it is always an observed value.
 //
+// Journals are streamed (memory: the largest record) and verified with their head as
+// scan_journal does; with MetricsOptions::key their MACs are checked too, and a keyed journal
+// read without a key is counted but listed in Metrics::macs_unchecked.
+//
 // Errors: a journal that cannot be read or verified is not fatal; it is listed in
 // Metrics::unreadable with the reason and left out of every figure. compute_metrics throws
 // MetricsError only when the state directory itself is missing or not a directory.
@@ -25,6 +29,8 @@
 #include <vector>
 
 #include "runtime/journal.h"
+#include "runtime/journal_key.h"
+#include "runtime/options.h"
 
 namespace writ::runtime {
 
@@ -108,11 +114,13 @@ struct EvidenceCounts {
 struct UnreadableJournal {
   std::string run_id;
   std::string error;
+  bool bad_input = false;  // the journal or its head is not a readable regular file (FIFO, device, symlink, ...)
 };
 
 struct Metrics {
   std::vector<RunMetrics> runs;  // sorted by run id
   std::vector<UnreadableJournal> unreadable;
+  std::vector<std::string> macs_unchecked;  // runs whose keyed journal was read without the key
   std::vector<ApprovalSample> approvals;
   StepCounts steps;
   RollbackCounts rollbacks;
@@ -131,11 +139,12 @@ struct Metrics {
 };
 
 struct MetricsOptions {
-  std::size_t max_journal_bytes = 64 * 1024 * 1024;
+  std::size_t max_record_bytes = RuntimeOptions{}.max_journal_record_bytes;
   // Where preserved objects are looked up (EVIDENCE/objects/sha256/<2>/<64>). When empty:
   // the `evidence_dir` the run journaled (run_started, run_resumed), else the `object` path
   // each evidence_preserved record names.
   std::optional<std::filesystem::path> evidence_dir;
+  const JournalKey* key = nullptr;  // checks the journals' MACs (must outlive compute_metrics)
 };
 
 // Adds one run's verified records to `metrics`. Throws JournalError when the records do not

@@ -66,9 +66,21 @@ struct RuntimeOptions {
   // (secrets.h). (secrets_test.cc)
   std::size_t max_error_excerpt_bytes = 512;
 
-  // Size of a run journal the runtime agrees to read back (--resume, rollback). (journal_test.cc)
-  // Also the bound on an approvals file (static_approval.h) via max_event_bytes above.
-  std::size_t max_journal_bytes = 64 * 1024 * 1024;
+  // Bytes of the plan a runbook renders for one event (its canonical JSON, as journaled once
+  // in run_started): a larger plan is refused before the run starts, naming the runbook and
+  // the size. Event values are copied into every argument that uses them, so a 1 MiB event
+  // field used by 40 steps renders 40 MiB. (plan_test.cc)
+  std::size_t max_plan_bytes = 64 * 1024 * 1024;
+
+  // Bytes of one journal line. The writer refuses a longer record before writing it (so
+  // before the effect it announces; a run_started that large refuses the run), and the
+  // readers (--resume, rollback, metrics) refuse a longer line: the writer never produces a
+  // journal the readers refuse. run_started, the largest record, holds the plan
+  // (max_plan_bytes), the event twice (text and typed fields, within max_event_bytes each,
+  // escaped) and the runbook's IR; every other record holds at most a reply or an output
+  // (max_response_bytes, max_exec_output_bytes) and names. Readers stream, so memory follows
+  // this bound, not the journal's length. (journal_test.cc)
+  std::size_t max_journal_record_bytes = 96 * 1024 * 1024;
 };
 
 }  // namespace writ::runtime

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "common/canonical_json.h"
 #include "common/text.h"
 #include "compiler/ir_json.h"
 #include "runtime/json_input.h"
@@ -163,7 +164,18 @@ Plan make_plan(const ir::Runbook& runbook, const Event& event, const std::string
   plan.title = runbook.title;
   plan.severity = runbook.severity;
   plan.digest = ir::digest(runbook);
-  for (const auto& step : runbook.steps) plan.steps.push_back(plan_step(step, env, options));
+  // Bounded while rendering, step by step, so a huge plan is refused before it is all in
+  // memory: the journal keeps the plan in one record, which readers must accept.
+  std::size_t bytes = canonical_json(plan_to_json(plan)).size();
+  for (const auto& step : runbook.steps) {
+    plan.steps.push_back(plan_step(step, env, options));
+    bytes += canonical_json(step_to_json(plan.steps.back())).size() + (plan.steps.size() > 1 ? 1 : 0);  // the comma
+    if (bytes > options.max_plan_bytes) {
+      throw PlanError(fmt::format("runbook `{}`: the plan rendered for this event reaches {} bytes at step `{}`, more than "
+                                  "the limit of {} (max_plan_bytes); event values are copied into every argument that uses them",
+                                  runbook.id, bytes, step.id, options.max_plan_bytes));
+    }
+  }
   return plan;
 }
 

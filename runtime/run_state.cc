@@ -84,7 +84,12 @@ void RunState::apply(const JournalRecord& record) {
 
 void RunState::on_run_started(const JournalRecord& record) {
   started_ = true;
-  start_ = record.data;
+  // The plan and the IR are the bulk of the record (the plan alone up to max_plan_bytes): the
+  // plan is kept once, parsed, and neither is copied into start_.
+  start_ = nlohmann::json::object();
+  for (const auto& [key, value] : record.data.items()) {
+    if (key != "plan" && key != "ir") start_[key] = value;
+  }
   run_id_ = get<std::string>(record, "run_id");
   // --resume and `writ rollback` re-read the event from here: a journal whose chain holds
   // but whose event is not a JSON object is as corrupt as a broken chain.
@@ -95,7 +100,9 @@ void RunState::on_run_started(const JournalRecord& record) {
   }
   if (!event_.is_object()) throw JournalError(fmt::format("record {} (run_started): `event_text` is not a JSON object", record.seq));
   try {
-    plan_ = plan_from_json(get<nlohmann::json>(record, "plan"));
+    const auto plan = record.data.find("plan");
+    if (plan == record.data.end()) throw PlanError("plan: missing");
+    plan_ = plan_from_json(*plan);
   } catch (const PlanError& e) {
     throw JournalError(fmt::format("record {} (run_started): {}", record.seq, e.what()));
   }

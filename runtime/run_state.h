@@ -48,7 +48,7 @@ class RunState {
   bool started() const { return started_; }
   const std::string& run_id() const { return run_id_; }
   const Plan& plan() const { return plan_; }
-  const nlohmann::json& start() const { return start_; }  // the run_started data
+  const nlohmann::json& start() const { return start_; }  // the run_started data but `plan` and `ir`
   const nlohmann::json& event() const { return event_; }  // the event as received (event_text)
 
   StepProgress& step(const std::string& id) { return steps_[id]; }

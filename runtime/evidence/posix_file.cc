@@ -96,6 +96,8 @@ std::error_code replace_file_atomically(const std::filesystem::path& path, std::
   tmp += ".tmp." + std::to_string(::getpid());
   ::unlink(tmp.c_str());  // a leftover of a crashed writer, or anything planted there
   {
+    // Whoever can write the directory may have left a symlink or FIFO at the temporary name.
+    ::unlink(tmp.c_str());
     Fd fd = open_fd(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
     if (!fd.valid()) return last_error();
     if (auto ec = write_all(fd.get(), content)) return ec;

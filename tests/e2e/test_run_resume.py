@@ -157,7 +157,9 @@ def test_corrupt_journal_is_refused():
             run_id = start_and_kill(scratch, edr)
             path = scratch.journal(run_id)
             lines = path.read_text().splitlines()
-            lines[2] = lines[2].replace('"ws-042"', '"ws-999"')
+            altered = lines[2].replace('"isolate_host"', '"restore_host"')  # connector_call of isolate
+            assert altered != lines[2]
+            lines[2] = altered
             path.write_text("\n".join(lines) + "\n")
             calls = len(edr.service.seen())
             for argv in (["run", "--resume", run_id], ["rollback", run_id]):

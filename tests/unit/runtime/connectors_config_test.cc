@@ -36,6 +36,8 @@ TEST_CASE("the connectors file of DESIGN §9 loads", "[runtime][connectors]") {
   CHECK(config.connectors.at("jump").argv.size() == 2);
   CHECK(config.routes.at("*") == "dry-run");
   CHECK(config.evidence_roots == std::vector<std::string>{"/evidence"});
+  CHECK_FALSE(config.journal_key);
+  CHECK(parse_connectors("journal_key: /etc/writ/journal.key\n", "c.yaml").journal_key == "/etc/writ/journal.key");
   CHECK(config.sha256.size() == 64);
 
   writ::runtime::HttpClient client(1024, std::chrono::seconds(1));
@@ -92,6 +94,8 @@ TEST_CASE("malformed connectors files are clear errors with positions", "[runtim
       {"connectors:\n  edr: {type: http, url: \"http://x\"}\nroutes: {a: ed}\n", "(did you mean `edr`?)"},
       {"evidence_roots: [\"evidence\"]\n", "an evidence root must be an absolute path without `..`"},
       {"evidence_roots: [\"/evidence/../etc\"]\n", "without `..`"},
+      {"journal_key: keys/journal.key\n", "c.yaml:1:14: journal_key must be an absolute path without `..`"},
+      {"journal_key: [\"/k\"]\n", "journal_key must be a string"},
       {"connectors:\n  dry-run: {type: dry-run}\n", "`dry-run` is built in"},
       {"connectors:\n  edr: {type: http, url: \"http://x\"}\n  edr: {type: http, url: \"http://y\"}\n", "duplicate key `edr`"},
       {"- a\n- b\n", "a connectors file is a mapping"},

@@ -3,6 +3,8 @@
 // Percentiles are nearest-rank: rank ceil(p/100 * N) of the sorted values.
 #include "runtime/metrics.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <regex>
@@ -18,6 +20,7 @@ using namespace writ::runtime;
 using namespace writ::runtime::testing;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -57,6 +60,7 @@ struct RunSpec {
   bool dry_run = false;
   std::optional<std::filesystem::path> evidence_store;
   std::string event = kCriticalEvent;
+  const JournalKey* key = nullptr;
 };
 
 // Runs `runbook` through the real interpreter into STATE/runs/RUN_ID/journal.jsonl.
@@ -74,7 +78,7 @@ void run_into(const std::filesystem::path& state, const std::string& run_id, con
   gate.decisions = spec.decisions;
   std::optional<StoreEvidenceSink> sink;
   if (spec.evidence_store) sink.emplace(*spec.evidence_store, clock, "writ test");
-  auto journal = JournalWriter::create(state / "runs" / run_id / "journal.jsonl");
+  auto journal = JournalWriter::create(state / "runs" / run_id / "journal.jsonl", JournalOptions{1 << 20, spec.key});
   RunState run_state;
   Interpreter interpreter(run_state, journal, Services{connectors, gate, clock, sink ? &*sink : nullptr}, options);
   auto fields = nlohmann::json::object();  // as `writ run` journals them
@@ -362,6 +366,69 @@ TEST_CASE("damaged or missing journals are listed and left out", "[metrics]") {
   CHECK(m.approvals.size() == 3);  // run-2's 45 s approval is not counted
   CHECK(m.approval_latency_by_role().at("ciso").max_ms == 30000);
   CHECK(metrics_to_prometheus(m).find("writ_journals_unreadable 2\n") != std::string::npos);
+}
+
+TEST_CASE("a FIFO in the evidence store is refused, never waited on", "[metrics]") {
+  TempDir state;
+  TempDir files;
+  const auto pcap = files.file("capture.pcap", "packets");
+  RunSpec spec;
+  spec.event = R"({"id":"e1","severity":"low"})";
+  spec.evidence_store = state.path() / "evidence";
+  run_into(state.path(), "a", compile_runbook("runbook ev {\n  title \"Evidence\"\n  severity low\n"
+                                              "  step collect = open_ticket(summary: \"x\") {\n    preserve \"" + pcap + "\"\n  }\n}\n"),
+           spec);
+  const auto sha = sha256_hex("packets");
+  const auto object = *spec.evidence_store / "objects" / "sha256" / sha.substr(0, 2) / sha;
+  std::filesystem::permissions(object.parent_path(), std::filesystem::perms::owner_all, std::filesystem::perm_options::add);
+  std::filesystem::remove(object);
+  REQUIRE(::mkfifo(object.c_str(), 0600) == 0);
+  const auto m = compute_metrics(state.path(), MetricsOptions{});
+  CHECK(m.evidence.verified == 0);
+  REQUIRE(m.evidence.problems.size() == 1);
+  CHECK_THAT(m.evidence.problems[0].problem, Contains("is a FIFO, not a regular file"));
+}
+
+TEST_CASE("keyed journals: MACs checked with the key, named when read without it", "[metrics][key]") {
+  TempDir state;
+  const auto key = JournalKey::from_bytes(std::string(32, 'k'), "test.key");
+  const auto other = JournalKey::from_bytes(std::string(32, 'o'), "other.key");
+  RunSpec keyed;
+  keyed.key = &key;
+  keyed.decisions["revoke"] = approved_by({{"ana", "ciso"}, {"lee", "legal"}});
+  run_into(state.path(), "run-k", compile_runbook(kContainment), keyed);
+  RunSpec plain = keyed;
+  plain.key = nullptr;
+  run_into(state.path(), "run-p", compile_runbook(kContainment), plain);
+
+  const auto without = compute_metrics(state.path(), MetricsOptions{});
+  CHECK(without.runs.size() == 2);
+  CHECK(without.macs_unchecked == std::vector<std::string>{"run-k"});
+  MetricsOptions with_key;
+  with_key.key = &key;
+  const auto with = compute_metrics(state.path(), with_key);
+  CHECK(with.runs.size() == 1);  // the unkeyed journal is refused: its MACs could have been stripped
+  REQUIRE(with.unreadable.size() == 1);
+  CHECK(with.unreadable[0].run_id == "run-p");
+  CHECK_THAT(with.unreadable[0].error, Contains("carries no MACs"));
+  CHECK(with.macs_unchecked.empty());
+  with_key.key = &other;
+  const auto wrong = compute_metrics(state.path(), with_key);
+  CHECK(wrong.unreadable.size() == 2);
+  CHECK_THAT(wrong.unreadable[0].error, Contains("written with journal key id " + key.id()));
+}
+
+TEST_CASE("a FIFO as a journal is bad input, listed without being read", "[metrics]") {
+  TempDir state;
+  four_runs(state);
+  const auto file = state.path() / "runs" / "run-3" / "journal.jsonl";
+  std::filesystem::remove(file);
+  REQUIRE(::mkfifo(file.c_str(), 0600) == 0);
+  const auto m = compute_metrics(state.path(), MetricsOptions{});
+  REQUIRE(m.unreadable.size() == 1);
+  CHECK(m.unreadable[0].bad_input);
+  CHECK_THAT(m.unreadable[0].error, Contains("journal.jsonl: is a FIFO, not a regular file"));
+  CHECK(m.runs.size() == 3);
 }
 
 TEST_CASE("an unfinished run, and approvals without required roles", "[metrics]") {

@@ -109,6 +109,21 @@ TEST_CASE("max_steps bounds the runbook the runtime accepts", "[runtime][plan][l
   CHECK_NOTHROW(make_plan(runbook, event, "r", options));
 }
 
+TEST_CASE("max_plan_bytes bounds the rendered plan, step by step", "[runtime][plan][limits]") {
+  auto runbook = compile_runbook(kRunbook);
+  auto event = typed_event(R"({"severity":"low","host_id":"h","impact":")" + std::string(4000, 'x') + R"(","confidence":0.95})", runbook);
+  const auto size = canonical_json(plan_to_json(make_plan(runbook, event, "r", RuntimeOptions{}))).size();
+  RuntimeOptions options;
+  options.max_plan_bytes = size;
+  CHECK_NOTHROW(make_plan(runbook, event, "r", options));
+  options.max_plan_bytes = size - 1;
+  CHECK_THROWS_WITH(make_plan(runbook, event, "r", options),
+                    Contains("runbook `plan_demo`: the plan rendered for this event reaches") && Contains("at step `later`") &&
+                        Contains("more than the limit of " + std::to_string(size - 1) + " (max_plan_bytes)"));
+  options.max_plan_bytes = 3000;  // the first step's 4000-byte summary is already too much
+  CHECK_THROWS_WITH(make_plan(runbook, event, "r", options), Contains("at step `ticket`"));
+}
+
 TEST_CASE("the plan's journal form is canonical and reads back equal", "[runtime][plan]") {
   auto runbook = compile_runbook(kRunbook);
   auto event = typed_event(R"({"severity":"low","host_id":"h","impact":"x","confidence":0.95})", runbook);

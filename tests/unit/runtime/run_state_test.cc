@@ -72,3 +72,18 @@ TEST_CASE("malformed records are JournalErrors naming the record", "[runtime][jo
     CHECK_THROWS_WITH(state.apply(record(2, "run_finished", {{"status", 1}})), Contains("`status` has the wrong type"));
   }
 }
+
+TEST_CASE("the plan is kept once: start() holds the run_started data but the plan and the IR", "[runtime][journal]") {
+  auto data = started();
+  data["ir"] = {{"id", "rs"}};
+  RunState state;
+  state.apply(record(1, "run_started", data));
+  CHECK(state.plan().find("revoke") != nullptr);
+  CHECK_FALSE(state.start().contains("plan"));
+  CHECK_FALSE(state.start().contains("ir"));
+  CHECK(state.start()["run_id"] == data["run_id"]);
+  CHECK(state.start()["event_text"] == data["event_text"]);
+  data.erase("plan");
+  RunState missing;
+  CHECK_THROWS_WITH(missing.apply(record(1, "run_started", data)), Contains("record 1 (run_started): plan: missing"));
+}

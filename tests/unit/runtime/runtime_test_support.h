@@ -22,6 +22,7 @@
 #include "runtime/event.h"
 #include "runtime/interpreter.h"
 #include "runtime/journal.h"
+#include "runtime/journal_head.h"
 #include "runtime/plan.h"
 #include "runtime/run_state.h"
 
@@ -156,6 +157,21 @@ class ScriptedGate final : public ApprovalGate {
 inline ApprovalDecision approve() { return ApprovalDecision{true, false, {}, ""}; }
 inline ApprovalDecision refuse(bool rollback = false) { return ApprovalDecision{false, rollback, {}, "false positive"}; }
 
+// Leaves `journal` holding only `kept` (its first whole records) and the head a crash right
+// after writing the last of them leaves, so a test can simulate that crash: cutting the
+// journal alone is what tampering looks like (docs/journal.md).
+inline void keep_journal_prefix(const std::filesystem::path& journal, const std::string& kept) {
+  std::ofstream(journal, std::ios::binary | std::ios::trunc) << kept;
+  std::uint64_t seq = 0;
+  std::string hash(64, '0');
+  if (!kept.empty()) {
+    const auto last = nlohmann::json::parse(kept.substr(kept.rfind('\n', kept.size() - 2) + 1));
+    seq = last["seq"].get<std::uint64_t>();
+    hash = last["hash"].get<std::string>();
+  }
+  write_head(journal, kept.size(), seq, hash, nullptr);
+}
+
 // A plan, a journal in a temp dir, and the services: start() runs it through the interpreter.
 struct Harness {
   explicit Harness(const ir::Runbook& runbook, const std::string& event_text = kCriticalEvent, bool dry_run = false)
@@ -181,7 +197,7 @@ struct Harness {
   RunState reload(JournalContents* contents_out = nullptr) {
     journal.reset();
     JournalContents contents;
-    journal.emplace(JournalWriter::open(journal_path(), options.max_journal_bytes, contents));
+    journal.emplace(JournalWriter::open(journal_path(), JournalOptions{options.max_journal_record_bytes}, contents));
     RunState fresh;
     for (const auto& r : contents.records) fresh.apply(r);
     if (contents_out) *contents_out = contents;
