@@ -23,10 +23,20 @@ std::string stdlib_dir(const CliContext& ctx) {
     if (!fs::is_directory(env)) throw UsageError(std::string("WRIT_STDLIB=") + env + ": not a directory");
     return env;
   }
-  for (const char* candidate : {WRIT_STDLIB_INSTALL_DIR, WRIT_STDLIB_SOURCE_DIR}) {
-    if (fs::is_directory(candidate)) return candidate;
+  // Relocatable: an installed or unpacked tree (PREFIX/bin/writ, PREFIX/share/writ/stdlib)
+  // works wherever it is moved. Only the binary in its own build directory uses the sources'
+  // stdlib/, so an installed writ never silently reads a checkout that happens to exist.
+  std::error_code ec;
+  const auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto beside = self.parent_path().parent_path() / "share" / "writ" / "stdlib";
+    if (fs::is_directory(beside, ec)) return beside.string();
+    if (self.parent_path() == fs::path(WRIT_BUILD_DIR) && fs::is_directory(WRIT_STDLIB_SOURCE_DIR, ec)) {
+      return WRIT_STDLIB_SOURCE_DIR;
+    }
   }
-  throw UsageError("cannot find the standard catalog; pass --stdlib DIR");
+  throw UsageError("cannot find the standard catalog (looked beside the writ binary, in ../share/writ/stdlib); "
+                   "pass --stdlib DIR or set WRIT_STDLIB");
 }
 
 void require_readable(const std::string& path) {
