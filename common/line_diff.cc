@@ -10,8 +10,8 @@ namespace writ {
 namespace {
 
 // Past these, a formatter's diff is not worth minimising: the texts share almost nothing.
-constexpr std::size_t kMaxEdits = 2048;           // trace memory grows with its square
-constexpr std::size_t kWorkPerLine = 16;          // snake steps allowed per line of input
+constexpr std::size_t kMaxEdits = 2048;   // trace memory grows with its square
+constexpr std::size_t kWorkPerLine = 16;  // snake steps allowed per line of input
 constexpr std::size_t kMinWork = std::size_t{1} << 22;
 
 enum class Op : std::uint8_t { equal, remove, insert };

@@ -1,8 +1,8 @@
+#include "common/line_diff.h"
+
 #include <catch2/catch.hpp>
 #include <random>
 #include <sstream>
-
-#include "common/line_diff.h"
 
 using namespace writ;
 
@@ -19,8 +19,8 @@ std::string patched(const std::string& before, const std::string& diff) {
   std::size_t next = 0;  // next line of `before` to copy
   std::istringstream d(diff);
   std::string line;
-  std::getline(d, line);  // ---
-  std::getline(d, line);  // +++
+  std::getline(d, line);   // ---
+  std::getline(d, line);   // +++
   bool last_kept = false;  // the previous diff line went to the output
   while (std::getline(d, line)) {
     if (line.rfind("@@ -", 0) == 0) {
@@ -76,7 +76,8 @@ TEST_CASE("changes far apart make two hunks, close ones one", "[common][diff]") 
   far.replace(far.find("\n18\n") + 1, 3, "eighteen\n");
   std::string diff = unified_diff(before, far, "a", "b");
   CHECK(diff ==
-        "--- a\n+++ b\n@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n@@ -15,6 +15,6 @@\n 15\n 16\n 17\n-18\n+eighteen\n 19\n 20\n");
+        "--- a\n+++ b\n@@ -1,5 +1,5 @@\n 1\n-2\n+two\n 3\n 4\n 5\n@@ -15,6 +15,6 @@\n 15\n 16\n 17\n-18\n+eighteen\n "
+        "19\n 20\n");
   // Six unchanged lines between two changes (2 x context): one hunk, as diff -u.
   std::string close = before;
   close.replace(close.find("\n3\n") + 1, 2, "three\n");
@@ -104,10 +105,16 @@ TEST_CASE("random edits: the diff turns one text into the other", "[common][diff
       std::string line = std::to_string(rng() % 6) + "\n";
       before += line;
       switch (rng() % 4) {
-        case 0: break;                                              // removed
-        case 1: after += std::to_string(rng() % 6) + "\n"; break;  // replaced
-        case 2: after += line + std::to_string(rng() % 6) + "\n"; break;
-        default: after += line;
+        case 0:
+          break;  // removed
+        case 1:
+          after += std::to_string(rng() % 6) + "\n";
+          break;  // replaced
+        case 2:
+          after += line + std::to_string(rng() % 6) + "\n";
+          break;
+        default:
+          after += line;
       }
     }
     if (rng() % 5 == 0 && !after.empty()) after.pop_back();
