@@ -11,12 +11,15 @@
 
 #include "cli/cli_support.h"
 #include "common/canonical_json.h"
+#include "common/line_diff.h"
+#include "common/regular_file.h"
 #include "common/sha256.h"
 #include "compiler/dsl_parser.h"
 #include "compiler/emit.h"
 #include "compiler/ir_json.h"
 #include "compiler/pipeline.h"
 #include "compiler/rules/rules.h"
+#include "compiler/yaml_loader.h"
 
 namespace writ::cli {
 
@@ -176,27 +179,69 @@ bool within_limits_once_printed(const std::string& path, const std::string& text
   return false;
 }
 
-int run_print(const std::string& path, bool write_back, bool check_only, const CliContext& ctx) {
+// The file as canonical DSL, or nothing when it cannot be printed (why is on stderr): it does
+// not parse, or it holds a name the DSL cannot spell.
+std::optional<std::string> printed_dsl(const std::string& path, const CliContext& ctx, SourcePtr& source) {
   auto result = compile_one(path, ctx);
+  source = result.source;
   bool syntax_errors = std::any_of(result.diagnostics.begin(), result.diagnostics.end(), [](const Diagnostic& d) {
     return d.rule == Rule::Syntax || d.rule == Rule::UnknownKey || d.rule == Rule::InputLimit;
   });
-  if (syntax_errors) return 1;
+  if (syntax_errors) return std::nullopt;
   if (auto refused = unprintable_names(result.ast); !refused.empty()) {
     EmitOptions emit;
     emit.files = 1;
     emit_text(std::cerr, refused, emit);
-    return 1;
+    return std::nullopt;
   }
-  std::string text = print_dsl(result.ast);
-  if (check_only) return text == result.source->text() ? 0 : 1;
-  if (!within_limits_once_printed(path, text)) return 1;
+  return print_dsl(result.ast);
+}
+
+int run_convert(const std::string& path, const CliContext& ctx) {
+  SourcePtr source;
+  auto text = printed_dsl(path, ctx, source);
+  if (!text || !within_limits_once_printed(path, *text)) return 1;
+  std::cout << *text;
+  return 0;
+}
+
+// `fmt` rewrites DSL only. YAML — by its name or, whatever the name, by its content — is
+// refused before it is compiled or written: `fmt -w` once replaced a YAML runbook with DSL.
+void refuse_yaml(const std::string& path) {
+  require_readable(path);
+  if (fs::is_directory(path)) throw UsageError(path + ": is a directory; expected a .writ file");
+  const std::string ext = fs::path(path).extension().string();
+  bool yaml = ext == ".yaml" || ext == ".yml";
+  if (!yaml) {
+    ReadFile file = read_regular_file(path, Limits{}.max_file_bytes);
+    yaml = file && looks_like_yaml(*file.text);  // too large or unreadable: compiling reports it
+  }
+  if (!yaml) return;
+  const std::string dsl = fs::path(path).replace_extension(".writ").string();
+  throw UsageError(path + ": is YAML; `writ fmt` formats only .writ (DSL) files and left this one unchanged\n" +
+                   (ext == ".yaml" || ext == ".yml"
+                        ? "help: `writ convert " + path + " > " + dsl + "` writes it as DSL"
+                        : "help: `writ convert` reads YAML from a .yaml or .yml file: rename it, then convert it"));
+}
+
+int run_fmt(const std::string& path, bool write_back, bool check_only, const CliContext& ctx) {
+  refuse_yaml(path);
+  SourcePtr source;
+  auto text = printed_dsl(path, ctx, source);
+  if (!text) return 1;
+  if (check_only) {
+    std::string diff = unified_diff(source->text(), *text, path, path + " (formatted)");
+    std::cout << diff;
+    return diff.empty() ? 0 : 1;
+  }
+  if (!within_limits_once_printed(path, *text)) return 1;
   if (!write_back) {
-    std::cout << text;
+    std::cout << *text;
     return 0;
   }
+  if (*text == source->text()) return 0;  // already formatted: the file is not touched
   std::ofstream out(path, std::ios::binary);
-  if (!(out << text)) throw UsageError(path + ": cannot be written");
+  if (!(out << *text)) throw UsageError(path + ": cannot be written");
   return 0;
 }
 
@@ -246,19 +291,19 @@ void add_printers(CLI::App& app, CliContext& ctx) {
   c->add_option("file", convert->path, "a YAML runbook")->required();
   c->callback([convert, &ctx] {
     try {
-      ctx.exit_code = run_print(convert->path, false, false, ctx);
+      ctx.exit_code = run_convert(convert->path, ctx);
     } catch (const CatalogError&) {
       ctx.exit_code = 1;
     }
   });
   auto fmt_args = std::make_shared<Args>();
-  auto* f = app.add_subcommand("fmt", "format a .writ file canonically");
+  auto* f = app.add_subcommand("fmt", "format a .writ file canonically (YAML is refused: use convert)");
   f->add_option("file", fmt_args->path, "a .writ file")->required();
   f->add_flag("-w,--write", fmt_args->write, "rewrite the file in place");
-  f->add_flag("--check", fmt_args->check, "exit 1 when the file is not formatted");
+  f->add_flag("--check", fmt_args->check, "print the diff formatting would make; exit 1 when there is one");
   f->callback([fmt_args, &ctx] {
     try {
-      ctx.exit_code = run_print(fmt_args->path, fmt_args->write, fmt_args->check, ctx);
+      ctx.exit_code = run_fmt(fmt_args->path, fmt_args->write, fmt_args->check, ctx);
     } catch (const CatalogError&) {
       ctx.exit_code = 1;
     }

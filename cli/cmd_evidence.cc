@@ -2,7 +2,8 @@
 // proved, 1 damaged evidence, an artifact that changed while it was copied, or a failed store
 // write; 2 usage errors and refused inputs (artifacts outside the roots, through a symlink,
 // non-regular or unreadable; a store file that is a FIFO or device; a signed store without its
-// key; bad keys or checkpoints; a directory that is no store).
+// key; bad keys or checkpoints; a directory that is no store). `preserve` checks every artifact
+// before it preserves any: one refused argument refuses the batch.
 #include <unistd.h>
 
 #include <algorithm>
@@ -126,6 +127,18 @@ int run_preserve(const PreserveArgs& args) {
   ev::SystemIdentity identity;
   ev::EvidenceStore store(args.evidence, clock, identity, {tool_name(), key ? &*key : nullptr});
   const ev::CustodyContext context{optional_arg(args.run_id), optional_arg(args.step), optional_arg(args.incident)};
+  // Every argument is checked before any is preserved: a batch with a bad argument (a
+  // directory, a typo) is refused whole, instead of leaving the custody ledger half written.
+  std::vector<std::string> refused;
+  for (const auto& file : args.files) {
+    if (auto why = store.refusal(file)) refused.push_back(*why);
+  }
+  if (!refused.empty()) {
+    for (const auto& why : refused) std::cerr << "writ: " << why << '\n';
+    std::cerr << "writ: nothing was preserved: " << refused.size() << " of " << args.files.size()
+              << " argument(s) refused\n";
+    return 2;
+  }
   int exit_code = 0;
   for (const auto& file : args.files) {
     ProgressBar bar("preserving " + fs::path(file).filename().string());

@@ -233,7 +233,9 @@ ir::Runbook compile_and_route(const RunArgs& args, const CliContext& ctx, rt::Ev
   if (files.empty()) throw Refused(args.runbook + ": no runbook files (*.yaml, *.yml, *.writ)");
   if (!errors.empty()) {
     sort_diagnostics(errors);
-    emit_text(std::cerr, errors, EmitOptions{});
+    EmitOptions emit;
+    emit.files = files.size();  // the summary line counts the files compiled, as `writ check` does
+    emit_text(std::cerr, errors, emit);
     throw Refused(fmt::format("{} has check errors; a runbook that fails `writ check` is never run", args.runbook));
   }
   std::vector<const ir::Runbook*> runbooks;

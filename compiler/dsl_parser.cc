@@ -289,6 +289,7 @@ void report_parse_error(const pegtl::parse_error& error, const SourcePtr& source
   auto& d = sink.report(
       too_deep ? Rule::InputLimit : Rule::Syntax, source, error_span(source, offset),
       too_deep ? "nesting is too deep to parse (max_nesting_depth)" : fill_placeholders(std::move(message), context));
+  if (!too_deep && !context.help.empty()) d.help.push_back(context.help);
   d.runbook = context.runbook;
   d.step = context.step;
 }

@@ -23,6 +23,7 @@ Counts count_reported(const std::vector<Diagnostic>& diagnostics) {
     if (d.suppressed_by) continue;
     if (d.severity == Severity::Error) ++counts.errors;
     if (d.severity == Severity::Warning) ++counts.warnings;
+    if (d.severity == Severity::Note) ++counts.notes;
   }
   return counts;
 }

@@ -27,6 +27,7 @@ std::optional<Region> region_of(const Diagnostic& diagnostic);
 struct Counts {
   std::size_t errors = 0;
   std::size_t warnings = 0;
+  std::size_t notes = 0;
 };
 Counts count_reported(const std::vector<Diagnostic>& diagnostics);
 

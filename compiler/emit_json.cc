@@ -68,7 +68,7 @@ void emit_json(std::ostream& out, const std::vector<Diagnostic>& diagnostics, co
     if (!d.suppressed_by) root["diagnostics"].push_back(diagnostic_json(d));
   }
   const emit_detail::Counts counts = emit_detail::count_reported(diagnostics);
-  root["summary"] = {{"errors", counts.errors}, {"warnings", counts.warnings}};
+  root["summary"] = {{"errors", counts.errors}, {"warnings", counts.warnings}, {"notes", counts.notes}};
   // Messages may quote user text that is not valid UTF-8: replace, never throw.
   out << root.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }

@@ -142,6 +142,12 @@ struct Scope {
 // further diagnostics cascade from it.
 Type check(Node& node, const Type* expected, const Scope& scope, DiagnosticSink& sink);
 
+// As check(), for the value of an action argument: a constant that is no value of the
+// parameter's enumerated type (`channels: [slak]`), given as the value or as an element of a
+// list value, is an action-arguments finding (with the did-you-mean, or the values) rather
+// than template-binding; a comparison inside a template keeps template-binding.
+Type check_argument(Node& node, const Type* expected, const Scope& scope, DiagnosticSink& sink);
+
 // ---------------------------------------------------------------------------------------
 // Evaluation
 struct Environment {

@@ -46,7 +46,8 @@ Type literal_type(const Value& value) {
 
 class Checker {
  public:
-  Checker(const Scope& scope, DiagnosticSink& sink) : scope_(scope), sink_(sink) {}
+  Checker(const Scope& scope, DiagnosticSink& sink, const Node* argument = nullptr)
+      : scope_(scope), sink_(sink), argument_(argument) {}
 
   // A value given where `expected` is required: a computed string cannot be an enum value.
   Type check(Node& node, const Type* expected) {
@@ -75,8 +76,9 @@ class Checker {
                           suggestion ? "did you mean " + quoted(*suggestion) + "?" : std::string());
   }
 
-  Type fail_with_help(Node& node, Span span, std::string message, std::string help) {
-    Diagnostic& d = sink_.report(Rule::TemplateBinding, scope_.source, span, std::move(message));
+  Type fail_with_help(Node& node, Span span, std::string message, std::string help,
+                      Rule rule = Rule::TemplateBinding) {
+    Diagnostic& d = sink_.report(rule, scope_.source, span, std::move(message));
     if (!help.empty()) d.help.push_back(std::move(help));
     d.runbook = scope_.runbook;
     d.step = scope_.step;
@@ -117,7 +119,20 @@ class Checker {
     const auto& values = *enum_values(&expected);
     if (values.count(value) != 0) return expected;
     std::vector<std::string> candidates(values.begin(), values.end());
-    return fail(node, span, "unknown " + expected.name + " " + quoted(value), did_you_mean(value, candidates));
+    auto meant = did_you_mean(value, candidates);
+    std::string help = meant ? "did you mean " + quoted(*meant) + "?"
+                             : "the " + expected.name + " values: " + join(candidates, ", ");
+    return fail_with_help(node, span, "unknown " + expected.name + " " + quoted(value), std::move(help),
+                          is_argument_value(node) ? Rule::ActionArguments : Rule::TemplateBinding);
+  }
+
+  // The argument's value itself, or an element of it when it is a list.
+  bool is_argument_value(const Node& node) const {
+    if (argument_ == nullptr) return false;
+    if (&node == argument_) return true;
+    return argument_->kind == Node::Kind::List &&
+           std::any_of(argument_->children.begin(), argument_->children.end(),
+                       [&](const NodePtr& child) { return child.get() == &node; });
   }
 
   // A template or string expression where an enumerated type is expected: its value is only
@@ -344,12 +359,18 @@ class Checker {
 
   const Scope& scope_;
   DiagnosticSink& sink_;
+  const Node* argument_;  // the root of an action argument's value, else null
 };
 
 }  // namespace
 
 Type check(Node& node, const Type* expected, const Scope& scope, DiagnosticSink& sink) {
   Checker checker(scope, sink);
+  return checker.check(node, expected);
+}
+
+Type check_argument(Node& node, const Type* expected, const Scope& scope, DiagnosticSink& sink) {
+  Checker checker(scope, sink, &node);
   return checker.check(node, expected);
 }
 

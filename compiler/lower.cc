@@ -88,6 +88,10 @@ class Lowerer {
     if (node) expr::check(*node, expected, scope_, sink_);
   }
 
+  void check_argument(const expr::NodePtr& node, const expr::Type* expected) {
+    if (node) expr::check_argument(*node, expected, scope_, sink_);
+  }
+
   // `misspelt`: parameters whose key was misspelt and already reported (never "missing" too).
   std::vector<ir::Argument> lower_args(const std::vector<ast::Argument>& args, const ActionInfo* action,
                                        const ast::Name& callee, Span head, const std::string& step,
@@ -111,7 +115,7 @@ class Lowerer {
         add_did_you_mean(d, arg.name.value, names);
         if (names.empty()) d.help.push_back(fmt::format("`{}` takes no arguments", callee.value));
       }
-      check_value(arg.value, param ? &param->type : nullptr);
+      check_argument(arg.value, param ? &param->type : nullptr);
       out.push_back({arg.name.value, arg.value});
     }
     if (action) {

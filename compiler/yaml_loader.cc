@@ -393,6 +393,27 @@ class FileLoader {
 
 }  // namespace
 
+bool looks_like_yaml(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  while (!text.empty()) {
+    const std::size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    line.remove_prefix(std::min(line.find_first_not_of(" \t\r"), line.size()));
+    if (line.empty() || line.starts_with('#') || line.starts_with("//")) continue;
+    if (line.starts_with("---") || line.starts_with("- ") || line == "-") return true;
+    if (std::string_view("%{[\"'&!*?|>").find(line.front()) != std::string_view::npos) return true;
+    // `key:` then a blank or the end of the line: a block mapping.
+    const std::size_t key_end = line.find_first_not_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+    if (key_end == 0 || key_end == std::string_view::npos) return false;
+    std::string_view rest = line.substr(key_end);
+    rest.remove_prefix(std::min(rest.find_first_not_of(" \t"), rest.size()));
+    return rest.starts_with(':') && (rest.size() == 1 || rest[1] == ' ' || rest[1] == '\t' || rest[1] == '\r');
+  }
+  return false;
+}
+
 ast::File load_yaml(const SourcePtr& source, DiagnosticSink& sink, const Limits& limits) {
   ast::File file;
   file.source = source;

@@ -265,12 +265,22 @@ class StepReader {
       auto timeout = r_.seconds(*approval_timeout_, 60, "minutes");
       if (timeout && step.approval) {
         step.approval->timeout_seconds = timeout;
-      } else if (timeout) {
-        Diagnostic& d = r_.error(Rule::Syntax, approval_timeout_->span,
+      } else if (timeout && !approval_key_misspelt(step)) {
+        // An error, though the rule's default is a warning: the author expected an approval
+        // that will not be asked.
+        Diagnostic& d = r_.error(Rule::ApprovalTimeout, approval_timeout_->span,
                                  "`approval_timeout_minutes` has no effect: this step asks for no approval");
+        d.severity = Severity::Error;
         d.help.push_back("add `requires_approval: true` or `approvers: [...]`, or remove the timeout");
       }
     }
+  }
+
+  // A near miss of an approval key (`requires_aproval`) is reported already and explains a
+  // timeout without an approval: saying so again would be a cascade.
+  static bool approval_key_misspelt(const ast::Step& step) {
+    return std::any_of(step.misspelt.begin(), step.misspelt.end(),
+                       [](const std::string& key) { return key == "requires_approval" || key == "approvers"; });
   }
 
   void read_requires(ast::Step& step, const Entry& e) {

@@ -140,8 +140,12 @@ struct call_args : seq<arg_list> {};
 struct step_head : seq<kw_step, sp, must<step_id>, sp, must<step_equals>, sp, must<action_ref>, sp, must<call_args>> {};
 
 struct role_name : seq<not_at<kw_within>, identifier> {};
-struct approve_stmt
-    : seq<kw_approve, opt<sp, role_name, star<comma, must<role_name>>>, opt<sp, kw_within, sp, must<duration>>> {};
+// `approve ciso legal`: roles after a missing comma, matched only to be reported with the fix
+// (its action throws).
+struct role_after_missing_comma : seq<role_name> {};
+struct roles_without_comma : seq<role_after_missing_comma, star<sor<comma, plus<blank>>, role_name>> {};
+struct approve_stmt : seq<kw_approve, opt<sp, role_name, star<comma, must<role_name>>, opt<plus<blank>, roles_without_comma>>,
+                          opt<sp, kw_within, sp, must<duration>>> {};
 struct rollback_stmt : seq<kw_rollback, sp, must<action_ref>, opt<sp, arg_list>> {};
 struct preserve_path : string_lit {};
 struct preserve_stmt : seq<kw_preserve, sp, must<preserve_path>, star<comma, must<preserve_path>>> {};
@@ -409,9 +413,12 @@ using selector = pegtl::parse_tree::selector<
 inline constexpr std::size_t kMaxRuleDepth = expr::kMaxRuleDepth + 160;
 
 struct ParseContext {
-  std::string runbook;  // the runbook being parsed
-  std::string step;     // the step being parsed
-  std::string decl;     // "action isolate_host", "regulation gdpr", "policy default"
+  std::string runbook;             // the runbook being parsed
+  std::string step;                // the step being parsed
+  std::string decl;                // "action isolate_host", "regulation gdpr", "policy default"
+  std::vector<std::string> roles;  // the roles of the `approve` being parsed
+  std::size_t missing_comma = 0;   // the index in `roles` of the first role not after a comma
+  std::string help;                // a fix for the parse error being raised, if one is known
 };
 
 // "unknown statement `aprove`; did you mean `approve`?"
@@ -472,6 +479,49 @@ template <>
 struct action<regulation_decl> : forget_name<&ParseContext::decl> {};
 template <>
 struct action<policy_decl> : forget_name<&ParseContext::decl> {};
+
+template <>
+struct action<kw_approve> {
+  template <typename ActionInput, typename... Tree>
+  static void apply(const ActionInput& /*in*/, ParseContext& context, Tree&... /*tree*/) {
+    context.roles.clear();
+  }
+};
+
+template <>
+struct action<role_name> {
+  template <typename ActionInput, typename... Tree>
+  static void apply(const ActionInput& in, ParseContext& context, Tree&... /*tree*/) {
+    context.roles.push_back(in.string());
+  }
+};
+
+template <>
+struct action<role_after_missing_comma> {
+  template <typename ActionInput, typename... Tree>
+  static void apply(const ActionInput& /*in*/, ParseContext& context, Tree&... /*tree*/) {
+    context.missing_comma = context.roles.size() - 1;  // its role_name was just pushed
+  }
+};
+
+// `approve ciso legal` reads as a comma left out; `approve ciso witin 30m` as a misspelt
+// `within`. Either way the statement cannot end there: say which, with the fix.
+template <>
+struct action<roles_without_comma> {
+  template <typename ActionInput, typename... Tree>
+  static void apply(const ActionInput& in, ParseContext& context, Tree&... /*tree*/) {
+    const std::string& word = context.roles[context.missing_comma];
+    if (did_you_mean(word, std::vector<std::string>{"within"})) {
+      context.help = "did you mean `within`?";
+      throw pegtl::parse_error("expected `,` and a role, or `within` and a duration, after the roles; found `" + word + "`",
+                               in.position());
+    }
+    context.help = "separate roles with commas: approve " + join(context.roles, ", ");
+    throw pegtl::parse_error(
+        "expected `,` between the roles `" + context.roles[context.missing_comma - 1] + "` and `" + word + "`",
+        in.position());
+  }
+};
 
 template <typename Keywords>
 struct reject_unknown {

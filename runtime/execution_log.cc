@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/text.h"
 
 namespace writ::runtime {
@@ -49,6 +51,24 @@ std::string approval_text(const ApprovalEntry& a) {
   return fmt::format("approval [{}] refused after {} ms", roles, a.latency_ms);  // the step's error says why
 }
 
+// Column widths of the timeline: at least 16 and 32, else the longest step id and action, so
+// that long ids do not push their line's columns out of line with the others.
+struct Columns {
+  std::size_t step = 16;
+  std::size_t action = 32;
+};
+
+Columns columns(const ExecutionLog& log) {
+  Columns widths;
+  auto fit = [&](const std::string& step, const std::string& action) {
+    widths.step = std::max(widths.step, step.size());
+    widths.action = std::max(widths.action, action.size());
+  };
+  for (const auto& step : log.steps) fit(step.step, step.action);
+  for (const auto& r : log.rollbacks) fit(r.step, r.action);
+  return widths;
+}
+
 }  // namespace
 
 nlohmann::json to_json(const ExecutionLog& log) {
@@ -69,9 +89,11 @@ nlohmann::json to_json(const ExecutionLog& log) {
 
 void print_text(std::ostream& out, const ExecutionLog& log) {
   out << fmt::format("run {}  runbook {}  event {}\n", log.run_id, log.runbook, log.event_id.empty() ? "-" : log.event_id);
+  const Columns width = columns(log);
   for (const auto& step : log.steps) {
     const auto attempts = step.attempts == 1 ? std::string("1 attempt") : fmt::format("{} attempts", step.attempts);
-    out << fmt::format("  {}  {:<16} {:<32} {:<11}", clock_time(step.started_at), step.step, step.action, step.status);
+    out << fmt::format("  {}  {:<{}} {:<{}} {:<11}", clock_time(step.started_at), step.step, width.step, step.action,
+                       width.action, step.status);
     if (step.status != "skipped" && step.status != "refused") out << fmt::format(" {}", attempts);
     if (!step.connector.empty()) out << fmt::format(" via {}", step.connector);
     out << '\n';
@@ -79,7 +101,7 @@ void print_text(std::ostream& out, const ExecutionLog& log) {
     if (step.error) out << fmt::format("{:16}error: {}\n", "", *step.error);
   }
   for (const auto& r : log.rollbacks) {
-    out << fmt::format("  rollback      {:<16} {:<32} {}\n", r.step, r.action, r.status);
+    out << fmt::format("  rollback      {:<{}} {:<{}} {}\n", r.step, width.step, r.action, width.action, r.status);
     if (r.error) out << fmt::format("{:16}error: {}\n", "", *r.error);
   }
   for (const auto& e : log.evidence) out << fmt::format("  evidence      {}  sha256:{}  {} bytes\n", e.artifact, e.sha256, e.size);

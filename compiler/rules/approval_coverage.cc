@@ -45,6 +45,20 @@ void report_missing_approval(const Context& ctx, const ast::Step& ast, const ir:
   }
 }
 
+// The exemption is silent in effect (the step runs unapproved), so it is said once, as a note:
+// an author who expected an approval learns why none is asked.
+void report_exemption(const Context& ctx, const ast::Step& ast, const ir::Step& step, const PolicyInfo::Level& level) {
+  const auto& policy = ctx.catalog.policy();
+  auto& d = ctx.report(
+      Rule::ApprovalCoverage, ast.head,
+      fmt::format("step `{}` (contain) runs without approval: policy `{}` requires approval by {} for contain "
+                  "steps at severity {}, but a reversible contain step with its rollback (`{}`) is exempt",
+                  step.id, policy.name, backticked(level.roles), ctx.ir.severity, step.rollback->action),
+      step.id);
+  d.severity = Severity::Note;
+  d.help.push_back("to ask for approval anyway, " + approve_help(ctx, level.roles, policy.approval_timeout_seconds));
+}
+
 void report_missing_roles(const Context& ctx, const ast::Step& ast, const ir::Step& step,
                           const std::vector<std::string>& missing, const std::vector<std::string>& required) {
   const auto& approval = *step.approval;
@@ -61,7 +75,11 @@ void report_missing_roles(const Context& ctx, const ast::Step& ast, const ir::St
 void check_step(const Context& ctx, const ast::Step& ast, const ir::Step& step, const PolicyInfo::Level& level) {
   if (!level.effects.contains(step.effect) || level.roles.empty()) return;
   if (!step.approval) {
-    if (!may_contain_unapproved(ctx, step)) report_missing_approval(ctx, ast, step, level);
+    if (may_contain_unapproved(ctx, step)) {
+      report_exemption(ctx, ast, step, level);
+    } else {
+      report_missing_approval(ctx, ast, step, level);
+    }
     return;
   }
   // A misspelt role is already an approval-coverage finding of lowering; the role it missed

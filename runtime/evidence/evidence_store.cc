@@ -146,6 +146,14 @@ Copied copy_artifact(const std::string& path, const ConfinedFile& src, const Tem
   return out;
 }
 
+// With root sets (a run), the path is taken as given: relative or `..` is refused when it is
+// opened, not normalised away. Without (the CLI), it is made absolute the way a shell user
+// means it.
+std::string artifact_path(const std::filesystem::path& artifact, const PreserveOptions& options, std::error_code& ec) {
+  if (!options.roots.empty()) return artifact.string();
+  return std::filesystem::absolute(artifact, ec).lexically_normal().string();
+}
+
 }  // namespace
 
 std::chrono::system_clock::time_point SystemClock::now() const { return std::chrono::system_clock::now(); }
@@ -171,14 +179,20 @@ EvidenceStore::EvidenceStore(std::filesystem::path root, const Clock& clock, con
 
 EvidenceStore::~EvidenceStore() = default;
 
+std::optional<std::string> EvidenceStore::refusal(const std::filesystem::path& artifact,
+                                                  const PreserveOptions& options) const {
+  std::error_code path_ec;
+  const std::string path = artifact_path(artifact, options, path_ec);
+  if (path_ec) return artifact.string() + ": " + path_ec.message();
+  ConfinedFile src = open_confined(path, options.roots, options.resolve);
+  if (!src) return src.error;
+  return std::nullopt;
+}
+
 PreserveResult EvidenceStore::preserve(const std::filesystem::path& artifact, const CustodyContext& context,
                                        const PreserveOptions& options) {
-  // With root sets (a run), the path is taken as given: relative or `..` is refused below, not
-  // normalised away. Without (the CLI), it is made absolute the way a shell user means it.
   std::error_code path_ec;
-  const std::string path = !options.roots.empty()
-                               ? artifact.string()
-                               : std::filesystem::absolute(artifact, path_ec).lexically_normal().string();
+  const std::string path = artifact_path(artifact, options, path_ec);
   if (path_ec) return fail(PreserveFailure::refused, artifact.string(), path_ec.message());
   // Refuse what the append would refuse before a long copy, not after it.
   if (StoreCheck early = check_store(root_, options_.signer); early.failure != PreserveFailure::none) {

@@ -142,6 +142,12 @@ class EvidenceStore {
   PreserveResult preserve(const std::filesystem::path& artifact, const CustodyContext& context,
                           const PreserveOptions& options = {});
 
+  // What preserve() would refuse about the artifact itself — outside the roots, through a
+  // symlink, not a regular file, missing — as "<path>: <why>", or nothing. Opens the file and
+  // closes it again; touches nothing in the store. For validating a batch before preserving any
+  // of it: advisory only (the file may change before preserve(), which enforces the same rule).
+  std::optional<std::string> refusal(const std::filesystem::path& artifact, const PreserveOptions& options = {}) const;
+
   const std::filesystem::path& root() const { return root_; }
 
  private:

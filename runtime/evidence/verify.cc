@@ -19,6 +19,8 @@ namespace fs = std::filesystem;
 
 std::string line_item(std::uint64_t line) { return "custody.jsonl:" + std::to_string(line); }
 
+std::string records(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " record" : " records"); }
+
 // A line of the chain as check_chain needs it: an intact record, or a run of damaged
 // (malformed or altered) lines, which costs one entry however long it is.
 struct ChainEntry {
@@ -28,6 +30,17 @@ struct ChainEntry {
   Digest hash{};
   Digest prev{};
 };
+
+// "record 3 is missing", "records 4..5 are missing" when the ledger's last line is intact and
+// is record `lines` (its tail was cut); else only how many ("1 record is missing"): a line
+// deleted further up is named by the chain check, and naming the last seq would be wrong.
+std::string missing_records(std::uint64_t lines, std::uint64_t covered, const std::vector<ChainEntry>& chain) {
+  const bool tail_cut = lines == 0 || (!chain.empty() && chain.back().damaged == 0 && chain.back().seq == lines);
+  const std::uint64_t first = lines + 1;
+  if (!tail_cut) return records(covered - lines) + (covered - lines == 1 ? " is missing" : " are missing");
+  if (first == covered) return "record " + std::to_string(first) + " is missing";
+  return "records " + std::to_string(first) + ".." + std::to_string(covered) + " are missing";
+}
 
 struct Verifier {
   Verifier(const fs::path& store, const VerifyOptions& opts, VerifyReport& out)
@@ -222,9 +235,8 @@ void Verifier::check_checkpoint() {
     return;
   }
   if (cp->size > lines) {
-    ledger_finding("truncated: checkpoint.json covers " + std::to_string(cp->size) + " records, the ledger holds " +
-                   std::to_string(lines) + " (records " + std::to_string(lines + 1) + ".." + std::to_string(cp->size) +
-                   " are missing)");
+    ledger_finding("truncated: checkpoint.json covers " + records(cp->size) + ", the ledger holds " +
+                   std::to_string(lines) + " (" + missing_records(lines, cp->size, chain) + ")");
   } else {
     if (cp->size < lines) {
       record_finding(cp->size + 1, "not covered by checkpoint.json (it covers " + std::to_string(cp->size) +

@@ -215,9 +215,15 @@ def test_symlinks_and_non_regular_files_are_refused():
             assert proc.returncode == 2, (path, proc)
             assert f"writ: {path}: {words}" in proc.stderr, proc.stderr
         assert not (ws.ev / "custody.jsonl").exists()
-        # The good file of a mixed batch is still preserved; the exit code reports the refusal.
-        proc = wrt.run(W, "evidence", "preserve", str(real), str(ws.dir / "link.log"), "--evidence", str(ws.ev))
-        assert proc.returncode == 2 and len(ws.lines()) == 1, proc
+        # A mixed batch is checked whole before anything is preserved: the good file is not
+        # preserved either, whichever position the bad argument has (a directory, a typo).
+        for batch in ([real, ws.dir / "link.log"], [real, ws.dir], [ws.dir / "absent", real]):
+            proc = wrt.run(W, "evidence", "preserve", *map(str, batch), "--evidence", str(ws.ev))
+            assert proc.returncode == 2, (batch, proc)
+            assert "nothing was preserved: 1 of 2 argument(s) refused" in proc.stderr, proc.stderr
+            assert proc.stdout == "" and not (ws.ev / "custody.jsonl").exists(), (batch, proc)
+        proc = wrt.run(W, "evidence", "preserve", str(real), "--evidence", str(ws.ev))
+        assert proc.returncode == 0 and len(ws.lines()) == 1, proc
 
 
 def test_usage_errors_exit_2():

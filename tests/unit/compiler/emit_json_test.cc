@@ -37,7 +37,7 @@ TEST_CASE("json: the documented object, keys in order, exclusive ends", "[emit]"
   CHECK(keys(root) == std::vector<std::string>{"version", "files", "diagnostics", "summary"});
   CHECK(root["version"] == 1);
   CHECK(root["files"] == 1);
-  CHECK(root["summary"] == Json::parse(R"({"errors":1,"warnings":0})"));
+  CHECK(root["summary"] == Json::parse(R"({"errors":1,"warnings":0,"notes":0})"));
   REQUIRE(root["diagnostics"].size() == 1);
   const Json& item = root["diagnostics"][0];
   CHECK(keys(item) == std::vector<std::string>{"rule", "severity", "file", "line", "column", "end_line", "end_column",
@@ -91,7 +91,7 @@ TEST_CASE("json: whole-file and source-less findings are at 1:1 with whole_file,
   CHECK(no_file["line"] == 1);
   CHECK(no_file["whole_file"] == true);
   CHECK(no_file["severity"] == "warning");
-  CHECK(root["summary"] == Json::parse(R"({"errors":1,"warnings":1})"));
+  CHECK(root["summary"] == Json::parse(R"({"errors":1,"warnings":1,"notes":0})"));
   CHECK(root["files"] == 4);
 }
 
@@ -106,7 +106,7 @@ TEST_CASE("json: suppressed findings are neither listed nor counted, notes carry
   const Json root = emit({hidden, shown}, 1);
   REQUIRE(root["diagnostics"].size() == 1);
   CHECK(root["diagnostics"][0]["rule"] == "approval-timeout");
-  CHECK(root["summary"] == Json::parse(R"({"errors":0,"warnings":1})"));
+  CHECK(root["summary"] == Json::parse(R"({"errors":0,"warnings":1,"notes":0})"));
   const Json& notes = root["diagnostics"][0]["notes"];
   CHECK(notes[0] == Json::parse(R"({"message":"default here","file":"policy.writ","line":2,"column":20,
                                     "end_line":2,"end_column":23})"));
@@ -118,4 +118,16 @@ TEST_CASE("json: invalid UTF-8 in a message is replaced, never thrown", "[emit]"
   auto d = make_diagnostic(Rule::Syntax, make_source("b.yaml", "\xff\n"), {0, 1}, "bad byte \xff here");
   const Json root = emit({d}, 1);
   CHECK(root["diagnostics"][0]["message"] == "bad byte \xEF\xBF\xBD here");
+}
+
+TEST_CASE("json: the summary counts notes beside errors and warnings", "[emit]") {
+  auto src = make_source("a.writ", "runbook a {\n  step isolate = isolate_host(target: event.host_id)\n}\n");
+  auto note = make_diagnostic(Rule::ApprovalCoverage, src, span_of(*src, "isolate"), "exempt", "a", "isolate");
+  note.severity = Severity::Note;
+  auto suppressed = note;
+  suppressed.suppressed_by = "known";
+  const Json root = emit({note, suppressed}, 1);
+  CHECK(keys(root["summary"]) == std::vector<std::string>{"errors", "warnings", "notes"});
+  CHECK(root["summary"] == Json::parse(R"({"errors":0,"warnings":0,"notes":1})"));
+  CHECK(root["diagnostics"][0]["severity"] == "note");
 }

@@ -162,6 +162,36 @@ TEST_CASE("unknown enum constants are errors with a did-you-mean", "[expr]") {
   CHECK(error_of("slack") == "unbound variable `slack`");
 }
 
+TEST_CASE("an unknown enum constant in an action argument is an action-arguments finding", "[expr]") {
+  auto argument = [](std::string_view text, const Type* expected) {
+    Checked out{parse(text, false), Type::error()};
+    Scope scope = test_scope();
+    scope.source = out.parsed.source;
+    out.type = check_argument(*out.parsed.node, expected, scope, out.parsed.sink);
+    return out;
+  };
+  const Type channel = Type::nominal("channel");
+  for (auto [text, expected] : {std::pair{"[slack, slak]", &kChannels}, std::pair{"slak", &channel}}) {
+    auto c = argument(text, expected);
+    INFO(text);
+    REQUIRE(c.diagnostics().size() == 1);
+    CHECK(c.diagnostics().front().rule == Rule::ActionArguments);
+    CHECK(c.diagnostics().front().message == "unknown channel `slak`");
+    CHECK(c.diagnostics().front().help == std::vector<std::string>{"did you mean `slack`?"});
+  }
+  // Without a near miss, the values are the help.
+  auto far = argument("[carrier_pigeon]", &kChannels);
+  REQUIRE(far.diagnostics().size() == 1);
+  CHECK(far.diagnostics().front().help ==
+        std::vector<std::string>{"the channel values: email, encrypted_email, pagerduty, secure_portal, slack, sms, teams, webhook"});
+  // A comparison inside the value is a template's business, as in a condition.
+  auto inner = argument("event.channel == slak", &kBool);
+  REQUIRE(inner.diagnostics().size() == 1);
+  CHECK(inner.diagnostics().front().rule == Rule::TemplateBinding);
+  // check() keeps template-binding for the same text.
+  CHECK(error_of("[slack, slak]", &kChannels) == "unknown channel `slak`");
+}
+
 TEST_CASE("a string computed at run time is no enum value, but may be tested against one", "[expr]") {
   const std::string computed = "expected one of the `channel` values, found a `string` computed at run time";
   Type channel = Type::nominal("channel");

@@ -824,3 +824,17 @@ TEST_CASE("yaml: an escape that makes NUL is refused where it is written", "[yam
   CHECK(loaded->file.runbooks.empty());
   CHECK(loaded->text(loaded->diagnostics()[1].span) == "\\x00");
 }
+
+TEST_CASE("yaml: YAML text is told from DSL whatever the file is called", "[yaml]") {
+  for (const char* yaml : {"playbooks:\n  low:\n", "# comment\n\nmetadata:\n  version: 1\n", "\xEF\xBB\xBFpolicy:\n",
+                           "---\nplaybooks: {}\n", "%YAML 1.2\n---\n", "{\"playbooks\": {}}\n", "- a\n",
+                           "\"playbooks\": {}\n", "  playbooks :\n", "playbooks: {low: {}}", "key:\r\n"}) {
+    INFO(yaml);
+    CHECK(looks_like_yaml(yaml));
+  }
+  for (const char* dsl : {"runbook r {\n}\n", "# a comment: with a colon\nrunbook r {}\n", "// note: x\ntype host\n",
+                          "", "\n\n", "policy strict {\n  asap 1h\n}\n", "runbook:x\n", "runbook r { title \"a: b\" }"}) {
+    INFO(dsl);
+    CHECK_FALSE(looks_like_yaml(dsl));
+  }
+}

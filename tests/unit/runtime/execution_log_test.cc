@@ -1,6 +1,7 @@
 #include "runtime/execution_log.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <sstream>
 
 using namespace writ::runtime;
@@ -57,4 +58,33 @@ TEST_CASE("the text log is a readable timeline", "[runtime][log]") {
   CHECK(text.find("error: HTTP 500") != std::string::npos);
   CHECK(text.find("evidence      /tmp/pcap_capture.pcap") != std::string::npos);
   CHECK(text.rfind("status: halted_by_approval\n") == text.size() - std::string("status: halted_by_approval\n").size());
+}
+
+TEST_CASE("the timeline aligns its columns to the longest step id and action", "[runtime][log]") {
+  auto log = sample();
+  log.steps.push_back({"notify_regulatory_contact_early_warning", "notify_regulatory_contact", "executed", 1,
+                       "2026-11-27T08:00:02.000Z", "2026-11-27T08:00:02.010Z", std::nullopt, std::nullopt, ""});
+  log.steps.push_back({"image", "a_very_long_action_name_from_a_policy_catalog", "skipped", 0,
+                       "2026-11-27T08:00:03.000Z", "2026-11-27T08:00:03.000Z", std::nullopt, std::nullopt, ""});
+  log.rollbacks.push_back({"isolate", "restore_network_segment", "executed", std::nullopt});
+  std::ostringstream out;
+  print_text(out, log);
+  std::istringstream lines(out.str());
+  std::vector<std::size_t> action_columns, status_columns;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  08:", 0) != 0 && line.rfind("  rollback", 0) != 0) continue;  // step and rollback lines
+    for (const char* action : {"isolate_network_segment", "revoke_active_sessions", "notify_regulatory_contact ",
+                               "a_very_long_action_name", "restore_network_segment"}) {
+      if (auto at = line.find(action); at != std::string::npos) action_columns.push_back(at);
+    }
+    for (const char* status : {" executed", " refused", " skipped"}) {
+      if (auto at = line.find(status); at != std::string::npos) status_columns.push_back(at);
+    }
+  }
+  REQUIRE(action_columns.size() == 5);
+  REQUIRE(status_columns.size() == 5);
+  CHECK(std::all_of(action_columns.begin(), action_columns.end(), [&](auto c) { return c == action_columns[0]; }));
+  CHECK(std::all_of(status_columns.begin(), status_columns.end(), [&](auto c) { return c == status_columns[0]; }));
+  // The longest id still gets one blank before its action.
+  CHECK(out.str().find("notify_regulatory_contact_early_warning notify_regulatory_contact ") != std::string::npos);
 }

@@ -85,8 +85,26 @@ TEST_CASE("approval-coverage: a reversible contain step with its rollback may ru
                                   "        requires_approval: false\n"
                                   "        rollback: restore_host\n"));
   INFO(c.dump());
-  CHECK(c.of(Rule::ApprovalCoverage).empty());
+  // Exempt, and said so: one note, no error.
+  auto found = c.of(Rule::ApprovalCoverage);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]->severity == Severity::Note);
+  CHECK(found[0]->step == "isolate_host");
+  CHECK(found[0]->message ==
+        "step `isolate_host` (contain) runs without approval: policy `default` requires approval by `ciso`, `legal` "
+        "for contain steps at severity critical, but a reversible contain step with its rollback (`restore_host`) is "
+        "exempt");
+  CHECK(found[0]->help == std::vector<std::string>{"to ask for approval anyway, write `requires_approval: [ciso, legal]`"});
   CHECK_FALSE(c.file.has_errors());
+}
+
+TEST_CASE("approval-coverage: no exemption note where the policy asks no approval", "[rules]") {
+  auto c = compile_yaml(yaml_step("low",
+                                  "      - action: isolate_host\n"
+                                  "        target: \"{{event.host_id}}\"\n"
+                                  "        rollback: restore_host\n"));
+  INFO(c.dump());
+  CHECK(c.of(Rule::ApprovalCoverage).empty());
 }
 
 TEST_CASE("approval-coverage: an irreversible contain step always needs approval", "[rules]") {

@@ -55,6 +55,7 @@ TEST_CASE("seed: Active Breach Containment", "[rules]") {
   CHECK(findings(c) == std::multiset<Finding>{
                            {"regulatory-deadline", "error", "notify_regulatory_contact"},
                            {"regulatory-deadline", "note", ""},
+                           {"approval-coverage", "note", "isolate_network_segment"},
                            {"approval-timeout", "warning", "trigger_forensic_imaging"},
                        });
 }

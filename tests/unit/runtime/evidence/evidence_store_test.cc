@@ -142,6 +142,28 @@ TEST_CASE("symlinks and non-regular files are refused with a clear error", "[evi
   CHECK_FALSE(std::filesystem::exists(custody_path(f.store_root)));  // nothing recorded
 }
 
+TEST_CASE("refusal() names what preserve() would refuse, and touches nothing", "[evidence]") {
+  Fixture f;
+  auto good = f.artifact("real.log", "data");
+  std::filesystem::create_symlink(good, f.dir / "link.log");
+  REQUIRE(::mkfifo((f.dir / "pipe").c_str(), 0600) == 0);
+  CHECK_FALSE(f.store.refusal(good).has_value());
+  CHECK(f.store.refusal(f.dir / "link.log") == f.store.preserve(f.dir / "link.log", {}).error);
+  for (const auto& [path, words] : {std::pair{f.dir.path(), "is a directory, not a regular file"},
+                                    std::pair{f.dir / "pipe", "is a FIFO, not a regular file"},
+                                    std::pair{f.dir / "absent", "No such file or directory"}}) {
+    auto why = f.store.refusal(path);
+    REQUIRE(why.has_value());
+    CHECK_THAT(*why, Catch::StartsWith(path.string() + ": ") && Catch::Contains(words));
+  }
+  // Roots confine as preserve() does: a relative path is refused, not made absolute.
+  PreserveOptions confined;
+  confined.roots = {RootSet{"policy `strict`", {f.dir.path().string()}}};
+  CHECK_FALSE(f.store.refusal(good, confined).has_value());
+  CHECK(f.store.refusal("real.log", confined).has_value());
+  CHECK_FALSE(std::filesystem::exists(f.store_root));  // the store is not even created
+}
+
 TEST_CASE("verify_copy re-reads the stored object and records a verified event", "[evidence]") {
   Fixture f;
   PreserveOptions opts;

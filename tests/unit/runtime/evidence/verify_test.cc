@@ -162,6 +162,21 @@ TEST_CASE("truncated ledgers are named", "[evidence]") {
     expect_first(s.verify(), "custody.jsonl",
                  "truncated: checkpoint.json covers 5 records, the ledger holds 3 (records 4..5 are missing)");
   }
+  SECTION("the last line deleted") {
+    lines.pop_back();
+    s.set_lines(lines);
+    expect_first(s.verify(), "custody.jsonl",
+                 "truncated: checkpoint.json covers 5 records, the ledger holds 4 (record 5 is missing)");
+  }
+  SECTION("a line deleted further up") {
+    lines.erase(lines.begin() + 1);
+    s.set_lines(lines);
+    auto report = s.verify();
+    expect_first(report, "custody.jsonl:2", "seq 2 removed");
+    CHECK(std::any_of(report.findings.begin(), report.findings.end(), [](const auto& f) {
+      return f.message == "truncated: checkpoint.json covers 5 records, the ledger holds 4 (1 record is missing)";
+    }));
+  }
   SECTION("ledger emptied") {
     s.set_lines({});
     expect_first(s.verify(), "custody.jsonl", "truncated");
