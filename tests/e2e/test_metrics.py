@@ -8,6 +8,7 @@ installed), and a damaged journal is reported and left out."""
 import datetime
 import json
 import math
+import os
 import pathlib
 import re
 import shutil
@@ -360,6 +361,13 @@ def test_twins_and_modes():
         assert samples[("writ_runs", (("mode", "live"), ("status", "completed")))] == 1
         assert all(labels and labels[0][0] == "mode" for _, labels in samples)
         promtool_check(text)
+        # A run directory whose name is not UTF-8 (the journals are): shown with U+FFFD, not a crash.
+        copy = scratch.path / "state-copy"
+        shutil.copytree(lab.state, copy)
+        (copy / "runs" / lab.runs["live"]).rename(copy / "runs" / os.fsdecode(b"run-\xff"))
+        m = json.loads(metrics(str(copy)).stdout)
+        assert "run-\ufffd" in [r["run_id"] for r in m["runs"]]
+        promtool_check(metrics(str(copy), "--format", "prometheus").stdout)
 
 
 def test_empty_and_missing_state_directories():

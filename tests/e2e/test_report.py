@@ -282,6 +282,14 @@ def make_tests(writ, source):
                 assert any(text in t for t in shown.texts), f"the HTML report does not show {text!r}"
             assert html_lib.escape("</td><script>alert(3)</script>", quote=False) in page
 
+    def non_utf8_path_is_shown_replaced():
+        with tempfile.TemporaryDirectory() as tmp:
+            runbook = pathlib.Path(tmp) / os.fsdecode(b"r\xff.yaml")
+            runbook.write_text((source / "runbooks" / "active_breach.yaml").read_text())
+            proc, model = wrt.run_json(writ, "report", str(runbook), "--format", "json")
+            assert proc.returncode == 0, proc.stderr
+            assert model["runbooks"][0]["file"].endswith("r\ufffd.yaml")
+
     def unreadable_input_is_a_usage_error():
         proc = report(writ, source, "runbooks/no_such_runbook.yaml")
         assert proc.returncode == 2, (proc.returncode, proc.stderr)
@@ -327,7 +335,8 @@ def make_tests(writ, source):
                 assert near > 20000, f"the {name} summary card is not visible ({near} pixels)"
 
     return [json_matches_markdown_and_is_documented, timestamp_and_output_file, violations_and_suppressions_are_reported,
-            twins_are_one_runbook, hostile_runbook_is_quoted_not_rendered, unreadable_input_is_a_usage_error, html_is_self_contained, html_renders_in_chromium]
+            twins_are_one_runbook, hostile_runbook_is_quoted_not_rendered, non_utf8_path_is_shown_replaced,
+            unreadable_input_is_a_usage_error, html_is_self_contained, html_renders_in_chromium]
 
 
 def read_png(data):
