@@ -45,8 +45,10 @@ int run_metrics(const MetricsArgs& args) {
   } catch (const runtime::MetricsError& e) {
     throw UsageError(e.what());
   }
-  const std::string text =
-      args.format == "prometheus" ? runtime::metrics_to_prometheus(metrics) : runtime::metrics_to_json(metrics).dump(2) + "\n";
+  // A run directory's name need not be UTF-8 (journals are): shown with U+FFFD.
+  const std::string text = args.format == "prometheus"
+                               ? runtime::metrics_to_prometheus(metrics)
+                               : runtime::metrics_to_json(metrics).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (args.output.empty()) {
     std::cout << text;
   } else {

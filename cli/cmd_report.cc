@@ -35,7 +35,8 @@ int run_report(const ReportArgs& args, const CliContext& ctx) {
   for (const auto& file : files) compiled.push_back(compile_file(file, catalog, CompileOptions{}));
   ReportOptions options{WRIT_VERSION, args.no_timestamp ? std::string() : now_rfc3339()};
   auto model = build_report(compiled, catalog, options);
-  std::string text = args.format == "json"   ? model.dump(2) + "\n"
+  // A path need not be UTF-8 (the runbooks' text is checked to be): shown with U+FFFD.
+  std::string text = args.format == "json"   ? model.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
                      : args.format == "html" ? render_report_html(model)
                                              : render_report_markdown(model);
   if (args.output.empty()) {

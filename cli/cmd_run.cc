@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -217,7 +218,7 @@ int report(const rt::ExecutionLog& log, const std::string& format, const std::st
 // Compiles RUNBOOK (a file or directory) and routes the event. Check errors refuse the run.
 // `identity_required`: the active policy says `approver_identity required`.
 ir::Runbook compile_and_route(const RunArgs& args, const CliContext& ctx, rt::Event& event, const std::string& run_id,
-                              bool& identity_required, std::vector<std::string>& policy_roots) {
+                              bool& identity_required, std::vector<std::string>& policy_roots, std::string& runbook_file) {
   require_readable(args.runbook);
   Catalog catalog = load_catalog_or_report(ctx, args.policies);
   identity_required = catalog.policy().approver_identity_required;
@@ -239,11 +240,16 @@ ir::Runbook compile_and_route(const RunArgs& args, const CliContext& ctx, rt::Ev
     throw Refused(fmt::format("{} has check errors; a runbook that fails `writ check` is never run", args.runbook));
   }
   std::vector<const ir::Runbook*> runbooks;
+  std::map<const ir::Runbook*, std::string> file_of;  // journaled, so that metrics can list a runbook's twin files
   for (const auto& f : files) {
-    for (const auto& rb : f.runbooks) runbooks.push_back(&rb);
+    for (const auto& rb : f.runbooks) {
+      runbooks.push_back(&rb);
+      file_of[&rb] = absolute(f.source ? f.source->path() : args.runbook);
+    }
   }
   auto route = rt::route_event(runbooks, event, run_id);
   if (!route.runbook) throw Refused(route.error);
+  runbook_file = file_of[route.runbook];
   return *route.runbook;
 }
 
@@ -267,7 +273,8 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   const auto run_id = rt::new_run_id(s.clock.now());
   bool identity_required = false;
   std::vector<std::string> policy_roots;
-  const auto runbook = compile_and_route(args, ctx, event, run_id, identity_required, policy_roots);
+  std::string runbook_file;
+  const auto runbook = compile_and_route(args, ctx, event, run_id, identity_required, policy_roots, runbook_file);
   const auto plan = rt::make_plan(runbook, event, run_id, s.options);
   setup_connectors(s, args.connectors, args.dry_run);
   setup_approvals(s, args.approvals, &plan);
@@ -279,7 +286,8 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   const auto key = load_journal_key(args.journal_key, s.config.journal_key);
 
   auto data = s.described;
-  data.update({{"run_id", run_id}, {"runbook", runbook.id}, {"title", runbook.title}, {"severity", runbook.severity},
+  data.update({{"run_id", run_id}, {"runbook", runbook.id}, {"runbook_file", runbook_file}, {"title", runbook.title},
+               {"severity", runbook.severity},
                {"digest", plan.digest}, {"ir", ir::to_json(runbook)}, {"plan", rt::plan_to_json(plan)},
                {"event_text", event.text}, {"event_origin", absolute(args.event)}, {"event_id", event.id()},
                {"event_fields", typed_fields(event)}, {"writ_version", WRIT_VERSION},

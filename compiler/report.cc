@@ -114,16 +114,29 @@ json obligation_json(const rules::ObligationStatus& status, const ir::Runbook& r
   return out;
 }
 
-json suppressions_json(const ast::File& file) {
+json suppressions_json(const ast::File& file, const std::string& path) {
   json out = json::array();
   for (const auto& s : file.suppressions) {
-    out.push_back({{"rule", s.rule.value},
+    out.push_back({{"file", path},
+                   {"rule", s.rule.value},
                    {"reason", s.reason ? json(s.reason->value) : json(nullptr)},
                    {"expires", s.expires ? json(s.expires->value) : json(nullptr)},
                    {"line", file.source ? file.source->locate(s.span.begin).line : 0},
                    {"applies_to_line", s.target_line}});
   }
   return out;
+}
+
+// Unsuppressed errors and warnings `writ check` reports for runbook `id` of `file`.
+std::pair<int, int> findings(const CompiledFile& file, const std::string& id) {
+  int errors = 0;
+  int warnings = 0;
+  for (const auto& d : file.diagnostics) {
+    if (d.suppressed_by || d.runbook != id) continue;
+    errors += d.severity == Severity::Error;
+    warnings += d.severity == Severity::Warning;
+  }
+  return {errors, warnings};
 }
 
 json runbook_json(const CompiledFile& file, std::size_t index, const Catalog& catalog) {
@@ -143,26 +156,37 @@ json runbook_json(const CompiledFile& file, std::size_t index, const Catalog& ca
   }
   json obligations = json::array();
   for (const auto& status : rules::evaluate_obligations(rb, catalog)) obligations.push_back(obligation_json(status, rb, catalog));
-  int errors = 0;
-  int warnings = 0;
-  for (const auto& d : file.diagnostics) {
-    if (d.suppressed_by || d.runbook != rb.id) continue;
-    errors += d.severity == Severity::Error;
-    warnings += d.severity == Severity::Warning;
-  }
+  const std::string path = file.source ? file.source->path() : std::string();
+  const auto [errors, warnings] = findings(file, rb.id);
   return {{"id", rb.id},
           {"title", rb.title},
-          {"file", file.source ? file.source->path() : std::string()},
+          {"file", path},
+          {"files", json::array({path})},
           {"digest", ir::digest(rb)},
           {"severity", rb.severity},
           {"compliance", rb.compliance},
           {"errors", errors},
           {"warnings", warnings},
+          {"checks", json::array({json{{"file", path}, {"errors", errors}, {"warnings", warnings}}})},
           {"steps", steps},
           {"rollback_coverage", {{"reversible_steps", reversible}, {"covered", covered}}},
           {"evidence_plan", {{"roots", catalog.policy().evidence_roots}, {"artifacts", artifacts}}},
           {"obligations", obligations},
-          {"suppressions", suppressions_json(file.ast)}};
+          {"suppressions", suppressions_json(file.ast, path)}};
+}
+
+// `twin` compiled to the same IR as `into` (a YAML runbook and its DSL translation): it joins
+// `into` as one more file. The regulatory figures are the IR's, hence already `into`'s; what
+// belongs to a file (its findings, its suppression comments) is added.
+void merge_twin(json& into, const json& twin) {
+  const auto& file = twin["file"];
+  auto& files = into["files"];
+  if (std::find(files.begin(), files.end(), file) != files.end()) return;
+  files.push_back(file);
+  into["checks"].push_back(twin["checks"][0]);
+  into["errors"] = std::max(into["errors"].get<int>(), twin["errors"].get<int>());
+  into["warnings"] = std::max(into["warnings"].get<int>(), twin["warnings"].get<int>());
+  for (const auto& s : twin["suppressions"]) into["suppressions"].push_back(s);
 }
 
 // A cell's status: violated if any obligation is, else open if any is, else met.
@@ -209,9 +233,13 @@ json summary_json(const json& runbooks) {
 
 json build_report(const std::vector<CompiledFile>& files, const Catalog& catalog, const ReportOptions& options) {
   json runbooks = json::array();
+  std::map<std::pair<std::string, std::string>, std::size_t> seen;  // (id, digest) -> index in runbooks
   for (const auto& file : files) {
     for (std::size_t i = 0; i < file.runbooks.size() && i < file.ast.runbooks.size(); ++i) {
-      runbooks.push_back(runbook_json(file, i, catalog));
+      json rb = runbook_json(file, i, catalog);
+      auto [at, added] = seen.try_emplace({rb["id"].get<std::string>(), rb["digest"].get<std::string>()}, runbooks.size());
+      if (added) runbooks.push_back(std::move(rb));
+      else merge_twin(runbooks[at->second], rb);
     }
   }
   json report{{"version", 1},

@@ -70,6 +70,20 @@ std::string names(const json& items) {
   return out;
 }
 
+std::string files(const json& paths) {
+  std::string out;
+  for (const auto& path : paths) out += (out.empty() ? "" : "<br>") + ("<code>" + str(path) + "</code>");
+  return out;
+}
+
+std::string checks(const json& rb) {
+  auto counts = [](const json& c) { return fmt::format("{} error(s), {} warning(s)", c["errors"].get<int>(), c["warnings"].get<int>()); };
+  if (rb["checks"].size() < 2) return counts(rb);
+  std::string out;
+  for (const auto& c : rb["checks"]) out += (out.empty() ? "" : "<br>") + ("<code>" + str(c["file"]) + "</code>: " + counts(c));
+  return out;
+}
+
 std::string counts_text(const json& cell) {
   std::string out;
   for (const char* k : {"met", "violated", "open"}) {
@@ -108,8 +122,9 @@ void summary(std::ostringstream& out, const json& report) {
   out << "</tr>\n";
   std::size_t index = 0;
   for (const auto& rb : report["runbooks"]) {
-    out << fmt::format("<tr><td><a href=\"#rb-{}\">{}</a><small><code>{}</code></small></td>", index++, str(rb["id"]),
-                       str(rb["file"]));
+    out << fmt::format("<tr><td><a href=\"#rb-{}\">{}</a>", index++, str(rb["id"]));
+    for (const auto& file : rb["files"]) out << "<small><code>" << str(file) << "</code></small>";
+    out << "</td>";
     for (const auto& r : regimes) {
       const json* cell = nullptr;
       for (const auto& c : report["summary"]["matrix"]) {
@@ -169,18 +184,19 @@ void obligations_table(std::ostringstream& out, const json& rb) {
 
 void runbook_section(std::ostringstream& out, const json& rb, std::size_t index) {
   out << "<section id=\"rb-" << index << "\"><h2>" << str(rb["title"]) << " <code>" << str(rb["id"]) << "</code></h2>";
-  out << fmt::format("<dl><dt>file</dt><dd><code>{}</code></dd><dt>IR digest</dt><dd><code>sha256:{}</code></dd>"
-                     "<dt>severity</dt><dd>{}</dd><dt>compliance</dt><dd>{}</dd><dt>check</dt><dd>{} error(s), {} warning(s)</dd>"
+  out << fmt::format("<dl><dt>{}</dt><dd>{}</dd><dt>IR digest</dt><dd><code>sha256:{}</code></dd>"
+                     "<dt>severity</dt><dd>{}</dd><dt>compliance</dt><dd>{}</dd><dt>check</dt><dd>{}</dd>"
                      "<dt>rollback coverage</dt><dd>{} of {} reversible step(s)</dd><dt>evidence roots</dt><dd>{}</dd></dl>\n",
-                     str(rb["file"]), str(rb["digest"]), str(rb["severity"]), names(rb["compliance"]), rb["errors"].get<int>(),
-                     rb["warnings"].get<int>(), rb["rollback_coverage"]["covered"].get<int>(),
+                     rb["files"].size() > 1 ? "files (twins: the same IR)" : "file", files(rb["files"]), str(rb["digest"]),
+                     str(rb["severity"]), names(rb["compliance"]), checks(rb), rb["rollback_coverage"]["covered"].get<int>(),
                      rb["rollback_coverage"]["reversible_steps"].get<int>(), names(rb["evidence_plan"]["roots"]));
   steps_table(out, rb);
   obligations_table(out, rb);
   if (!rb["suppressions"].empty()) {
-    out << "<h3>Suppressions</h3><table><tr><th>rule</th><th>line</th><th>reason</th><th>expires</th></tr>\n";
+    out << "<h3>Suppressions</h3><table><tr><th>file</th><th>rule</th><th>line</th><th>reason</th><th>expires</th></tr>\n";
     for (const auto& s : rb["suppressions"]) {
-      out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", str(s["rule"]), s["line"].get<int>(),
+      out << fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", str(s["file"]),
+                         str(s["rule"]), s["line"].get<int>(),
                          s["reason"].is_null() ? "(none — invalid)" : str(s["reason"]), str(s["expires"]));
     }
     out << "</table>\n";

@@ -57,6 +57,12 @@ std::optional<std::string> check_object(const PreservedObject& p, const std::opt
   return std::nullopt;
 }
 
+// An optional string field of a journal record's data; anything else reads as absent.
+std::string string_or_empty(const nlohmann::json& d, const char* key) {
+  const auto it = d.find(key);
+  return it != d.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::optional<std::int64_t> millis_since(const std::optional<WallTime>& start, const std::string& at) {
   const auto t = parse_rfc3339(at);
   if (!start || !t) return std::nullopt;
@@ -66,7 +72,7 @@ std::optional<std::int64_t> millis_since(const std::optional<WallTime>& start, c
 // One run's records, read in order on top of RunState (which checks that they form a run).
 class RunScan {
  public:
-  RunScan(Metrics& metrics, std::string run_id, const MetricsOptions& options) : metrics_(metrics), options_(options) {
+  RunScan(ModeMetrics& metrics, std::string run_id, const MetricsOptions& options) : metrics_(metrics), options_(options) {
     run_.run_id = std::move(run_id);
   }
 
@@ -79,6 +85,8 @@ class RunScan {
       start_ = parse_rfc3339(record.at);
       run_.started_at = record.at;
       run_.runbook = state_.plan().runbook;
+      run_.digest = state_.plan().digest;
+      run_.runbook_file = string_or_empty(d, "runbook_file");
       run_.dry_run = d.value("dry_run", false);
       note_evidence_dir(d);
       note_detection(d);
@@ -120,6 +128,8 @@ class RunScan {
     metrics_.runs.push_back(run_);
   }
 
+  bool dry_run() const { return run_.dry_run; }
+
  private:
   static StepArtifact step_artifact(const nlohmann::json& d) {
     return {d.at("step").get<std::string>(), d.at("artifact").get<std::string>()};
@@ -143,8 +153,7 @@ class RunScan {
   }
 
   void note_evidence_dir(const nlohmann::json& d) {
-    auto it = d.find("evidence_dir");
-    if (it != d.end() && it->is_string() && !it->get<std::string>().empty()) evidence_dir_ = it->get<std::string>();
+    if (auto dir = string_or_empty(d, "evidence_dir"); !dir.empty()) evidence_dir_ = dir;
   }
 
   void on_decision(const nlohmann::json& d) {
@@ -197,7 +206,7 @@ class RunScan {
     }
   }
 
-  Metrics& metrics_;
+  ModeMetrics& metrics_;
   const MetricsOptions& options_;
   RunState state_;
   RunMetrics run_;
@@ -217,9 +226,8 @@ void append(std::vector<T>& into, std::vector<T>&& part) {
   into.insert(into.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
 }
 
-void merge(Metrics& into, Metrics&& part) {
+void merge(ModeMetrics& into, ModeMetrics&& part) {
   append(into.runs, std::move(part.runs));
-  append(into.unreadable, std::move(part.unreadable));
   append(into.approvals, std::move(part.approvals));
   auto& s = into.steps;
   s.automated += part.steps.automated;
@@ -267,14 +275,14 @@ Distribution summarize(const std::vector<std::int64_t>& values) {
   return d;
 }
 
-std::map<std::string, int> Metrics::runs_by_status() const {
+std::map<std::string, int> ModeMetrics::runs_by_status() const {
   std::map<std::string, int> out{{"completed", 0}, {"halted_by_approval", 0}, {"failed", 0},
                                  {"rolled_back", 0}, {"rollback_incomplete", 0}, {"unfinished", 0}};
   for (const auto& run : runs) ++out[run.status];
   return out;
 }
 
-Distribution Metrics::time_to_first_action() const {
+Distribution ModeMetrics::time_to_first_action() const {
   std::vector<std::int64_t> values;
   for (const auto& run : runs) {
     if (run.time_to_first_action_ms) values.push_back(*run.time_to_first_action_ms);
@@ -282,7 +290,7 @@ Distribution Metrics::time_to_first_action() const {
   return summarize(values);
 }
 
-Distribution Metrics::time_to_contain() const {
+Distribution ModeMetrics::time_to_contain() const {
   std::vector<std::int64_t> values;
   for (const auto& run : runs) {
     if (run.time_to_contain_ms) values.push_back(*run.time_to_contain_ms);
@@ -290,7 +298,7 @@ Distribution Metrics::time_to_contain() const {
   return summarize(values);
 }
 
-Distribution Metrics::detection_to_contain() const {
+Distribution ModeMetrics::detection_to_contain() const {
   std::vector<std::int64_t> values;
   for (const auto& run : runs) {
     if (run.detection_to_contain_ms) values.push_back(*run.detection_to_contain_ms);
@@ -298,7 +306,7 @@ Distribution Metrics::detection_to_contain() const {
   return summarize(values);
 }
 
-std::map<std::string, Distribution> Metrics::approval_latency_by_role() const {
+std::map<std::string, Distribution> ModeMetrics::approval_latency_by_role() const {
   std::map<std::string, std::vector<std::int64_t>> by_role;
   for (const auto& a : approvals) {
     for (const auto& role : a.roles) by_role[role].push_back(a.latency_ms);
@@ -308,50 +316,76 @@ std::map<std::string, Distribution> Metrics::approval_latency_by_role() const {
   return out;
 }
 
-Distribution Metrics::approval_latency() const {
+Distribution ModeMetrics::approval_latency() const {
   std::vector<std::int64_t> values;
   for (const auto& a : approvals) values.push_back(a.latency_ms);
   return summarize(values);
 }
 
-int Metrics::approvals_refused() const {
+int ModeMetrics::approvals_refused() const {
   return static_cast<int>(std::count_if(approvals.begin(), approvals.end(), [](const ApprovalSample& a) { return !a.approved; }));
 }
 
-std::optional<double> Metrics::approval_refusal_rate() const {
+std::optional<double> ModeMetrics::approval_refusal_rate() const {
   return ratio(approvals_refused(), static_cast<int>(approvals.size()));
 }
 
-std::optional<double> Metrics::automation_success_rate() const {
+std::optional<double> ModeMetrics::automation_success_rate() const {
   return ratio(steps.automated, steps.automated + steps.approved + steps.refused + steps.failed);
 }
 
-std::optional<double> Metrics::evidence_compliance() const { return ratio(evidence.verified, evidence.due()); }
+std::optional<double> ModeMetrics::evidence_compliance() const { return ratio(evidence.verified, evidence.due()); }
+
+std::vector<RunbookRuns> ModeMetrics::runbooks() const {
+  std::map<std::pair<std::string, std::string>, RunbookRuns> by_key;
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> files;
+  for (const auto& run : runs) {
+    const std::pair key{run.runbook, run.digest};
+    auto& entry = by_key.try_emplace(key, RunbookRuns{run.runbook, run.digest, {}, 0}).first->second;
+    ++entry.runs;
+    if (!run.runbook_file.empty()) files[key].insert(run.runbook_file);
+  }
+  std::vector<RunbookRuns> out;
+  for (auto& [key, entry] : by_key) {
+    entry.files.assign(files[key].begin(), files[key].end());
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::string_view mode_name(bool dry_run) { return dry_run ? "tabletop" : "live"; }
+
+std::vector<RunMetrics> Metrics::runs() const {
+  std::vector<RunMetrics> out = live.runs;
+  out.insert(out.end(), tabletop.runs.begin(), tabletop.runs.end());
+  std::sort(out.begin(), out.end(), [](const RunMetrics& a, const RunMetrics& b) { return a.run_id < b.run_id; });
+  return out;
+}
 
 namespace {
 
-// Scans one run into a fresh part, so that a run refused half-way adds nothing to the totals.
-// `feed` hands every record to the scan in order.
+// Scans one run into a fresh part, so that a run refused half-way adds nothing to the figures;
+// `feed` hands every record to the scan in order. A refused run is listed as unreadable,
+// under the mode its verified records gave.
 template <typename Feed>
 void scan_run(Metrics& metrics, const std::string& run_id, const MetricsOptions& options, Feed feed) {
-  Metrics part;
+  ModeMetrics part;
   RunScan scan(part, run_id, options);
   try {
-    feed([&](const JournalRecord& record) { scan.read(record); });
-  } catch (const nlohmann::json::exception& e) {
-    throw JournalError(fmt::format("a record does not have the fields writ writes ({})", e.what()));
+    try {
+      feed([&](const JournalRecord& record) { scan.read(record); });
+    } catch (const nlohmann::json::exception& e) {
+      throw JournalError(fmt::format("a record does not have the fields writ writes ({})", e.what()));
+    }
+    scan.finish();
+  } catch (const JournalError& e) {
+    metrics.unreadable.push_back({run_id, e.what(), e.problem == JournalProblem::unreadable, scan.dry_run()});
+    return;
   }
-  scan.finish();
-  merge(metrics, std::move(part));
+  merge(metrics.of(scan.dry_run()), std::move(part));
 }
 
 }  // namespace
-
-void add_run(Metrics& metrics, const std::string& run_id, const std::vector<JournalRecord>& records, const MetricsOptions& options) {
-  scan_run(metrics, run_id, options, [&](const auto& read) {
-    for (const auto& record : records) read(record);
-  });
-}
 
 Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOptions& options) {
   std::error_code ec;
@@ -369,16 +403,12 @@ Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOpt
   std::sort(run_dirs.begin(), run_dirs.end());
   for (const auto& dir : run_dirs) {
     const auto run_id = dir.filename().string();
-    try {
-      JournalStatus status;
-      scan_run(metrics, run_id, options, [&](const auto& read) {
-        status = scan_journal(dir / "journal.jsonl", JournalOptions{options.max_record_bytes, options.key},
-                              [&](JournalRecord&& record) { read(record); });
-      });
-      if (status.keyed && !status.macs_checked) metrics.macs_unchecked.push_back(run_id);
-    } catch (const JournalError& e) {
-      metrics.unreadable.push_back({run_id, e.what(), e.problem == JournalProblem::unreadable});
-    }
+    JournalStatus status;  // stays unkeyed when the journal is refused
+    scan_run(metrics, run_id, options, [&](const auto& read) {
+      status = scan_journal(dir / "journal.jsonl", JournalOptions{options.max_record_bytes, options.key},
+                            [&](JournalRecord&& record) { read(record); });
+    });
+    if (status.keyed && !status.macs_checked) metrics.macs_unchecked.push_back(run_id);
   }
   return metrics;
 }

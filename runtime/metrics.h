@@ -13,6 +13,11 @@
 // scan_journal does; with MetricsOptions::key their MACs are checked too, and a keyed journal
 // read without a key is counted but listed in Metrics::macs_unchecked.
 //
+// Tabletop and live runs are never mixed (DESIGN §11): a run started with --dry-run is a
+// tabletop run, any other a live one, and each mode has its own figures (Metrics::live,
+// Metrics::tabletop). A runbook is its id and IR digest, so the runs of a YAML runbook and of
+// its DSL twin (same digest) are runs of one runbook, which lists both files.
+//
 // Errors: a journal that cannot be read or verified is not fatal; it is listed in
 // Metrics::unreadable with the reason and left out of every figure. compute_metrics throws
 // MetricsError only when the state directory itself is missing or not a directory.
@@ -26,6 +31,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/journal.h"
@@ -55,8 +61,10 @@ Distribution summarize(const std::vector<std::int64_t>& values);
 struct RunMetrics {
   std::string run_id;       // the run directory's name
   std::string runbook;
+  std::string digest;       // the runbook's IR digest (the plan's)
+  std::string runbook_file; // the file `writ run` compiled it from (empty in older journals)
   std::string status;       // the last run_finished status, else "unfinished"
-  bool dry_run = false;
+  bool dry_run = false;     // a tabletop run
   std::string started_at;   // RFC 3339, the run_started record
   std::string last_record_at;
   // From run start to the first connector call of a step's own action (not a rollback).
@@ -111,22 +119,37 @@ struct EvidenceCounts {
   int missing() const { return due() > preserved ? due() - preserved : 0; }
 };
 
+// "live" or "tabletop".
+std::string_view mode_name(bool dry_run);
+
 struct UnreadableJournal {
   std::string run_id;
   std::string error;
   bool bad_input = false;  // the journal or its head is not a readable regular file (FIFO, device, symlink, ...)
+  // The mode its run_started record gave, when the verified part of the journal holds it; a
+  // journal unreadable from its first record counts as live, so it is never hidden among
+  // tabletop exercises.
+  bool dry_run = false;
 };
 
-struct Metrics {
+// One runbook (id and IR digest) and the runs of it: twins share one entry.
+struct RunbookRuns {
+  std::string runbook;
+  std::string digest;
+  std::vector<std::string> files;  // sorted; the files its runs were compiled from
+  int runs = 0;
+};
+
+// The figures of the runs of one mode.
+struct ModeMetrics {
   std::vector<RunMetrics> runs;  // sorted by run id
-  std::vector<UnreadableJournal> unreadable;
-  std::vector<std::string> macs_unchecked;  // runs whose keyed journal was read without the key
   std::vector<ApprovalSample> approvals;
   StepCounts steps;
   RollbackCounts rollbacks;
   EvidenceCounts evidence;
 
   std::map<std::string, int> runs_by_status() const;  // every DESIGN §9 status, plus "unfinished"
+  std::vector<RunbookRuns> runbooks() const;          // sorted by runbook id, then digest
   Distribution time_to_first_action() const;
   Distribution time_to_contain() const;
   Distribution detection_to_contain() const;
@@ -138,6 +161,17 @@ struct Metrics {
   std::optional<double> evidence_compliance() const;      // verified / due
 };
 
+struct Metrics {
+  ModeMetrics live;
+  ModeMetrics tabletop;
+  std::vector<UnreadableJournal> unreadable;  // in run-id order
+  std::vector<std::string> macs_unchecked;    // runs whose keyed journal was read without the key
+
+  ModeMetrics& of(bool dry_run) { return dry_run ? tabletop : live; }
+  const ModeMetrics& of(bool dry_run) const { return dry_run ? tabletop : live; }
+  std::vector<RunMetrics> runs() const;  // of both modes, sorted by run id
+};
+
 struct MetricsOptions {
   std::size_t max_record_bytes = RuntimeOptions{}.max_journal_record_bytes;
   // Where preserved objects are looked up (EVIDENCE/objects/sha256/<2>/<64>). When empty:
@@ -147,17 +181,14 @@ struct MetricsOptions {
   const JournalKey* key = nullptr;  // checks the journals' MACs (must outlive compute_metrics)
 };
 
-// Adds one run's verified records to `metrics`. Throws JournalError when the records do not
-// form a run (RunState's checks).
-void add_run(Metrics& metrics, const std::string& run_id, const std::vector<JournalRecord>& records,
-             const MetricsOptions& options);
-
 // Every run below STATE/runs, in run-id order. Throws MetricsError (see above).
 Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOptions& options);
 
-// The JSON document of docs/report.md ("writ metrics --format json").
+// The JSON document of docs/report.md ("writ metrics --format json"): a `live` and a
+// `tabletop` object, and the version-1 top-level figures, which are the live ones.
 nlohmann::json metrics_to_json(const Metrics& metrics);
-// Prometheus text exposition format 0.0.4: every family has # HELP and # TYPE lines.
+// Prometheus text exposition format 0.0.4: every family has # HELP and # TYPE lines, every
+// series a mode="live" or mode="tabletop" label.
 std::string metrics_to_prometheus(const Metrics& metrics);
 
 }  // namespace writ::runtime

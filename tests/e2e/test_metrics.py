@@ -7,6 +7,8 @@ Prometheus exposition is checked line by line (and by `promtool check metrics` w
 installed), and a damaged journal is reported and left out."""
 import datetime
 import json
+import math
+import os
 import pathlib
 import re
 import shutil
@@ -113,12 +115,22 @@ def check_json(lab):
     m = json.loads(metrics(lab.state).stdout)
     assert m["version"] == 1 and m["percentiles"] == "nearest-rank"
     assert m["unreadable_journals"] == []
-    assert m["runs_total"] == 7
-    assert m["runs_by_status"] == {"completed": 4, "halted_by_approval": 1, "rolled_back": 1, "failed": 1,
-                                   "rollback_incomplete": 0, "unfinished": 0}
+    # Five tabletop (--dry-run) runs, two live ones (the evidence runs): never mixed.
+    tabletop, live = m["tabletop"], m["live"]
+    assert len(m["runs"]) == 7 and (tabletop["runs_total"], live["runs_total"]) == (5, 2)
+    assert tabletop["runs_by_status"] == {"completed": 3, "halted_by_approval": 1, "rolled_back": 1, "failed": 0,
+                                          "rollback_incomplete": 0, "unfinished": 0}
+    assert live["runs_by_status"] == {"completed": 1, "halted_by_approval": 0, "rolled_back": 0, "failed": 1,
+                                      "rollback_incomplete": 0, "unfinished": 0}
+    # The version-1 top-level figures are the live ones.
+    for key in ("runs_total", "runs_by_status", "time_to_first_action_ms", "time_to_contain_ms",
+                "detection_to_contain_ms", "approvals", "automation", "rollbacks", "evidence"):
+        assert m[key] == live[key], key
     runs = {r["run_id"]: r for r in m["runs"]}
     by_name = {name: runs[run_id] for name, run_id in lab.runs.items()}
     assert by_name["approved"]["runbook"] == "ransomware_containment" and by_name["approved"]["dry_run"] is True
+    assert by_name["approved"]["mode"] == "tabletop" and by_name["evidence"]["mode"] == "live"
+    assert by_name["approved"]["runbook_file"] == str(SOURCE / "runbooks" / "ransomware_containment.yaml")
     assert by_name["evidence"]["dry_run"] is False
 
     # Triage and containment: only the run whose first step waits 1.0 s for its approval is slow.
@@ -130,17 +142,18 @@ def check_json(lab):
         within(by_name[name]["time_to_contain_ms"], 0, SLACK_MS, f"{name}: time to contain (isolate first)")
     slow = by_name["slow_approval"]
     within(slow["detection_to_contain_ms"], 120000, 121000 + 2 * SLACK_MS, "detection (120 s before the run) to containment")
-    assert m["detection_to_contain_ms"]["count"] >= 1
+    assert tabletop["detection_to_contain_ms"]["count"] >= 1 and live["detection_to_contain_ms"]["count"] == 0
     for name in ("evidence", "evidence_missing"):  # open_ticket contains nothing
         assert by_name[name]["time_to_contain_ms"] is None
-    ttfa = m["time_to_first_action_ms"]
-    assert ttfa["count"] == 7
-    assert ttfa["max"] == first["time_to_first_action_ms"] == ttfa["p95"]  # rank ceil(0.95 * 7) = 7
+    ttfa = tabletop["time_to_first_action_ms"]
+    assert ttfa["count"] == 5
+    assert ttfa["max"] == first["time_to_first_action_ms"] == ttfa["p95"]  # rank ceil(0.95 * 5) = 5
     assert ttfa["p50"] < 1000
-    assert m["time_to_contain_ms"]["count"] == 5
+    assert live["time_to_first_action_ms"]["count"] == 2 and live["time_to_first_action_ms"]["max"] < 1000
+    assert (tabletop["time_to_contain_ms"]["count"], live["time_to_contain_ms"]["count"]) == (5, 0)
 
-    # Approvals: 4 from tabletop files (instant), 1.5 s and 1.0 s from the service.
-    a = m["approvals"]
+    # Approvals (all tabletop): 4 from tabletop files (instant), 1.5 s and 1.0 s from the service.
+    a = tabletop["approvals"]
     assert (a["decided"], a["approved"], a["refused"]) == (6, 4, 2)
     assert abs(a["refusal_rate"] - 2 / 6) < 1e-9
     for role in ("ciso", "legal"):
@@ -151,16 +164,23 @@ def check_json(lab):
         assert d["max"] == d["p95"]
         within(d["sum"], 2500, 2500 + 2 * SLACK_MS, f"{role} sum")
     assert set(a["latency_ms_by_role"]) == {"ciso", "legal"}
+    assert live["approvals"]["decided"] == 0 and live["approvals"]["refusal_rate"] is None
 
-    # Steps: automated 2+1+1+3+1+1, approved 2+1+1, refused 2 (B, C), failed 1 (G).
-    assert m["automation"] == {"automated": 9, "approved": 4, "refused": 2, "failed": 1, "skipped": 0,
-                               "success_rate": 9 / 16}
-    assert m["rollbacks"] == {"executed": 1, "failed": 0, "skipped": 0, "requests_by_trigger": {"approval_refused": 1}}
+    # Steps: tabletop automated 2+1+1+3+1, approved 2+1+1, refused 2 (B, C); live 1 automated, 1 failed (G).
+    assert tabletop["automation"] == {"automated": 8, "approved": 4, "refused": 2, "failed": 0, "skipped": 0,
+                                      "success_rate": 8 / 14}
+    assert live["automation"] == {"automated": 1, "approved": 0, "refused": 0, "failed": 1, "skipped": 0, "success_rate": 0.5}
+    assert tabletop["rollbacks"] == {"executed": 1, "failed": 0, "skipped": 0, "requests_by_trigger": {"approval_refused": 1}}
+    assert live["rollbacks"] == {"executed": 0, "failed": 0, "skipped": 0, "requests_by_trigger": {}}
 
-    # Evidence: 3+2+2 declared in dry runs (skipped), 2 preserved and verified, 2 not (1 failed).
-    e = m["evidence"]
-    assert {k: e[k] for k in ("declared", "skipped_dry_run", "due", "preserved", "verified", "failed", "missing")} == {
-        "declared": 11, "skipped_dry_run": 7, "due": 4, "preserved": 2, "verified": 2, "failed": 1, "missing": 2}
+    # Evidence: 3+2+2 declared in dry runs (skipped), 2 preserved and verified live, 2 not (1 failed).
+    def counts(e):
+        return {k: e[k] for k in ("declared", "skipped_dry_run", "due", "preserved", "verified", "failed", "missing")}
+    assert counts(tabletop["evidence"]) == {"declared": 7, "skipped_dry_run": 7, "due": 0, "preserved": 0, "verified": 0,
+                                            "failed": 0, "missing": 0}
+    assert tabletop["evidence"]["compliance"] is None
+    e = live["evidence"]
+    assert counts(e) == {"declared": 4, "skipped_dry_run": 0, "due": 4, "preserved": 2, "verified": 2, "failed": 1, "missing": 2}
     assert e["compliance"] == 0.5
     assert [(p["run_id"], p["step"]) for p in e["problems"]] == [(lab.runs["evidence_missing"], "collect")] * 2
     docs = (SOURCE / "docs" / "report.md").read_text()
@@ -218,28 +238,43 @@ def parse_prometheus(text):
     return types, samples
 
 
+def promtool_check(text):
+    """`promtool check metrics` (Debian's prometheus package) must accept the exposition."""
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is not installed (scripts/deps.sh installs the prometheus package)"
+    proc = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, f"promtool check metrics: {proc.stdout}{proc.stderr}"
+
+
 def check_prometheus(lab, m):
     text = metrics(lab.state, "--format", "prometheus").stdout
     types, samples = parse_prometheus(text)
+    for name, labels in samples:
+        assert labels and labels[0][0] == "mode" and labels[0][1] in ("live", "tabletop"), f"{name}{labels}: no mode label"
     assert types["writ_approval_latency_seconds"] == "summary" and types["writ_runs"] == "gauge"
-    assert samples[("writ_runs", (("status", "completed"),))] == 4
-    assert samples[("writ_runs", (("status", "failed"),))] == 1
-    ciso = m["approvals"]["latency_ms_by_role"]["ciso"]
-    assert samples[("writ_approval_latency_seconds", (("role", "ciso"), ("quantile", "0.95")))] == ciso["p95"] / 1000
-    assert samples[("writ_approval_latency_seconds", (("role", "legal"), ("quantile", "1")))] == ciso["max"] / 1000
-    assert samples[("writ_approval_latency_seconds_count", (("role", "ciso"),))] == 6
-    assert samples[("writ_time_to_first_action_seconds", (("quantile", "1"),))] == m["time_to_first_action_ms"]["max"] / 1000
-    assert samples[("writ_automation_success_ratio", ())] == 9 / 16
-    assert samples[("writ_evidence_compliance_ratio", ())] == 0.5
-    assert samples[("writ_evidence_artifacts", (("state", "verified"),))] == 2
-    assert samples[("writ_rollbacks", (("status", "executed"),))] == 1
-    assert samples[("writ_rollback_requests", (("trigger", "approval_refused"),))] == 1
-    promtool = shutil.which("promtool")
-    if promtool:
-        proc = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, f"promtool check metrics: {proc.stdout}{proc.stderr}"
-    else:
-        print("note: promtool is not installed; the exposition was checked by this script's parser only")
+
+    def at(name, mode, *labels):
+        return samples[(name, (("mode", mode),) + labels)]
+    assert at("writ_runs", "tabletop", ("status", "completed")) == 3
+    assert at("writ_runs", "live", ("status", "completed")) == 1
+    assert at("writ_runs", "live", ("status", "failed")) == 1
+    ciso = m["tabletop"]["approvals"]["latency_ms_by_role"]["ciso"]
+    assert at("writ_approval_latency_seconds", "tabletop", ("role", "ciso"), ("quantile", "0.95")) == ciso["p95"] / 1000
+    assert at("writ_approval_latency_seconds", "tabletop", ("role", "legal"), ("quantile", "1")) == ciso["max"] / 1000
+    assert at("writ_approval_latency_seconds_count", "tabletop", ("role", "ciso")) == 6
+    assert not any(name == "writ_approval_latency_seconds" and labels[0] == ("mode", "live") for name, labels in samples)
+    assert at("writ_time_to_first_action_seconds", "tabletop", ("quantile", "1")) == \
+        m["tabletop"]["time_to_first_action_ms"]["max"] / 1000
+    assert at("writ_time_to_contain_seconds_count", "live") == 0
+    assert at("writ_automation_success_ratio", "tabletop") == 8 / 14
+    assert at("writ_automation_success_ratio", "live") == 0.5
+    assert at("writ_evidence_compliance_ratio", "live") == 0.5
+    assert math.isnan(at("writ_evidence_compliance_ratio", "tabletop"))
+    assert at("writ_evidence_artifacts", "live", ("state", "verified")) == 2
+    assert at("writ_evidence_artifacts", "tabletop", ("state", "skipped_dry_run")) == 7
+    assert at("writ_rollbacks", "tabletop", ("status", "executed")) == 1
+    assert at("writ_rollback_requests", "tabletop", ("trigger", "approval_refused")) == 1
+    promtool_check(text)
 
 
 def check_evidence_option(lab):
@@ -272,10 +307,12 @@ def check_damaged_journal(lab):
     assert [u["run_id"] for u in m["unreadable_journals"]] == [lab.runs["slow_approval"]]
     assert "journal.jsonl:4" in m["unreadable_journals"][0]["error"]
     assert lab.runs["slow_approval"] in proc.stderr
-    assert m["runs_total"] == 6 and m["approvals"]["decided"] == 5
-    within(m["approvals"]["latency_ms_by_role"]["ciso"]["max"], 1000, 1000 + SLACK_MS, "max without the 1.5 s run")
+    assert m["unreadable_journals"][0]["mode"] == "tabletop"  # its run_started record was read and verified
+    assert m["tabletop"]["runs_total"] == 4 and m["tabletop"]["approvals"]["decided"] == 5
+    assert (m["tabletop"]["journals_unreadable"], m["live"]["journals_unreadable"]) == (1, 0)
+    within(m["tabletop"]["approvals"]["latency_ms_by_role"]["ciso"]["max"], 1000, 1000 + SLACK_MS, "max without the 1.5 s run")
     text = metrics(str(copy), "--format", "prometheus", expect=1).stdout
-    assert "writ_journals_unreadable 1\n" in text
+    assert 'writ_journals_unreadable{mode="tabletop"} 1\n' in text and 'writ_journals_unreadable{mode="live"} 0\n' in text
 
 
 def test_metrics_from_real_runs():
@@ -289,16 +326,62 @@ def test_metrics_from_real_runs():
         check_evidence_option(lab)
 
 
+def test_twins_and_modes():
+    """Runs of a YAML runbook and of its DSL twin (same IR digest) are runs of one runbook
+    listing both files; an edited copy (same id, another digest) is another runbook; tabletop
+    and live runs are counted apart."""
+    with rs.Scratch() as scratch:
+        lab = Lab(scratch)
+        critical, tabletop = "runbooks/events/critical.json", "runbooks/approvals/tabletop.json"
+        yaml_twin = SOURCE / "runbooks" / "ransomware_containment.yaml"
+        dsl_twin = SOURCE / "runbooks" / "dsl" / "ransomware_containment.writ"
+        edited = yaml_twin.read_text().replace("approval_timeout_minutes: 15", "approval_timeout_minutes: 20")
+        edited_file = scratch.write("edited.yaml", edited)
+        for name, runbook in (("yaml", yaml_twin), ("dsl", dsl_twin), ("dsl_again", dsl_twin), ("edited", edited_file)):
+            lab.run(name, str(runbook), critical, "--approvals", tabletop, "--dry-run", expect=0)
+        pcap = scratch.write("artifacts/capture.pcap", "packets\n")
+        lab.run("live", scratch.write("evidence.writ", EVIDENCE % (pcap, pcap)), scratch.write("low.json", {"id": "e", "severity": "low"}),
+                expect=0)
+        m = json.loads(metrics(lab.state).stdout)
+        runs = {r["run_id"]: r for r in m["runs"]}
+        twin_digest = runs[lab.runs["yaml"]]["digest"]
+        assert runs[lab.runs["dsl"]]["digest"] == twin_digest != runs[lab.runs["edited"]]["digest"]
+        by_runs = sorted(m["tabletop"]["runbooks"], key=lambda rb: rb["runs"])
+        assert by_runs == [
+            {"runbook": "ransomware_containment", "digest": runs[lab.runs["edited"]]["digest"], "files": [edited_file], "runs": 1},
+            {"runbook": "ransomware_containment", "digest": twin_digest, "files": sorted([str(dsl_twin), str(yaml_twin)]),
+             "runs": 3}], by_runs
+        assert [(rb["runbook"], rb["runs"]) for rb in m["live"]["runbooks"]] == [("evidence_collect", 1)]
+        assert (m["tabletop"]["runs_total"], m["live"]["runs_total"], m["runs_total"]) == (4, 1, 1)
+        text = metrics(lab.state, "--format", "prometheus").stdout
+        _, samples = parse_prometheus(text)
+        assert samples[("writ_runbook_runs", (("mode", "tabletop"), ("runbook", "ransomware_containment"),
+                                              ("digest", twin_digest)))] == 3
+        assert samples[("writ_runs", (("mode", "tabletop"), ("status", "completed")))] == 4
+        assert samples[("writ_runs", (("mode", "live"), ("status", "completed")))] == 1
+        assert all(labels and labels[0][0] == "mode" for _, labels in samples)
+        promtool_check(text)
+        # A run directory whose name is not UTF-8 (the journals are): shown with U+FFFD, not a crash.
+        copy = scratch.path / "state-copy"
+        shutil.copytree(lab.state, copy)
+        (copy / "runs" / lab.runs["live"]).rename(copy / "runs" / os.fsdecode(b"run-\xff"))
+        m = json.loads(metrics(str(copy)).stdout)
+        assert "run-\ufffd" in [r["run_id"] for r in m["runs"]]
+        promtool_check(metrics(str(copy), "--format", "prometheus").stdout)
+
+
 def test_empty_and_missing_state_directories():
     with rs.Scratch() as scratch:
         m = json.loads(metrics(str(scratch.path)).stdout)
         assert m["runs_total"] == 0 and m["approvals"]["refusal_rate"] is None
         assert m["time_to_contain_ms"] == {"count": 0, "sum": 0, "p50": None, "p95": None, "max": None}
-        parse_prometheus(metrics(str(scratch.path), "--format", "prometheus").stdout)
+        text = metrics(str(scratch.path), "--format", "prometheus").stdout
+        parse_prometheus(text)
+        promtool_check(text)
         proc = metrics(str(scratch.path / "absent"), expect=2)
         assert "not a state directory" in proc.stderr
         assert metrics(str(scratch.path), "--format", "yaml", expect=2).stdout == ""
 
 
 if __name__ == "__main__":
-    wrt.main([test_metrics_from_real_runs, test_empty_and_missing_state_directories])
+    wrt.main([test_metrics_from_real_runs, test_twins_and_modes, test_empty_and_missing_state_directories])

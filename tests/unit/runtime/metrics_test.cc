@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/sha256.h"
+#include "compiler/ir_json.h"
 #include "runtime/evidence_sink.h"
 #include "runtime_test_support.h"
 
@@ -61,6 +62,7 @@ struct RunSpec {
   std::optional<std::filesystem::path> evidence_store;
   std::string event = kCriticalEvent;
   const JournalKey* key = nullptr;
+  std::string runbook_file;  // journaled as `writ run` does; empty leaves it out (an older journal)
 };
 
 // Runs `runbook` through the real interpreter into STATE/runs/RUN_ID/journal.jsonl.
@@ -83,13 +85,17 @@ void run_into(const std::filesystem::path& state, const std::string& run_id, con
   Interpreter interpreter(run_state, journal, Services{connectors, gate, clock, sink ? &*sink : nullptr}, options);
   auto fields = nlohmann::json::object();  // as `writ run` journals them
   for (const auto& [name, value] : event.fields) fields[name] = value_to_json(value);
-  interpreter.start({{"run_id", run_id}, {"event_id", event.id()}, {"event_text", event.text},
-                     {"event_fields", fields}, {"plan", plan_to_json(plan)}, {"dry_run", spec.dry_run}});
+  nlohmann::json data{{"run_id", run_id}, {"event_id", event.id()}, {"event_text", event.text},
+                      {"event_fields", fields}, {"plan", plan_to_json(plan)}, {"dry_run", spec.dry_run}};
+  if (!spec.runbook_file.empty()) data["runbook_file"] = spec.runbook_file;
+  interpreter.start(std::move(data));
 }
+
+std::string compile_digest(const char* text) { return ir::digest(compile_runbook(text)); }
 
 ApprovalDecision approved_by(std::vector<Approver> approvers) { return ApprovalDecision{true, false, std::move(approvers), ""}; }
 
-const RunMetrics& run_named(const Metrics& m, const std::string& id) {
+const RunMetrics& run_named(const ModeMetrics& m, const std::string& id) {
   for (const auto& r : m.runs) {
     if (r.run_id == id) return r;
   }
@@ -151,8 +157,10 @@ TEST_CASE("nearest-rank percentiles", "[metrics]") {
 
 TEST_CASE("metrics of four runs with known timings", "[metrics]") {
   TempDir state;
-  const auto m = four_runs(state);
-  REQUIRE(m.unreadable.empty());
+  const auto metrics = four_runs(state);
+  REQUIRE(metrics.unreadable.empty());
+  REQUIRE(metrics.tabletop.runs.empty());  // none was a dry run
+  const auto& m = metrics.live;
   REQUIRE(m.runs.size() == 4);
 
   const auto by_status = m.runs_by_status();
@@ -236,6 +244,17 @@ TEST_CASE("metrics JSON keys and values", "[metrics]") {
   CHECK(json["runs"][2]["run_id"] == "run-3");
   CHECK(json["runs"][2]["status"] == "halted_by_approval");
   CHECK(json["runs"][2]["time_to_first_action_ms"].is_null());
+  CHECK(json["runs"][2]["mode"] == "live");
+  // The version-1 top-level figures are the live ones; no run was a tabletop one.
+  for (const char* key : {"runs_total", "runs_by_status", "time_to_first_action_ms", "time_to_contain_ms",
+                          "detection_to_contain_ms", "approvals", "automation", "rollbacks", "evidence"}) {
+    CHECK(json[key] == json["live"][key]);
+  }
+  CHECK(json["tabletop"]["runs_total"] == 0);
+  CHECK(json["tabletop"]["approvals"]["decided"] == 0);
+  CHECK(json["live"]["runbooks"] == nlohmann::json::parse(R"([
+    {"runbook": "containment", "digest": ")" + compile_digest(kContainment) + R"(", "files": [], "runs": 2},
+    {"runbook": "revoke_first", "digest": ")" + compile_digest(kRevokeFirst) + R"(", "files": [], "runs": 2}])"));
 }
 
 TEST_CASE("Prometheus exposition: families, names, values", "[metrics]") {
@@ -265,19 +284,22 @@ TEST_CASE("Prometheus exposition: families, names, values", "[metrics]") {
     }
     CHECK(meta[family] == std::set<std::string>{"HELP", "TYPE"});
     CHECK(series.insert(std::string(match[1]) + std::string(match[2])).second);  // no duplicate series
+    CHECK(std::regex_search(line, std::regex(R"re(\{mode="(live|tabletop)"[,}])re")));  // every series carries its mode
     ++samples;
   }
   CHECK(samples > 30);
-  CHECK(text.find("writ_runs{status=\"completed\"} 2\n") != std::string::npos);
-  CHECK(text.find("writ_approval_latency_seconds{role=\"ciso\",quantile=\"0.5\"} 20\n") != std::string::npos);
-  CHECK(text.find("writ_approval_latency_seconds{role=\"legal\",quantile=\"0.95\"} 45\n") != std::string::npos);
-  CHECK(text.find("writ_approval_latency_seconds_count{role=\"ciso\"} 4\n") != std::string::npos);
-  CHECK(text.find("writ_time_to_contain_seconds{quantile=\"0.5\"} 0.2\n") != std::string::npos);
-  CHECK(text.find("writ_time_to_contain_seconds_sum 45.5\n") != std::string::npos);
-  CHECK(text.find("writ_detection_to_contain_seconds{quantile=\"0.5\"} 600.2\n") != std::string::npos);
-  CHECK(text.find("writ_approval_refusal_ratio 0.5\n") != std::string::npos);
-  CHECK(text.find("writ_evidence_compliance_ratio NaN\n") != std::string::npos);
+  CHECK(text.find("writ_runs{mode=\"live\",status=\"completed\"} 2\n") != std::string::npos);
+  CHECK(text.find("writ_approval_latency_seconds{mode=\"live\",role=\"ciso\",quantile=\"0.5\"} 20\n") != std::string::npos);
+  CHECK(text.find("writ_approval_latency_seconds{mode=\"live\",role=\"legal\",quantile=\"0.95\"} 45\n") != std::string::npos);
+  CHECK(text.find("writ_approval_latency_seconds_count{mode=\"live\",role=\"ciso\"} 4\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds{mode=\"live\",quantile=\"0.5\"} 0.2\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds_sum{mode=\"live\"} 45.5\n") != std::string::npos);
+  CHECK(text.find("writ_detection_to_contain_seconds{mode=\"live\",quantile=\"0.5\"} 600.2\n") != std::string::npos);
+  CHECK(text.find("writ_approval_refusal_ratio{mode=\"live\"} 0.5\n") != std::string::npos);
+  CHECK(text.find("writ_evidence_compliance_ratio{mode=\"live\"} NaN\n") != std::string::npos);
   CHECK(types["writ_time_to_first_action_seconds"] == "summary");
+  CHECK(text.find("writ_runs{mode=\"tabletop\",status=\"completed\"} 0\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds_count{mode=\"tabletop\"} 0\n") != std::string::npos);
 }
 
 TEST_CASE("evidence compliance: declared, skipped in dry runs, preserved, verified", "[metrics]") {
@@ -302,9 +324,15 @@ TEST_CASE("evidence compliance: declared, skipped in dry runs, preserved, verifi
   run_into(state.path(), "c-missing", runbook((files.path() / "absent.log").string(), flows), real);
 
   SECTION("intact store") {
-    const auto m = compute_metrics(state.path(), MetricsOptions{});
-    CHECK(m.evidence.declared == 6);
-    CHECK(m.evidence.skipped == 2);
+    const auto metrics = compute_metrics(state.path(), MetricsOptions{});
+    const auto& tabletop = metrics.tabletop;  // b-dry: declared, not collected
+    CHECK(tabletop.evidence.declared == 2);
+    CHECK(tabletop.evidence.skipped == 2);
+    CHECK(tabletop.evidence.due() == 0);
+    CHECK_FALSE(tabletop.evidence_compliance());
+    const auto& m = metrics.live;
+    CHECK(m.evidence.declared == 4);
+    CHECK(m.evidence.skipped == 0);
     CHECK(m.evidence.due() == 4);
     CHECK(m.evidence.preserved == 2);
     CHECK(m.evidence.verified == 2);
@@ -324,7 +352,7 @@ TEST_CASE("evidence compliance: declared, skipped in dry runs, preserved, verifi
     std::filesystem::permissions(object, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
     std::ofstream(object, std::ios::binary) << "packetz";
     for (const auto& options : std::vector<MetricsOptions>{MetricsOptions{}, MetricsOptions{64 << 20, store}}) {
-      const auto m = compute_metrics(state.path(), options);
+      const auto m = compute_metrics(state.path(), options).live;
       CHECK(m.evidence.preserved == 2);
       CHECK(m.evidence.verified == 1);
       CHECK(m.evidence_compliance() == 0.25);
@@ -334,7 +362,7 @@ TEST_CASE("evidence compliance: declared, skipped in dry runs, preserved, verifi
     }
   }
   SECTION("a store looked up elsewhere has no objects") {
-    const auto m = compute_metrics(state.path(), MetricsOptions{64 << 20, files.path() / "nowhere"});
+    const auto m = compute_metrics(state.path(), MetricsOptions{64 << 20, files.path() / "nowhere"}).live;
     CHECK(m.evidence.preserved == 2);
     CHECK(m.evidence.verified == 0);
     CHECK(m.evidence.problems[0].problem.find("cannot be read") != std::string::npos);
@@ -362,10 +390,11 @@ TEST_CASE("damaged or missing journals are listed and left out", "[metrics]") {
   CHECK(m.unreadable[0].run_id == "run-2");
   CHECK(m.unreadable[0].error.find("journal.jsonl:2") != std::string::npos);
   CHECK(m.unreadable[1].run_id == "run-5");
-  CHECK(m.runs.size() == 3);
-  CHECK(m.approvals.size() == 3);  // run-2's 45 s approval is not counted
-  CHECK(m.approval_latency_by_role().at("ciso").max_ms == 30000);
-  CHECK(metrics_to_prometheus(m).find("writ_journals_unreadable 2\n") != std::string::npos);
+  CHECK_FALSE(m.unreadable[1].dry_run);  // never read: counted as live
+  CHECK(m.live.runs.size() == 3);
+  CHECK(m.live.approvals.size() == 3);  // run-2's 45 s approval is not counted
+  CHECK(m.live.approval_latency_by_role().at("ciso").max_ms == 30000);
+  CHECK(metrics_to_prometheus(m).find("writ_journals_unreadable{mode=\"live\"} 2\n") != std::string::npos);
 }
 
 TEST_CASE("a FIFO in the evidence store is refused, never waited on", "[metrics]") {
@@ -384,9 +413,9 @@ TEST_CASE("a FIFO in the evidence store is refused, never waited on", "[metrics]
   std::filesystem::remove(object);
   REQUIRE(::mkfifo(object.c_str(), 0600) == 0);
   const auto m = compute_metrics(state.path(), MetricsOptions{});
-  CHECK(m.evidence.verified == 0);
-  REQUIRE(m.evidence.problems.size() == 1);
-  CHECK_THAT(m.evidence.problems[0].problem, Contains("is a FIFO, not a regular file"));
+  CHECK(m.live.evidence.verified == 0);
+  REQUIRE(m.live.evidence.problems.size() == 1);
+  CHECK_THAT(m.live.evidence.problems[0].problem, Contains("is a FIFO, not a regular file"));
 }
 
 TEST_CASE("keyed journals: MACs checked with the key, named when read without it", "[metrics][key]") {
@@ -402,12 +431,12 @@ TEST_CASE("keyed journals: MACs checked with the key, named when read without it
   run_into(state.path(), "run-p", compile_runbook(kContainment), plain);
 
   const auto without = compute_metrics(state.path(), MetricsOptions{});
-  CHECK(without.runs.size() == 2);
+  CHECK(without.live.runs.size() == 2);
   CHECK(without.macs_unchecked == std::vector<std::string>{"run-k"});
   MetricsOptions with_key;
   with_key.key = &key;
   const auto with = compute_metrics(state.path(), with_key);
-  CHECK(with.runs.size() == 1);  // the unkeyed journal is refused: its MACs could have been stripped
+  CHECK(with.live.runs.size() == 1);  // the unkeyed journal is refused: its MACs could have been stripped
   REQUIRE(with.unreadable.size() == 1);
   CHECK(with.unreadable[0].run_id == "run-p");
   CHECK_THAT(with.unreadable[0].error, Contains("carries no MACs"));
@@ -428,7 +457,7 @@ TEST_CASE("a FIFO as a journal is bad input, listed without being read", "[metri
   REQUIRE(m.unreadable.size() == 1);
   CHECK(m.unreadable[0].bad_input);
   CHECK_THAT(m.unreadable[0].error, Contains("journal.jsonl: is a FIFO, not a regular file"));
-  CHECK(m.runs.size() == 3);
+  CHECK(m.live.runs.size() == 3);
 }
 
 TEST_CASE("an unfinished run, and approvals without required roles", "[metrics]") {
@@ -450,7 +479,7 @@ TEST_CASE("an unfinished run, and approvals without required roles", "[metrics]"
   journal.append("approval_decided", clock.now(),
                  {{"step", "revoke"}, {"approved", true}, {"rollback", false},
                   {"approvers", nlohmann::json::array({{{"approver", "ana"}, {"role", "ir_lead"}}})}, {"reason", ""}, {"latency_ms", 1234}});
-  const auto m = compute_metrics(state.path(), MetricsOptions{});
+  const auto m = compute_metrics(state.path(), MetricsOptions{}).live;
   REQUIRE(m.runs.size() == 1);
   CHECK(m.runs[0].status == "unfinished");
   CHECK(m.runs_by_status().at("unfinished") == 1);
@@ -462,14 +491,113 @@ TEST_CASE("an unfinished run, and approvals without required roles", "[metrics]"
 TEST_CASE("an empty state directory has no figures and a missing one is an error", "[metrics]") {
   TempDir state;
   const auto m = compute_metrics(state.path(), MetricsOptions{});
-  CHECK(m.runs.empty());
-  CHECK(m.time_to_contain().count == 0);
+  CHECK(m.runs().empty());
+  CHECK(m.live.time_to_contain().count == 0);
+  CHECK(m.tabletop.time_to_contain().count == 0);
   const auto json = metrics_to_json(m);
   CHECK(json["runs_total"] == 0);
   CHECK(json["time_to_contain_ms"]["p50"].is_null());
   CHECK(json["approvals"]["refusal_rate"].is_null());
   const auto text = metrics_to_prometheus(m);
-  CHECK(text.find("writ_time_to_contain_seconds{quantile=\"0.95\"} NaN\n") != std::string::npos);
-  CHECK(text.find("writ_time_to_contain_seconds_count 0\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds{mode=\"live\",quantile=\"0.95\"} NaN\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds_count{mode=\"live\"} 0\n") != std::string::npos);
   CHECK_THROWS_AS(compute_metrics(state.path() / "absent", MetricsOptions{}), MetricsError);
+}
+
+TEST_CASE("tabletop runs never mix with live ones", "[metrics][mode]") {
+  TempDir state;
+  four_runs(state);
+  // A tabletop exercise: everything instant, approved at once, far faster than any live run.
+  RunSpec tabletop;
+  tabletop.connector_cost = milliseconds(1);
+  tabletop.dry_run = true;
+  tabletop.decisions["revoke"] = approved_by({{"ana", "ciso"}, {"lee", "legal"}});
+  run_into(state.path(), "run-t", compile_runbook(kContainment), tabletop);
+  const auto m = compute_metrics(state.path(), MetricsOptions{});
+
+  // The live figures are exactly those of the four live runs.
+  CHECK(m.live.runs.size() == 4);
+  CHECK(m.live.time_to_contain().count == 3);
+  CHECK(m.live.time_to_contain().p50_ms == 200);
+  CHECK(m.live.approval_latency().count == 4);
+  CHECK(m.live.steps.automated == 5);
+  // The tabletop run has its own.
+  REQUIRE(m.tabletop.runs.size() == 1);
+  CHECK(m.tabletop.runs[0].run_id == "run-t");
+  CHECK(m.tabletop.time_to_contain().count == 1);
+  CHECK(m.tabletop.time_to_contain().max_ms == 2);  // notify 0-1, isolate 1-2
+  CHECK(m.tabletop.approval_latency().max_ms == 0);
+  CHECK(m.tabletop.steps.automated == 2);
+  CHECK(m.tabletop.steps.approved == 1);
+  CHECK(m.runs().size() == 5);
+
+  const auto json = metrics_to_json(m);
+  CHECK(json["live"]["time_to_contain_ms"]["count"] == 3);
+  CHECK(json["tabletop"]["time_to_contain_ms"]["count"] == 1);
+  CHECK(json["time_to_contain_ms"] == json["live"]["time_to_contain_ms"]);
+  CHECK(json["runs_total"] == 4);
+  CHECK(json["runs"].size() == 5);
+  CHECK(json["runs"][4]["mode"] == "tabletop");
+  const auto text = metrics_to_prometheus(m);
+  CHECK(text.find("writ_time_to_contain_seconds_count{mode=\"live\"} 3\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds_count{mode=\"tabletop\"} 1\n") != std::string::npos);
+  CHECK(text.find("writ_time_to_contain_seconds{mode=\"tabletop\",quantile=\"1\"} 0.002\n") != std::string::npos);
+  CHECK(text.find("writ_runs{mode=\"tabletop\",status=\"completed\"} 1\n") != std::string::npos);
+  CHECK(text.find("writ_steps{mode=\"tabletop\",outcome=\"approved\"} 1\n") != std::string::npos);
+  CHECK(text.find("writ_runbook_runs{mode=\"tabletop\",runbook=\"containment\",digest=\"" + compile_digest(kContainment) +
+                  "\"} 1\n") != std::string::npos);
+}
+
+TEST_CASE("a journal unreadable after its run_started keeps its mode", "[metrics][mode]") {
+  TempDir state;
+  RunSpec tabletop;
+  tabletop.dry_run = true;
+  tabletop.decisions["revoke"] = approved_by({{"ana", "ciso"}, {"lee", "legal"}});
+  run_into(state.path(), "run-t", compile_runbook(kContainment), tabletop);
+  const auto file = state.path() / "runs" / "run-t" / "journal.jsonl";
+  std::string text;
+  {
+    std::ifstream in(file, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("\"step_started\""), 14, "\"step_stXrted\"");
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+  const auto m = compute_metrics(state.path(), MetricsOptions{});
+  REQUIRE(m.unreadable.size() == 1);
+  CHECK(m.unreadable[0].dry_run);
+  CHECK(m.tabletop.runs.empty());
+  const auto json = metrics_to_json(m);
+  CHECK(json["unreadable_journals"][0]["mode"] == "tabletop");
+  CHECK(json["tabletop"]["journals_unreadable"] == 1);
+  CHECK(json["live"]["journals_unreadable"] == 0);
+  CHECK(metrics_to_prometheus(m).find("writ_journals_unreadable{mode=\"tabletop\"} 1\n") != std::string::npos);
+}
+
+TEST_CASE("runs of twins (same IR digest) are runs of one runbook listing both files", "[metrics][twins]") {
+  TempDir state;
+  const auto containment = compile_runbook(kContainment);
+  RunSpec spec;
+  spec.decisions["revoke"] = approved_by({{"ana", "ciso"}, {"lee", "legal"}});
+  spec.runbook_file = "/rb/containment.yaml";
+  run_into(state.path(), "run-1", containment, spec);
+  spec.runbook_file = "/rb/dsl/containment.writ";
+  run_into(state.path(), "run-2", containment, spec);
+  run_into(state.path(), "run-3", containment, spec);
+  // The same id with other steps is another runbook (another digest), kept apart.
+  std::string edited = kContainment;
+  edited.replace(edited.find("within 2m"), 9, "within 5m");
+  spec.runbook_file = "/rb/containment.yaml";
+  run_into(state.path(), "run-4", compile_runbook(edited), spec);
+
+  const auto runbooks = compute_metrics(state.path(), MetricsOptions{}).live.runbooks();
+  REQUIRE(runbooks.size() == 2);
+  const auto& twins = runbooks[0].digest == compile_digest(kContainment) ? runbooks[0] : runbooks[1];
+  const auto& other = &twins == &runbooks[0] ? runbooks[1] : runbooks[0];
+  CHECK(twins.runbook == "containment");
+  CHECK(twins.runs == 3);
+  CHECK(twins.files == std::vector<std::string>{"/rb/containment.yaml", "/rb/dsl/containment.writ"});
+  CHECK(other.runbook == "containment");
+  CHECK(other.digest == ir::digest(compile_runbook(edited)));
+  CHECK(other.runs == 1);
+  CHECK(other.files == std::vector<std::string>{"/rb/containment.yaml"});
 }
