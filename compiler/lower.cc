@@ -111,7 +111,9 @@ class Lowerer {
         add_did_you_mean(d, arg.name.value, names);
         if (names.empty()) d.help.push_back(fmt::format("`{}` takes no arguments", callee.value));
       }
-      check_value(arg.value, param ? &param->type : nullptr);
+      // An unknown action's parameter types are unknown: checking its values would report a
+      // bare channel or role (`[slack]`) as an unbound variable, a cascade of the one mistake.
+      if (action) check_value(arg.value, param ? &param->type : nullptr);
       out.push_back({arg.name.value, arg.value});
     }
     if (action) {
@@ -166,7 +168,17 @@ class Lowerer {
     auto& d = report(
         Rule::UnknownAction, name.span,
         fmt::format("{} `{}` is not in the catalog", is_rollback ? "rollback action" : "action", name.value), step);
-    add_did_you_mean(d, name.value, keys_of(catalog_.actions));
+    auto names = keys_of(catalog_.actions);
+    if (auto hint = did_you_mean(name.value, names)) {
+      d.help.push_back(fmt::format("did you mean `{}`?", *hint));
+      return nullptr;
+    }
+    // No single close spelling: show the nearest few and where the whole list is.
+    auto near = nearest_names(name.value, names, 5);
+    for (auto& n : near) n = "`" + n + "`";
+    d.help.push_back(near.empty() ? fmt::format("`writ catalog actions` lists the {} actions", names.size())
+                                  : fmt::format("nearest catalog actions: {}; `writ catalog actions` lists all {}",
+                                                join(near, ", "), names.size()));
     return nullptr;
   }
 

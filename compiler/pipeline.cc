@@ -70,6 +70,19 @@ Diagnostic unreadable(const std::string& path, const std::string& why) {
   return d;
 }
 
+// A `--policy` file that parses but declares no policy (a runbook, a catalog file) would
+// leave the default policy active without a word.
+Diagnostic no_policy(const SourcePtr& source) {
+  Diagnostic d;
+  d.rule = Rule::Syntax;
+  d.source = source;
+  d.whole_file = true;
+  d.message = "this policy file declares no policy";
+  d.help.push_back(is_yaml(source->path()) ? "a YAML policy file has a top-level `policy:` key (docs/policy.md)"
+                                           : "a .writ policy file declares `policy NAME { ... }` (docs/policy.md)");
+  return d;
+}
+
 }  // namespace
 
 bool CompiledFile::has_errors() const {
@@ -152,15 +165,21 @@ Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::strin
   }
   files.insert(files.end(), policy_files.begin(), policy_files.end());
   std::vector<ast::File> parsed;
-  for (const auto& path : files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto& path = files[i];
     auto file = read_file(path, limits.max_file_bytes);
     if (!file.text) {
       sink.add(unreadable(path, file.error));
       continue;
     }
     auto source = std::make_shared<const SourceFile>(path, std::move(*file.text));
+    std::size_t before = sink.diagnostics().size();
     parsed.push_back(parse(source, sink, limits));
     parsed.back().source = source;
+    bool is_policy_file = i + policy_files.size() >= files.size();
+    if (is_policy_file && parsed.back().policies.empty() && sink.diagnostics().size() == before) {
+      sink.add(no_policy(source));
+    }
   }
   for (const auto& file : parsed) add_type_declarations(catalog, file);
   for (const auto& file : parsed) add_declarations(catalog, file, sink);
