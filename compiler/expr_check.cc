@@ -23,7 +23,7 @@ std::string quoted(std::string_view text) { return "`" + std::string(text) + "`"
 std::string fields_help(const std::string& variable, const std::vector<std::string>& names) {
   if (names.empty()) return quoted(variable) + " has no fields";
   std::string out = "the fields of " + quoted(variable) + ": " + join(names, ", ");
-  if (variable == "event") out += "; a runbook's `event { }` block declares its own";
+  if (variable == "event") out += " (a runbook's `event` schema declares its own)";
   return out;
 }
 

@@ -176,9 +176,9 @@ class Lowerer {
     // No single close spelling: show the nearest few and where the whole list is.
     auto near = nearest_names(name.value, names, 5);
     for (auto& n : near) n = "`" + n + "`";
-    d.help.push_back(near.empty() ? fmt::format("`writ catalog actions` lists the {} actions", names.size())
-                                  : fmt::format("nearest catalog actions: {}; `writ catalog actions` lists all {}",
-                                                join(near, ", "), names.size()));
+    d.help.push_back(near.empty() ? std::string("`writ catalog actions` lists every action")
+                                  : fmt::format("nearest catalog actions: {}; `writ catalog actions` lists them all",
+                                                join(near, ", ")));
     return nullptr;
   }
 
