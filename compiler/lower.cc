@@ -242,7 +242,12 @@ class Lowerer {
                           : action && action->timeout_seconds ? *action->timeout_seconds
                                                               : catalog_.policy().step_timeout_seconds;
     out.when = check_condition(step.when);
-    if (step.retries) out.retries = static_cast<int>(step.retries->value);
+    if (step.retries && step.retries->value <= ast::kMaxRetries) {
+      out.retries = static_cast<int>(step.retries->value);
+    } else if (step.retries) {  // the YAML loader bounds it already; the DSL grammar takes any integer
+      report(Rule::Syntax, step.retries->span, fmt::format("`retries` must be a whole number from 0 to {}", ast::kMaxRetries),
+             step.id.value);
+    }
     if (step.on_failure) out.on_failure = static_cast<ir::OnFailure>(step.on_failure->value);
     for (const auto& s : step.satisfies) out.satisfies.push_back(s.value);
     scope_.step.clear();
