@@ -19,7 +19,7 @@ struct CatalogArgs {
 int run_catalog(const CatalogArgs& args, const CliContext& ctx) {
   Catalog catalog = load_catalog_or_report(ctx, args.policies);
   if (args.format == "json") {
-    std::cout << catalog_json(catalog, args.section).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+    std::cout << catalog_json(catalog, args.section).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
               << '\n';
   } else if (args.format == "md") {
     std::cout << catalog_markdown(catalog, args.section);

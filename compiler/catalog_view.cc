@@ -13,7 +13,7 @@ namespace writ {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keys print in the contract's order
 
 constexpr std::array<std::string_view, 5> kEffects = {"observe", "notify", "collect", "contain", "eradicate"};
 
@@ -400,7 +400,7 @@ const std::vector<std::string>& catalog_sections() {
   return names;
 }
 
-nlohmann::json catalog_json(const Catalog& catalog, std::string_view section) {
+nlohmann::ordered_json catalog_json(const Catalog& catalog, std::string_view section) {
   json out = json::object();
   for (const auto& name : catalog_sections()) {
     if (section.empty() || section == name) out[name] = section_json(catalog, name);

@@ -28,7 +28,7 @@ namespace writ {
 const std::vector<std::string>& catalog_sections();
 
 // `section` empty: every section. An unknown section name is the caller's to refuse.
-nlohmann::json catalog_json(const Catalog& catalog, std::string_view section = {});
+nlohmann::ordered_json catalog_json(const Catalog& catalog, std::string_view section = {});  // keys in the order above
 std::string catalog_text(const Catalog& catalog, std::string_view section = {});
 std::string catalog_markdown(const Catalog& catalog, std::string_view section = {});
 
