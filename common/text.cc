@@ -26,6 +26,10 @@ std::optional<std::string> did_you_mean(std::string_view word, std::span<const s
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
   for (const auto& candidate : candidates) {
+    // The length difference bounds the distance from below: skip the O(n·m) work when it
+    // already exceeds the limit (a megabyte-long misspelt name costs nothing).
+    std::size_t gap = word.size() > candidate.size() ? word.size() - candidate.size() : candidate.size() - word.size();
+    if (gap > limit) continue;
     std::size_t d = edit_distance(word, candidate);
     if (d < best_distance && d != 0) {
       best_distance = d;
@@ -69,6 +73,8 @@ std::vector<std::string> nearest_names(std::string_view word, std::span<const st
   struct Ranked {
     std::size_t shared, distance, index;
   };
+  constexpr std::size_t kLongest = 256;  // no catalog name is longer; a longer word resembles none
+  if (word.size() > kLongest) return {};
   const auto words = words_of(word);
   std::vector<Ranked> ranked;
   bool any_shared = false;

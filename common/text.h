@@ -20,7 +20,8 @@ std::optional<std::string> did_you_mean(std::string_view word, std::span<const s
 // did-you-mean is close: first those sharing a `_`-separated word with it (two words match
 // when equal or when they share a prefix of four letters or more: `notify`/`notification`),
 // more shared words first, then by edit distance; failing that, those within an edit distance
-// of half the word's length. Ties keep the candidates' order. Empty when nothing resembles it.
+// of half the word's length. Ties keep the candidates' order. Empty when nothing resembles it
+// (and for a word over 256 characters, which no name resembles).
 std::vector<std::string> nearest_names(std::string_view word, std::span<const std::string> candidates,
                                        std::size_t count);
 

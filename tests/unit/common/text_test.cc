@@ -28,6 +28,10 @@ TEST_CASE("nearest names rank shared words, then edit distance", "[common]") {
   CHECK(nearest_names("page_oncal", actions, 3) == std::vector<std::string>{"page_oncall"});
   CHECK(nearest_names("zzzz", actions, 3).empty());
   CHECK(nearest_names("isolate_host", actions, 3) == std::vector<std::string>{"restore_host"});  // not itself
+  // A huge misspelt name resembles nothing, at once.
+  const std::string huge(1'000'000, 'a');
+  CHECK(nearest_names(huge + "_host", actions, 3).empty());
+  CHECK_FALSE(did_you_mean(huge, actions).has_value());
 }
 
 TEST_CASE("UTF-8 validation finds the first bad byte", "[common]") {
