@@ -83,6 +83,29 @@ Diagnostic no_policy(const SourcePtr& source) {
   return d;
 }
 
+// The catalog is read from the stdlib only: an `action` (or type, channel, role, regulation,
+// default event) written beside a runbook would otherwise be ignored without a word, and the
+// runbook's call to it reported as unknown right under its declaration.
+void report_declarations(const ast::File& file, DiagnosticSink& sink) {
+  if (file.runbooks.empty()) return;
+  auto report = [&](Span at, std::string_view what, std::string_view section) {
+    auto& d = sink.report(Rule::Syntax, file.source, at,
+                          fmt::format("{} declared in a runbook file is not read: the catalog comes from the stdlib", what));
+    d.help.push_back(fmt::format("`writ catalog {}` lists what the stdlib declares; a declaration of your own goes in a "
+                                 "stdlib directory (`--stdlib DIR`)",
+                                 section));
+  };
+  for (const auto& a : file.actions) report(a.name.span, "an `action`", "actions");
+  for (const auto& t : file.types) report(t.names.empty() ? t.span : t.names.front().span, "a `type`", "types");
+  for (const auto& e : file.enums) report(e.type.span, fmt::format("a `{}`", e.type.value), e.type.value + "s");
+  for (const auto& r : file.regulations) report(r.name.span, "a `regulation`", "regulations");
+  for (const auto& e : file.events) {
+    auto& d = sink.report(Rule::Syntax, file.source, {e.span.begin, e.span.begin + 5},
+                          "a top-level `event` block in a runbook file is not read");
+    d.help.push_back("put it inside the runbook (`runbook ID { event { ... } ... }`): it declares that runbook's fields");
+  }
+}
+
 }  // namespace
 
 bool CompiledFile::has_errors() const {
@@ -96,6 +119,7 @@ CompiledFile compile_source(const SourcePtr& source, const Catalog& catalog, con
   DiagnosticSink sink;
   out.ast = parse(source, sink, options.limits);
   out.ast.source = source;
+  report_declarations(out.ast, sink);
   for (const auto& runbook : out.ast.runbooks) {
     out.runbooks.push_back(lower_runbook(runbook, out.ast, catalog, sink));
   }
