@@ -7,12 +7,14 @@
    `policy=NAME` is checked under the policy example of that name; `as=policy` makes a block
    that does not look like one a policy (a policy without its `policy:` key). `twin=NAME` asserts the same IR digest as
    an earlier example; a ```text block marked `<!-- output -->` must appear line by line in
-   the output of the example before it. An example that is neither runbook nor policy fails
+   the output of the example before it; a ```sh block marked `<!-- example: shell -->` runs
+   (with `writ` on the PATH) where the examples are saved. An example that is neither runbook nor policy fails
    the test: examples never go unchecked.
 2. Every relative link and every repository path README.md, grammar/README.md and docs/*.md
    mention exists in the repository, and none points at documents it does not hold (the
    design notes and references kept outside it)."""
 import json
+import os
 import pathlib
 import re
 import sys
@@ -67,7 +69,10 @@ def blocks(doc):
             i += 1
         marker = MARKER.match(lines[start - 1]) if start > 0 else None
         kind = marker.group(1) if marker else None
-        options = dict(opt.split("=", 1) for opt in marker.group(2).split()) if marker and marker.group(2) else {}
+        options = {}
+        for opt in (marker.group(2).split() if marker else []):
+            key, _, value = opt.partition("=")
+            options[key] = value or True
         yield start + 1, lang, "\n".join(body) + "\n", kind, options
         i += 1
 
@@ -103,6 +108,13 @@ def run_example(example, tmp, by_name):
         assert digests[0] == digests[1], f"{example.where()}: not the same IR as {twin.where()}"
 
 
+def run_shell(doc, line, text, tmp):
+    """A ```sh block marked `<!-- example: shell -->` runs with bash where the examples are."""
+    env = {"PATH": f"{pathlib.Path(W).parent}:{os.environ['PATH']}", "WRIT_STDLIB": str(SRC / "stdlib")}
+    proc = wrt.run("bash", "-euo", "pipefail", "-c", text, cwd=tmp, env=env)
+    assert proc.returncode == 0, f"{doc}:{line}: the shell example fails:\n{proc.stdout}{proc.stderr}"
+
+
 def test_examples_compile():
     count = 0
     with tempfile.TemporaryDirectory() as tmp_dir:
@@ -116,6 +128,8 @@ def test_examples_compile():
                     run_example(example, tmp, by_name)
                     by_name[example.name] = previous = example
                     count += 1
+                elif marker == "example" and "shell" in options:
+                    run_shell(doc, line, text, tmp)
                 elif marker == "output":
                     assert previous and previous.output is not None, f"{doc}:{line}: output of nothing"
                     for expected in text.splitlines():
