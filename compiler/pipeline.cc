@@ -86,8 +86,18 @@ Diagnostic no_policy(const SourcePtr& source) {
 // The catalog is read from the stdlib only: an `action` (or type, channel, role, regulation,
 // default event) written beside a runbook would otherwise be ignored without a word, and the
 // runbook's call to it reported as unknown right under its declaration.
-void report_declarations(const ast::File& file, DiagnosticSink& sink) {
+void report_declarations(const ast::File& file, const Catalog& catalog, DiagnosticSink& sink) {
   if (file.runbooks.empty()) return;
+  // A policy beside runbooks is legitimate (the file may also be the `--policy`), but one that
+  // is not the active policy does not apply to them: say so rather than let it look in force.
+  for (const auto& p : file.policies) {
+    if (p.name.value == catalog.policy().name) continue;
+    auto& d = sink.report(Rule::Syntax, file.source, p.name.span,
+                          fmt::format("policy `{}` in this file does not apply: the active policy is `{}`", p.name.value,
+                                      catalog.policy().name));
+    d.severity = Severity::Note;
+    d.help.push_back(fmt::format("pass the file as `--policy {}` to check its runbooks under it", file.source->path()));
+  }
   auto report = [&](Span at, std::string_view what, std::string_view section) {
     auto& d = sink.report(Rule::Syntax, file.source, at,
                           fmt::format("{} declared in a runbook file is not read: the catalog comes from the stdlib", what));
@@ -119,7 +129,7 @@ CompiledFile compile_source(const SourcePtr& source, const Catalog& catalog, con
   DiagnosticSink sink;
   out.ast = parse(source, sink, options.limits);
   out.ast.source = source;
-  report_declarations(out.ast, sink);
+  report_declarations(out.ast, catalog, sink);
   for (const auto& runbook : out.ast.runbooks) {
     out.runbooks.push_back(lower_runbook(runbook, out.ast, catalog, sink));
   }
