@@ -41,7 +41,7 @@ json rollback_schema() {
 
 json step_schema() {
   json props{
-      {"action", {{"type", "string"}, {"description", "an action of the catalog (writ check lists them)"}}},
+      {"action", {{"type", "string"}, {"description", "an action of the catalog (`writ catalog actions` lists them)"}}},
       {"id", {{"type", "string"}, {"description", "default: the action name, de-duplicated"}}},
       {"target", {{"type", "string"}}},
       {"channels", string_list()},

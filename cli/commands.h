@@ -20,6 +20,7 @@ struct UsageError : std::runtime_error {
 
 void register_check_commands(CLI::App& app, CliContext& ctx);     // check compile convert fmt
 void register_schema_command(CLI::App& app, CliContext& ctx);     // schema
+void register_catalog_command(CLI::App& app, CliContext& ctx);    // catalog
 void register_evidence_commands(CLI::App& app, CliContext& ctx);  // evidence preserve|verify|prove
 void register_run_commands(CLI::App& app, CliContext& ctx);       // run rollback
 void register_report_commands(CLI::App& app, CliContext& ctx);    // report (+ metrics)

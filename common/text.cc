@@ -26,6 +26,10 @@ std::optional<std::string> did_you_mean(std::string_view word, std::span<const s
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
   for (const auto& candidate : candidates) {
+    // The length difference bounds the distance from below: skip the O(n·m) work when it
+    // already exceeds the limit (a megabyte-long misspelt name costs nothing).
+    std::size_t gap = word.size() > candidate.size() ? word.size() - candidate.size() : candidate.size() - word.size();
+    if (gap > limit) continue;
     std::size_t d = edit_distance(word, candidate);
     if (d < best_distance && d != 0) {
       best_distance = d;
@@ -33,6 +37,59 @@ std::optional<std::string> did_you_mean(std::string_view word, std::span<const s
     }
   }
   return best;
+}
+
+namespace {
+
+std::vector<std::string_view> words_of(std::string_view name) {
+  std::vector<std::string_view> out;
+  while (!name.empty()) {
+    auto cut = name.find('_');
+    if (cut != 0) out.push_back(name.substr(0, cut));
+    if (cut == std::string_view::npos) break;
+    name.remove_prefix(cut + 1);
+  }
+  return out;
+}
+
+bool same_word(std::string_view a, std::string_view b) {
+  constexpr std::size_t kStem = 4;
+  if (a == b) return true;
+  return a.size() >= kStem && b.size() >= kStem && a.substr(0, kStem) == b.substr(0, kStem);
+}
+
+std::size_t shared_words(const std::vector<std::string_view>& a, std::string_view candidate) {
+  std::size_t shared = 0;
+  for (auto word : words_of(candidate)) {
+    if (std::any_of(a.begin(), a.end(), [&](std::string_view w) { return same_word(w, word); })) ++shared;
+  }
+  return shared;
+}
+
+}  // namespace
+
+std::vector<std::string> nearest_names(std::string_view word, std::span<const std::string> candidates,
+                                       std::size_t count) {
+  struct Ranked {
+    std::size_t shared, distance, index;
+  };
+  constexpr std::size_t kLongest = 256;  // no catalog name is longer; a longer word resembles none
+  if (word.size() > kLongest) return {};
+  const auto words = words_of(word);
+  std::vector<Ranked> ranked;
+  bool any_shared = false;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (candidates[i] == word) continue;
+    ranked.push_back({shared_words(words, candidates[i]), edit_distance(word, candidates[i]), i});
+    any_shared = any_shared || ranked.back().shared > 0;
+  }
+  std::erase_if(ranked, [&](const Ranked& r) { return any_shared ? r.shared == 0 : r.distance > word.size() / 2; });
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    return a.shared != b.shared ? a.shared > b.shared : a.distance < b.distance;
+  });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < ranked.size() && i < count; ++i) out.push_back(candidates[ranked[i].index]);
+  return out;
 }
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view text) {

@@ -16,6 +16,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // The closest candidate within a distance that scales with the word's length, or nothing.
 std::optional<std::string> did_you_mean(std::string_view word, std::span<const std::string> candidates);
 
+// Up to `count` candidates that resemble `word`, best first, for a help line when no single
+// did-you-mean is close: first those sharing a `_`-separated word with it (two words match
+// when equal or when they share a prefix of four letters or more: `notify`/`notification`),
+// more shared words first, then by edit distance; failing that, those within an edit distance
+// of half the word's length. Ties keep the candidates' order. Empty when nothing resembles it
+// (and for a word over 256 characters, which no name resembles).
+std::vector<std::string> nearest_names(std::string_view word, std::span<const std::string> candidates,
+                                       std::size_t count);
+
 // Byte offset of the first invalid UTF-8 sequence, or nothing when `text` is valid.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 

@@ -60,12 +60,15 @@ struct Step {
   std::optional<Located<std::int64_t>> deadline_seconds;
   std::optional<Located<std::int64_t>> timeout_seconds;
   expr::NodePtr when;  // null: always
-  std::optional<Located<std::int64_t>> retries;
+  std::optional<Located<std::int64_t>> retries;  // 0..kMaxRetries once lowered
   std::optional<Located<OnFailure>> on_failure;
   std::vector<Name> satisfies;  // "gdpr.authority", "nis2.early_warning", ...
   Span span;                    // the whole step
   Span head;                    // where step-level findings point: `- action: x` / `step x = ...`
 };
+
+// The most `retries` a step may ask for, in YAML and in the DSL alike.
+inline constexpr std::int64_t kMaxRetries = 100;
 
 struct EventField {
   Name name;

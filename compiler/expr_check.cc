@@ -18,6 +18,15 @@ constexpr std::array<std::string_view, 6> kBuiltins = {"len", "lower", "upper", 
 
 std::string quoted(std::string_view text) { return "`" + std::string(text) + "`"; }
 
+// The help for a field that does not exist when no single name is close: every field there
+// is (an event has a dozen or so) and, for `event`, where fields come from.
+std::string fields_help(const std::string& variable, const std::vector<std::string>& names) {
+  if (names.empty()) return quoted(variable) + " has no fields";
+  std::string out = "the fields of " + quoted(variable) + ": " + join(names, ", ");
+  if (variable == "event") out += " (a runbook's `event` schema declares its own)";
+  return out;
+}
+
 bool is_numeric(const Type& t) { return t.kind == K::Int || t.kind == K::Float; }
 bool is_stringy(const Type& t) { return t.kind == K::String || t.kind == K::Nominal; }
 bool is_ordered(const Type& t) {
@@ -172,8 +181,9 @@ class Checker {
     if (field == fields.end()) {
       std::vector<std::string> names;
       for (const auto& [name, type] : fields) names.push_back(name);
-      return fail(node, field_span, quoted(node.path[0]) + " has no field " + quoted(node.path[1]),
-                  did_you_mean(node.path[1], names));
+      auto hint = did_you_mean(node.path[1], names);
+      return fail_with_help(node, field_span, quoted(node.path[0]) + " has no field " + quoted(node.path[1]),
+                            hint ? "did you mean " + quoted(*hint) + "?" : fields_help(node.path[0], names));
     }
     if (node.path.size() > 2) {
       Span extra = node.path_spans.size() > 2 ? node.path_spans[2] : node.span;

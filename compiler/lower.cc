@@ -115,7 +115,9 @@ class Lowerer {
         add_did_you_mean(d, arg.name.value, names);
         if (names.empty()) d.help.push_back(fmt::format("`{}` takes no arguments", callee.value));
       }
-      check_argument(arg.value, param ? &param->type : nullptr);
+      // An unknown action's parameter types are unknown: checking its values would report a
+      // bare channel or role (`[slack]`) as an unbound variable, a cascade of the one mistake.
+      if (action) check_argument(arg.value, param ? &param->type : nullptr);
       out.push_back({arg.name.value, arg.value});
     }
     if (action) {
@@ -170,7 +172,17 @@ class Lowerer {
     auto& d = report(
         Rule::UnknownAction, name.span,
         fmt::format("{} `{}` is not in the catalog", is_rollback ? "rollback action" : "action", name.value), step);
-    add_did_you_mean(d, name.value, keys_of(catalog_.actions));
+    auto names = keys_of(catalog_.actions);
+    if (auto hint = did_you_mean(name.value, names)) {
+      d.help.push_back(fmt::format("did you mean `{}`?", *hint));
+      return nullptr;
+    }
+    // No single close spelling: show the nearest few and where the whole list is.
+    auto near = nearest_names(name.value, names, 5);
+    for (auto& n : near) n = "`" + n + "`";
+    d.help.push_back(near.empty() ? std::string("`writ catalog actions` lists every action")
+                                  : fmt::format("nearest catalog actions: {}; `writ catalog actions` lists them all",
+                                                join(near, ", ")));
     return nullptr;
   }
 
@@ -234,7 +246,12 @@ class Lowerer {
                           : action && action->timeout_seconds ? *action->timeout_seconds
                                                               : catalog_.policy().step_timeout_seconds;
     out.when = check_condition(step.when);
-    if (step.retries) out.retries = static_cast<int>(step.retries->value);
+    if (step.retries && step.retries->value <= ast::kMaxRetries) {
+      out.retries = static_cast<int>(step.retries->value);
+    } else if (step.retries) {  // the YAML loader bounds it already; the DSL grammar takes any integer
+      report(Rule::Syntax, step.retries->span, fmt::format("`retries` must be a whole number from 0 to {}", ast::kMaxRetries),
+             step.id.value);
+    }
     if (step.on_failure) out.on_failure = static_cast<ir::OnFailure>(step.on_failure->value);
     for (const auto& s : step.satisfies) out.satisfies.push_back(s.value);
     scope_.step.clear();

@@ -70,6 +70,52 @@ Diagnostic unreadable(const std::string& path, const std::string& why) {
   return d;
 }
 
+// A `--policy` file that parses but declares no policy (a runbook, a catalog file) would
+// leave the default policy active without a word.
+Diagnostic no_policy(const SourcePtr& source) {
+  Diagnostic d;
+  d.rule = Rule::Syntax;
+  d.source = source;
+  d.whole_file = true;
+  d.message = "this policy file declares no policy";
+  d.help.push_back(is_yaml(source->path()) ? "a YAML policy file has a top-level `policy:` key (docs/policy.md)"
+                                           : "a .writ policy file declares `policy NAME { ... }` (docs/policy.md)");
+  return d;
+}
+
+// The catalog is read from the stdlib only: an `action` (or type, channel, role, regulation,
+// default event) written beside a runbook would otherwise be ignored without a word, and the
+// runbook's call to it reported as unknown right under its declaration.
+void report_declarations(const ast::File& file, const Catalog& catalog, DiagnosticSink& sink) {
+  if (file.runbooks.empty()) return;
+  // A policy beside runbooks is legitimate (the file may also be the `--policy`), but one that
+  // is not the active policy does not apply to them: say so rather than let it look in force.
+  for (const auto& p : file.policies) {
+    if (p.name.value == catalog.policy().name) continue;
+    auto& d = sink.report(Rule::Syntax, file.source, p.name.span,
+                          fmt::format("policy `{}` in this file does not apply: the active policy is `{}`", p.name.value,
+                                      catalog.policy().name));
+    d.severity = Severity::Note;
+    d.help.push_back(fmt::format("pass the file as `--policy {}` to check its runbooks under it", file.source->path()));
+  }
+  auto report = [&](Span at, std::string_view what, std::string_view section) {
+    auto& d = sink.report(Rule::Syntax, file.source, at,
+                          fmt::format("{} declared in a runbook file is not read: the catalog comes from the stdlib", what));
+    d.help.push_back(fmt::format("`writ catalog {}` lists what the stdlib declares; a declaration of your own goes in a "
+                                 "stdlib directory (`--stdlib DIR`)",
+                                 section));
+  };
+  for (const auto& a : file.actions) report(a.name.span, "an `action`", "actions");
+  for (const auto& t : file.types) report(t.names.empty() ? t.span : t.names.front().span, "a `type`", "types");
+  for (const auto& e : file.enums) report(e.type.span, fmt::format("a `{}`", e.type.value), e.type.value + "s");
+  for (const auto& r : file.regulations) report(r.name.span, "a `regulation`", "regulations");
+  for (const auto& e : file.events) {
+    auto& d = sink.report(Rule::Syntax, file.source, {e.span.begin, e.span.begin + 5},
+                          "a top-level `event` block in a runbook file is not read");
+    d.help.push_back("put it inside the runbook (`runbook ID { event { ... } ... }`): it declares that runbook's fields");
+  }
+}
+
 }  // namespace
 
 bool CompiledFile::has_errors() const {
@@ -83,6 +129,7 @@ CompiledFile compile_source(const SourcePtr& source, const Catalog& catalog, con
   DiagnosticSink sink;
   out.ast = parse(source, sink, options.limits);
   out.ast.source = source;
+  report_declarations(out.ast, catalog, sink);
   for (const auto& runbook : out.ast.runbooks) {
     out.runbooks.push_back(lower_runbook(runbook, out.ast, catalog, sink));
   }
@@ -152,15 +199,21 @@ Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::strin
   }
   files.insert(files.end(), policy_files.begin(), policy_files.end());
   std::vector<ast::File> parsed;
-  for (const auto& path : files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const auto& path = files[i];
     auto file = read_file(path, limits.max_file_bytes);
     if (!file.text) {
       sink.add(unreadable(path, file.error));
       continue;
     }
     auto source = std::make_shared<const SourceFile>(path, std::move(*file.text));
+    std::size_t before = sink.diagnostics().size();
     parsed.push_back(parse(source, sink, limits));
     parsed.back().source = source;
+    bool is_policy_file = i + policy_files.size() >= files.size();
+    if (is_policy_file && parsed.back().policies.empty() && sink.diagnostics().size() == before) {
+      sink.add(no_policy(source));
+    }
   }
   for (const auto& file : parsed) add_type_declarations(catalog, file);
   for (const auto& file : parsed) add_declarations(catalog, file, sink);

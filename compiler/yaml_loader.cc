@@ -113,6 +113,7 @@ class FileLoader {
       d.help.push_back("playbooks:\n  critical:\n    name: \"...\"\n    steps: [...]");
       return;
     }
+    if (yaml_detail::reports_bare_policy(reader_, *root)) return;
     auto top = reader_.entries(*root, top_keys(), "the top level");
     Metadata metadata;
     EventSchema event;

@@ -2,6 +2,8 @@
 // `policy NAME { ... }` builds, with spans into the YAML text.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/yaml_reader.h"
 
 namespace writ::yaml_detail {
@@ -95,6 +97,26 @@ void read_policy_entry(Reader& reader, const Entry& entry, ast::PolicyDecl& out)
 }
 
 }  // namespace
+
+bool reports_bare_policy(Reader& reader, const YAML::Node& root) {
+  if (!root.IsMap()) return false;
+  bool policy_shaped = false;
+  for (const auto& pair : root) {
+    if (!pair.first.IsScalar()) return false;
+    const std::string& key = pair.first.Scalar();
+    if (key == "policy" || key == "playbooks" || key == "metadata" || key == "event") return false;
+    const auto& keys = policy_keys();
+    // `name` alone is as likely a runbook's misplaced key; any other policy key is decisive.
+    if (key != "name" && std::find(keys.begin(), keys.end(), key) != keys.end()) policy_shaped = true;
+  }
+  if (!policy_shaped) return false;
+  auto at = reader.start_of(root);
+  Diagnostic& d = reader.error(Rule::Syntax, {at, at},
+                               "this policy has no top-level `policy:` key: a YAML policy's `name`, `severities` and "
+                               "settings go under it");
+  d.help.push_back(fmt::format("policy:\n  name: strict\n  severities:\n    {}", kSeverityExample));
+  return true;
+}
 
 std::optional<ast::PolicyDecl> load_policy(Reader& reader, const Entry& e) {
   if (!e.value.IsMap()) {

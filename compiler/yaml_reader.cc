@@ -87,6 +87,14 @@ std::optional<double> core_float(std::string_view s) {
   return negative ? -value : value;
 }
 
+// `30s`, `15m`, `72h`, `2d`, `4bd`, `1mo`: digits and a unit of the expression language.
+bool looks_like_duration(std::string_view s) {
+  std::size_t digits = s.find_first_not_of("0123456789");
+  if (digits == 0 || digits == std::string_view::npos) return false;
+  std::string_view unit = s.substr(digits);
+  return unit == "s" || unit == "m" || unit == "h" || unit == "d" || unit == "bd" || unit == "mo";
+}
+
 }  // namespace
 
 expr::NodePtr error_node(Span span) {
@@ -367,6 +375,14 @@ expr::NodePtr Reader::argument_value(const YAML::Node& node, Span span, std::str
         return error_node(span);
       }
       if (auto f = core_float(text)) return literal(*f, span);
+    }
+    // A plain `10m` is a duration, as a plain `10` is a number (quote it for the string):
+    // `since: 24h` means in YAML what it means in the DSL.
+    if (tag == "?" && looks_like_duration(text)) {
+      std::size_t before = mark();
+      expr::NodePtr value = expr::parse_expression(text, origin(scalar_text(node)), sink_);
+      tag_since(before);
+      return value ? value : error_node(span);
     }
     return template_of(node);
   }

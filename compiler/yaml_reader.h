@@ -115,4 +115,9 @@ bool misspells(const YAML::Node& map, std::span<const std::string> allowed, std:
 // would declare it. Shape errors are reported; nothing is returned without a usable `name`.
 std::optional<ast::PolicyDecl> load_policy(Reader& reader, const Entry& policy);
 
+// A file whose top level holds the keys of a policy (`severities:`, `approval_timeout_minutes:`
+// ...) but no `policy`, `playbooks`, `metadata` or `event`: a policy written without its
+// `policy:` key. Reports that, once, and returns true (the caller then reads nothing more).
+bool reports_bare_policy(Reader& reader, const YAML::Node& root);
+
 }  // namespace writ::yaml_detail

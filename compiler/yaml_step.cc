@@ -35,8 +35,6 @@ const std::vector<std::string>& on_failure_names() {
   return names;
 }
 
-constexpr std::int64_t kMaxRetries = 100;
-
 bool is_direct_argument(std::string_view key) { return key == "target" || key == "channels"; }
 
 // A scalar value of a step mapping, without reporting anything (for the id pre-pass).
@@ -161,7 +159,7 @@ class StepReader {
     } else if (key == "when") {
       step.when = r_.condition(e);
     } else if (key == "retries") {
-      step.retries = r_.count(e, kMaxRetries);
+      step.retries = r_.count(e, ast::kMaxRetries);
     } else if (key == "on_failure") {
       on_failure(step, e);
     } else if (key == "satisfies") {

@@ -838,3 +838,31 @@ TEST_CASE("yaml: YAML text is told from DSL whatever the file is called", "[yaml
     CHECK_FALSE(looks_like_yaml(dsl));
   }
 }
+
+TEST_CASE("yaml: a plain duration argument is a duration, as in the DSL; a quoted one a string", "[yaml]") {
+  auto l = load(
+      "playbooks:\n  low:\n    name: x\n    steps:\n      - action: collect_logs\n        target: \"{{event.host_id}}\"\n"
+      "        since: 24h\n        args: {length: 4bd}\n      - action: open_ticket\n        summary: \"10m\"\n"
+      "        queue: 10mo\n");
+  INFO(l->dump());
+  REQUIRE(l->diagnostics().empty());
+  // Keys that are not step keys wait in key_args until lowering knows the action.
+  auto key_arg = [&](std::size_t step, std::string_view name) -> const expr::NodePtr& {
+    for (const auto& a : l->step(step).key_args) {
+      if (a.name.value == name) return a.value;
+    }
+    return arg(l->step(step), name).value;
+  };
+  const auto& since = key_arg(0, "since");
+  REQUIRE(since->kind == expr::Node::Kind::Literal);
+  REQUIRE(std::holds_alternative<expr::DurationValue>(since->literal.v));
+  CHECK(std::get<expr::DurationValue>(since->literal.v).seconds == 24 * 3600);
+  CHECK(l->text(since->span) == "24h");
+  CHECK(std::get<expr::DurationValue>(arg(l->step(0), "length").value->literal.v).seconds == 4 * 24 * 3600);
+  CHECK(string_literal(key_arg(1, "summary")) == "10m");  // quoted: a string
+  CHECK(std::holds_alternative<expr::DurationValue>(key_arg(1, "queue")->literal.v));
+  auto big = load(
+      "playbooks:\n  low:\n    name: x\n    steps:\n      - action: collect_logs\n        since: 99999999999999999999h\n");
+  REQUIRE(big->diagnostics().size() == 1);
+  CHECK(big->dump() == "6:16 [template-binding] duration `99999999999999999999h` is out of range\n");
+}

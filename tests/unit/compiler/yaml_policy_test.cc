@@ -316,3 +316,42 @@ TEST_CASE("a misspelled `steps` is one diagnostic", "[yaml]") {
   CHECK(l->diagnostics()[0].rule == Rule::UnknownKey);
   CHECK(l->diagnostics()[0].help.at(0) == "did you mean `steps`?");
 }
+
+TEST_CASE("a YAML policy without its top-level `policy:` key says so, once", "[yaml]") {
+  auto l = load("name: strict\nseverities:\n  low: {}\n  high: {approvers: [ciso], effects: [contain]}\n");
+  REQUIRE(l->diagnostics().size() == 1);
+  const Diagnostic& d = l->diagnostics()[0];
+  CHECK(d.rule == Rule::Syntax);
+  CHECK(d.message.starts_with("this policy has no top-level `policy:` key"));
+  CHECK(d.message.find("playbooks") == std::string::npos);
+  CHECK(l->at(d.span).line == 1);
+  REQUIRE(d.help.size() == 1);
+  CHECK(d.help[0].starts_with("policy:\n  name: strict\n  severities:"));
+  CHECK(l->file.policies.empty());
+
+  // Only a policy key other than `name` marks a policy: a runbook's stray `name:` keeps the
+  // runbook messages, and so does a file that has any runbook key.
+  auto stray = load("name: x\nstep: []\n");
+  CHECK(std::none_of(stray->diagnostics().begin(), stray->diagnostics().end(),
+                     [](const Diagnostic& x) { return x.message.find("`policy:`") != std::string::npos; }));
+  auto runbook = load(std::string(kNotifyRunbook) + "asap_hours: 12\n");
+  REQUIRE(runbook->diagnostics().size() == 1);
+  CHECK(runbook->diagnostics()[0].rule == Rule::UnknownKey);
+}
+
+TEST_CASE("a --policy file that declares no policy fails the catalog", "[yaml]") {
+  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+           {"runbook.yaml", kNotifyRunbook},
+           {"bare.yaml", "severities:\n  low: {}\n"},
+           {"actions.writ", "action ping(target: host) {\n  effect observe\n}\n"}}) {
+    INFO(name);
+    TempFile policy(name, text);
+    DiagnosticSink sink;
+    const Catalog catalog = load_catalog(WRIT_SOURCE_DIR "/stdlib", {policy.path()}, sink);
+    REQUIRE(sink.has_errors());
+    const auto& d = sink.diagnostics();
+    CHECK(std::count_if(d.begin(), d.end(), [](const Diagnostic& x) { return x.severity == Severity::Error; }) == 1);
+    CHECK(d.back().source->path() == policy.path());
+    CHECK(catalog.policy().name == "default");
+  }
+}
