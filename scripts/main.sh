@@ -14,7 +14,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Dependencies"
 bash scripts/deps.sh
 step "Build (Release)"
-bash scripts/build.sh release
+bash scripts/build.sh release writ
 writ=$root/build/release/writ
 "$writ" --version
 
