@@ -11,7 +11,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 WRIT_WITH_CHROMIUM=1 bash scripts/deps.sh
 
-stage() { printf '\n==> %s\n' "$*"; }
+# Each stage's wall time is printed when the next one starts, and at the end.
+stage_name="" stage_start=$SECONDS
+stage() {
+  [[ -n $stage_name ]] && printf '==> %s: %d s\n' "$stage_name" $((SECONDS - stage_start))
+  stage_name=$* stage_start=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
 
 stage "Release build and tests"
 bash scripts/build.sh release
@@ -28,4 +34,4 @@ if [[ "${WRIT_SKIP_ASAN:-0}" != 1 && "${WRIT_SKIP_FUZZ:-0}" != 1 ]]; then
   stage "Fuzz smoke (${WRIT_FUZZ_SECONDS:-30}s per target)"
   WRIT_FUZZ_BUILD="$root/build/asan" bash scripts/fuzz-smoke.sh "${WRIT_FUZZ_SECONDS:-30}"
 fi
-stage "all test stages passed"
+stage "all test stages passed (total $SECONDS s)"
