@@ -360,7 +360,7 @@ def test_verify_memory_does_not_grow_with_damaged_lines():
         assert result["rc"] == 1, result
         assert "… and 999901 more problem(s) not listed" in result["out"], result["out"][-500:]
         assert "evidence damaged: 1000001 problem(s) in 1000001 records" in result["out"]
-        assert result["maxrss_kib"] < RSS_BOUND_KIB, result["maxrss_kib"]
+        assert wrt.SANITIZED or result["maxrss_kib"] < RSS_BOUND_KIB, result["maxrss_kib"]
 
 
 if __name__ == "__main__":

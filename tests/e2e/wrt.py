@@ -7,6 +7,11 @@ import sys
 import traceback
 
 
+# Set by CMake for the ASan+UBSan build, whose shadow memory and quarantine make a process's peak
+# RSS say nothing about writ's own footprint: memory-bound assertions hold only outside it.
+SANITIZED = os.environ.get("WRIT_SANITIZED") == "1"
+
+
 def args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--writ", required=True)
