@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "common/regular_file.h"
-#include "compiler/emit.h"
+#include "compiler/emit/emit.h"
 #include "compiler/pipeline.h"
 
 namespace writ::cli {

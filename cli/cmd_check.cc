@@ -14,12 +14,12 @@
 #include "common/line_diff.h"
 #include "common/regular_file.h"
 #include "common/sha256.h"
-#include "compiler/dsl_parser.h"
-#include "compiler/emit.h"
+#include "compiler/dsl/parser.h"
+#include "compiler/emit/emit.h"
 #include "compiler/ir_json.h"
 #include "compiler/pipeline.h"
 #include "compiler/rules/rules.h"
-#include "compiler/yaml_loader.h"
+#include "compiler/yaml/loader.h"
 
 namespace writ::cli {
 

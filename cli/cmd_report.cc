@@ -5,7 +5,7 @@
 
 #include "cli/cli_support.h"
 #include "compiler/pipeline.h"
-#include "compiler/report.h"
+#include "report/report.h"
 
 namespace writ::cli {
 

@@ -17,7 +17,7 @@
 
 #include "cli/cli_support.h"
 #include "common/text.h"
-#include "compiler/emit.h"
+#include "compiler/emit/emit.h"
 #include "compiler/ir_json.h"
 #include "compiler/pipeline.h"
 #include "runtime/approval.h"

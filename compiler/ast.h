@@ -1,5 +1,5 @@
-// The surface syntax tree both front-ends build: the YAML loader (yaml_loader.h) and the DSL
-// parser (dsl_parser.h). Every node keeps byte spans into its SourceFile; lowering
+// The surface syntax tree both front-ends build: the YAML loader (compiler/yaml/loader.h) and the DSL
+// parser (compiler/dsl/parser.h). Every node keeps byte spans into its SourceFile; lowering
 // (lower.h) resolves and type-checks it into the IR. The AST never reaches the runtime.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/expr.h"
+#include "compiler/expr/expr.h"
 #include "compiler/source.h"
 
 namespace writ::ast {

@@ -14,8 +14,8 @@
 
 #include "common/regular_file.h"
 #include "common/sha256.h"
-#include "compiler/emit.h"
-#include "compiler/emit_common.h"
+#include "compiler/emit/emit.h"
+#include "compiler/emit/common.h"
 
 namespace writ {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "compiler/ast.h"
-#include "compiler/expr.h"
+#include "compiler/expr/expr.h"
 #include "compiler/ir.h"
 
 namespace writ {

@@ -7,7 +7,7 @@
 #include <cctype>
 
 #include "common/text.h"
-#include "compiler/dsl_printer_support.h"  // dsl_print::duration: the catalog spells durations as the DSL does
+#include "compiler/dsl/printer_support.h"  // dsl_print::duration: the catalog spells durations as the DSL does
 
 namespace writ {
 

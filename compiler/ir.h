@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/expr.h"
+#include "compiler/expr/expr.h"
 
 namespace writ::ir {
 

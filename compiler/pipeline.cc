@@ -7,11 +7,11 @@
 #include <sstream>
 
 #include "common/regular_file.h"
-#include "compiler/dsl_parser.h"
+#include "compiler/dsl/parser.h"
 #include "compiler/lower.h"
 #include "compiler/rules/rules.h"
 #include "compiler/suppressions.h"
-#include "compiler/yaml_loader.h"
+#include "compiler/yaml/loader.h"
 
 namespace writ {
 

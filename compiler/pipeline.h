@@ -10,7 +10,7 @@
 #include "compiler/catalog.h"
 #include "compiler/diagnostic.h"
 #include "compiler/ir.h"
-#include "compiler/limits.h"
+#include "common/limits.h"
 
 namespace writ {
 

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "compiler/emit.h"
+#include "compiler/emit/emit.h"
 #include "compiler/ir_json.h"
 #include "fuzz/fuzz_support.h"
 

@@ -1,4 +1,4 @@
-// Fuzzes the expression and template language (compiler/expr.h): parse_expression,
+// Fuzzes the expression and template language (compiler/expr/expr.h): parse_expression,
 // parse_template, check, evaluate and to_source.
 //
 // Input: the first byte picks the mode (bit 0: template instead of expression; bits 1-3: the
@@ -10,7 +10,7 @@
 #include <exception>
 #include <memory>
 
-#include "compiler/expr.h"
+#include "compiler/expr/expr.h"
 #include "compiler/lower.h"
 #include "fuzz/fuzz_support.h"
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "compiler/dsl_parser.h"
+#include "compiler/dsl/parser.h"
 #include "compiler/ir_json.h"
 
 namespace writ::fuzz {

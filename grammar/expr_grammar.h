@@ -1,5 +1,5 @@
 // The PEGTL grammar of writ's expression and template language (DESIGN §4; EBNF in
-// grammar/README.md). Included only by .cc files (compiler/expr_parse.cc and the DSL parser):
+// grammar/README.md). Included only by .cc files (compiler/expr/parse.cc and the DSL parser):
 // it pulls in PEGTL.
 //
 // Entry points:
@@ -21,7 +21,7 @@
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/limit_depth.hpp>
 
-#include "compiler/limits.h"
+#include "common/limits.h"
 
 namespace writ::grammar::expr {
 

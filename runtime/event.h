@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "compiler/expr.h"
+#include "compiler/expr/expr.h"
 #include "compiler/ir.h"
 
 namespace writ::runtime {

@@ -1,7 +1,7 @@
 // approval-timeout (warning): an approval without a declared timeout waits the policy's
 // default, which the author should state rather than inherit silently. The YAML loader reports
 // the converse under this rule too, as an error: `approval_timeout_minutes` on a step that asks
-// for no approval (yaml_step.cc).
+// for no approval (compiler/yaml/step.cc).
 #include <fmt/format.h>
 
 #include "compiler/rules/rule_support.h"

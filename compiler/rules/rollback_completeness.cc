@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "compiler/expr.h"
+#include "compiler/expr/expr.h"
 #include "compiler/ir_json.h"
 #include "compiler/rules/rule_support.h"
 #include "compiler/rules/rules.h"

@@ -8,8 +8,8 @@
 #include <set>
 
 #include "common/sha256.h"
-#include "compiler/emit.h"
-#include "emit_fixtures.h"
+#include "compiler/emit/emit.h"
+#include "tests/unit/compiler/emit/fixtures.h"
 
 using namespace writ;
 using namespace writ::test;

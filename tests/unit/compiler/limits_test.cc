@@ -1,7 +1,7 @@
-// Every limit in compiler/limits.h, at its boundary, through each front-end that enforces it:
+// Every limit in common/limits.h, at its boundary, through each front-end that enforces it:
 // an input exactly at the limit is accepted (no input-limit diagnostic), one unit over it gets
 // exactly one input-limit diagnostic that points inside the file. DESIGN §12.
-#include "compiler/limits.h"
+#include "common/limits.h"
 
 #include <unistd.h>
 
@@ -12,10 +12,10 @@
 #include <memory>
 #include <string>
 
-#include "compiler/dsl_parser.h"
-#include "compiler/expr.h"
+#include "compiler/dsl/parser.h"
+#include "compiler/expr/expr.h"
 #include "compiler/pipeline.h"
-#include "compiler/yaml_loader.h"
+#include "compiler/yaml/loader.h"
 
 using namespace writ;
 

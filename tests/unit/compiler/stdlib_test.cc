@@ -6,7 +6,7 @@
 #include <string>
 
 #include "compiler/catalog.h"
-#include "tests/unit/compiler/dsl_test_support.h"
+#include "tests/unit/compiler/dsl/test_support.h"
 
 namespace writ {
 namespace {

@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "compiler/emit.h"
+#include "compiler/emit/emit.h"
 #include "compiler/pipeline.h"
 #include "runtime/approval.h"
 #include "runtime/clock.h"

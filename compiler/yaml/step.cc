@@ -1,0 +1,347 @@
+// Steps of a YAML playbook (DESIGN §2): `- action: ...` mappings into ast::Step.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/text.h"
+#include "compiler/yaml/reader.h"
+
+namespace writ::yaml_detail {
+namespace {
+
+const std::vector<std::string>& step_keys() {
+  // `target` and `channels` are the direct argument keys. Any other key that is not a near miss
+  // of these is kept as a possible argument (`summary:`), resolved against the action's
+  // parameters when lowering; `args: {...}` holds arguments explicitly.
+  static const std::vector<std::string> keys = {"action",         "id",
+                                                "target",         "channels",
+                                                "args",           "requires_approval",
+                                                "approvers",      "approval_timeout_minutes",
+                                                "rollback",       "preserve_artifacts",
+                                                "deadline_hours", "timeout_minutes",
+                                                "when",           "retries",
+                                                "on_failure",     "satisfies"};
+  return keys;
+}
+
+const std::vector<std::string>& rollback_keys() {
+  static const std::vector<std::string> keys = {"action", "target", "channels", "args"};
+  return keys;
+}
+
+const std::vector<std::string>& on_failure_names() {
+  static const std::vector<std::string> names = {"halt", "rollback", "continue"};
+  return names;
+}
+
+bool is_direct_argument(std::string_view key) { return key == "target" || key == "channels"; }
+
+// A scalar value of a step mapping, without reporting anything (for the id pre-pass).
+std::optional<std::string> peek(const YAML::Node& step, std::string_view key) {
+  if (!step.IsMap()) return std::nullopt;
+  for (const auto& item : step) {
+    if (item.first.IsScalar() && item.first.Scalar() == key) {
+      if (item.second.IsScalar()) return item.second.Scalar();
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+// Step ids: an explicit `id`, else the action name, de-duplicated against every explicit id
+// and every earlier default as `isolate_host`, `isolate_host_2`, ... Explicit ids that repeat
+// are left as they are (the duplicate-step rule reports them).
+std::vector<std::string> step_ids(const std::vector<YAML::Node>& steps) {
+  std::size_t count = steps.size();
+  std::set<std::string> used;
+  std::vector<std::optional<std::string>> explicit_ids;
+  for (std::size_t i = 0; i < count; ++i) {
+    explicit_ids.push_back(peek(steps[i], "id"));
+    if (explicit_ids.back()) used.insert(*explicit_ids.back());
+  }
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (explicit_ids[i]) {
+      ids.push_back(*explicit_ids[i]);
+      continue;
+    }
+    std::string base = peek(steps[i], "action").value_or(fmt::format("step_{}", i + 1));
+    std::string id = base;
+    for (int n = 2; used.count(id) != 0; ++n) id = fmt::format("{}_{}", base, n);
+    used.insert(id);
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+class StepReader {
+ public:
+  explicit StepReader(Reader& reader) : r_(reader) {}
+
+  std::optional<ast::Step> read(const YAML::Node& node, const std::string& id) {
+    if (!node.IsMap()) {
+      Diagnostic& d = r_.error(Rule::Syntax, r_.span_of(node), "a step must be a mapping with an `action`");
+      d.help.push_back("for example: - action: isolate_host");
+      return std::nullopt;
+    }
+    ast::Step step;
+    step.span = r_.span_of(node);
+    step.head = head_of(node);
+    step.id = {id, step.head};
+    for (const Entry& entry : r_.all_entries(node, "a step")) {
+      if (std::find(step_keys().begin(), step_keys().end(), entry.key) != step_keys().end()) {
+        apply(step, entry);
+      } else if (auto meant = did_you_mean(entry.key, step_keys()); meant || entry.key == "<<") {
+        r_.unknown_key(entry.key, entry.key_span, step_keys(), "a step");  // a misspelt step key
+        if (meant) step.misspelt.push_back(*meant);
+      } else {
+        step.key_args.push_back(argument(entry));  // an argument, if the action has the parameter
+      }
+    }
+    finish_approval(step);
+    if (step.action.value.empty()) {
+      if (!action_seen_) {
+        Diagnostic& d = r_.error(Rule::Syntax, step.head, "this step has no `action`");
+        d.help.push_back("name the action it runs: `action: isolate_host`");
+      }
+      return std::nullopt;
+    }
+    if (!step.id_explicit) step.id.span = step.action.span;
+    return step;
+  }
+
+ private:
+  // The step's first `key: value` (the `- action: x` line in the seed's layout).
+  Span head_of(const YAML::Node& node) const {
+    for (const auto& item : node) {
+      Span key = r_.span_of(item.first);
+      Span value = item.second.IsNull() ? key : r_.span_of(item.second);
+      return Span::merge(key, value);
+    }
+    return r_.span_of(node);
+  }
+
+  void apply(ast::Step& step, const Entry& e) {
+    const std::string& key = e.key;
+    if (key == "action") {
+      action_seen_ = true;
+      if (auto n = r_.name(e, "an action name")) {
+        if (n->value.empty()) {
+          r_.error(Rule::Syntax, e.span, "`action` is empty");
+        } else {
+          step.action = *n;
+        }
+      }
+    } else if (key == "id") {
+      if (auto n = r_.name(e, "a step id")) {
+        step.id = *n;
+        step.id_explicit = true;
+      }
+    } else if (is_direct_argument(key)) {
+      step.args.push_back(argument(e));
+    } else if (key == "args") {
+      arguments(step.args, e);
+    } else if (key == "requires_approval") {
+      requires_ = e;
+    } else if (key == "approvers") {
+      approvers_ = e;
+    } else if (key == "approval_timeout_minutes") {
+      approval_timeout_ = e;
+    } else if (key == "rollback") {
+      step.rollback = rollback(e);
+    } else if (key == "preserve_artifacts") {
+      preserve(step, e);
+    } else if (key == "deadline_hours") {
+      step.deadline_seconds = r_.seconds(e, 3600, "hours");
+    } else if (key == "timeout_minutes") {
+      step.timeout_seconds = r_.seconds(e, 60, "minutes");
+    } else if (key == "when") {
+      step.when = r_.condition(e);
+    } else if (key == "retries") {
+      step.retries = r_.count(e, ast::kMaxRetries);
+    } else if (key == "on_failure") {
+      on_failure(step, e);
+    } else if (key == "satisfies") {
+      if (auto n = r_.names(e, true, "an obligation id or a list of them, e.g. `gdpr.authority`")) step.satisfies = *n;
+    }
+  }
+
+  ast::Argument argument(const Entry& e) {
+    Span value_span = e.value.IsNull() ? e.span : e.value_span;
+    return {{e.key, e.key_span}, r_.argument_value(e.value, value_span, e.key), e.span};
+  }
+
+  void arguments(std::vector<ast::Argument>& out, const Entry& e) {
+    if (!e.value.IsMap()) {
+      Diagnostic& d = r_.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span,
+                               fmt::format("`{}` must be a mapping of argument names to values", e.key));
+      d.help.push_back("for example: args: {target: \"{{ event.host_id }}\"}");
+      return;
+    }
+    for (const Entry& arg : r_.all_entries(e.value, "`args`")) out.push_back(argument(arg));
+  }
+
+  std::optional<ast::Rollback> rollback(const Entry& e) {
+    if (e.value.IsScalar()) return ast::Rollback{{e.value.Scalar(), e.value_span}, {}, e.span};
+    if (!e.value.IsMap()) {
+      r_.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span,
+               "`rollback` must be an action name or a mapping {action, target|args}");
+      return std::nullopt;
+    }
+    ast::Rollback out;
+    out.span = e.span;
+    for (const Entry& entry : r_.entries(e.value, rollback_keys(), "a rollback")) {
+      if (entry.key == "action") {
+        if (auto n = r_.name(entry, "an action name")) out.action = *n;
+      } else if (entry.key == "args") {
+        arguments(out.args, entry);
+      } else {
+        out.args.push_back(argument(entry));
+      }
+    }
+    if (out.action.value.empty()) {
+      r_.error(Rule::Syntax, e.value_span, "this rollback has no `action`");
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  void preserve(ast::Step& step, const Entry& e) {
+    if (e.value.IsScalar()) {
+      step.preserve.push_back({r_.template_of(e.value), e.value_span});
+      return;
+    }
+    if (!e.value.IsSequence()) {
+      r_.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span,
+               "`preserve_artifacts` must be a list of artifact paths");
+      return;
+    }
+    for (const auto& item : e.value) {
+      Span span = r_.span_of(item);
+      if (item.IsScalar()) {
+        step.preserve.push_back({r_.template_of(item), span});
+      } else {
+        r_.error(Rule::Syntax, span, "an entry of `preserve_artifacts` must be a path string");
+      }
+    }
+  }
+
+  void on_failure(ast::Step& step, const Entry& e) {
+    auto n = r_.name(e, "halt, rollback or continue");
+    if (!n) return;
+    static constexpr ast::OnFailure kValues[] = {ast::OnFailure::Halt, ast::OnFailure::Rollback,
+                                                 ast::OnFailure::Continue};
+    const auto& names = on_failure_names();
+    auto it = std::find(names.begin(), names.end(), n->value);
+    if (it != names.end()) {
+      step.on_failure = ast::Located<ast::OnFailure>{kValues[it - names.begin()], n->span};
+      return;
+    }
+    Diagnostic& d = r_.error(Rule::Syntax, n->span, "`on_failure` must be halt, rollback or continue");
+    if (auto suggestion = did_you_mean(n->value, names))
+      d.help.push_back(fmt::format("did you mean `{}`?", *suggestion));
+  }
+
+  // requires_approval / approvers / approval_timeout_minutes combine whatever their order.
+  void finish_approval(ast::Step& step) {
+    if (requires_) read_requires(step, *requires_);
+    if (approvers_) {
+      auto roles = r_.names(*approvers_, true, "a role or a list of roles");
+      if (step.approval_declared_false) {
+        Diagnostic& d = r_.error(Rule::Syntax, approvers_->span, "`approvers` contradicts `requires_approval: false`");
+        d.help.push_back("remove one of them");
+      } else if (roles) {
+        if (!step.approval) step.approval = ast::Approval{false, {}, std::nullopt, approvers_->span};
+        for (auto& role : *roles) add_role(*step.approval, std::move(role));
+        // Named approvers are who approves, as `approve ciso` in the DSL: not added to the
+        // policy's roles that `requires_approval: true` alone would ask for.
+        if (!step.approval->roles.empty()) step.approval->policy_roles = false;
+      }
+    }
+    if (approval_timeout_) {
+      auto timeout = r_.seconds(*approval_timeout_, 60, "minutes");
+      if (timeout && step.approval) {
+        step.approval->timeout_seconds = timeout;
+      } else if (timeout && !approval_key_misspelt(step)) {
+        // An error, though the rule's default is a warning: the author expected an approval
+        // that will not be asked.
+        Diagnostic& d = r_.error(Rule::ApprovalTimeout, approval_timeout_->span,
+                                 "`approval_timeout_minutes` has no effect: this step asks for no approval");
+        d.severity = Severity::Error;
+        d.help.push_back("add `requires_approval: true` or `approvers: [...]`, or remove the timeout");
+      }
+    }
+  }
+
+  // A near miss of an approval key (`requires_aproval`) is reported already and explains a
+  // timeout without an approval: saying so again would be a cascade.
+  static bool approval_key_misspelt(const ast::Step& step) {
+    return std::any_of(step.misspelt.begin(), step.misspelt.end(),
+                       [](const std::string& key) { return key == "requires_approval" || key == "approvers"; });
+  }
+
+  void read_requires(ast::Step& step, const Entry& e) {
+    if (e.value.IsSequence()) {
+      ast::Approval approval{false, {}, std::nullopt, e.span};
+      if (auto roles = r_.names(e, false, "a list of roles")) {
+        for (auto& role : *roles) add_role(approval, std::move(role));
+      }
+      if (approval.roles.empty()) {
+        Diagnostic& d = r_.error(Rule::Syntax, e.value_span, "`requires_approval` lists no roles");
+        d.help.push_back("use `true` for the roles the policy requires at this severity");
+        approval.policy_roles = true;  // reported; cascade nothing
+      }
+      step.approval = std::move(approval);
+      return;
+    }
+    auto value = r_.boolean(e, "`requires_approval` must be true, false or a list of roles");
+    if (value && !*value) {
+      step.approval_declared_false = true;
+    } else {
+      // true, or a wrong value already reported (then no approval-coverage cascade either).
+      step.approval = ast::Approval{true, {}, std::nullopt, e.span};
+    }
+  }
+
+  static void add_role(ast::Approval& approval, ast::Name role) {
+    auto same = [&](const ast::Name& r) { return r.value == role.value; };
+    if (std::none_of(approval.roles.begin(), approval.roles.end(), same)) approval.roles.push_back(std::move(role));
+  }
+
+  Reader& r_;
+  std::optional<Entry> requires_, approvers_, approval_timeout_;
+  bool action_seen_ = false;  // an `action` key was present (a bad value is already reported)
+};
+
+}  // namespace
+
+std::vector<ast::Step> load_steps(Reader& reader, const Entry& steps, const std::string& runbook,
+                                  std::size_t max_steps) {
+  std::vector<ast::Step> out;
+  if (!steps.value.IsSequence()) {
+    Diagnostic& d = reader.error(Rule::Syntax, steps.value.IsNull() ? steps.span : steps.value_span,
+                                 "`steps` must be a list of steps");
+    d.help.push_back("steps:\n  - action: isolate_host\n    target: \"{{ event.host_id }}\"");
+    return out;
+  }
+  std::vector<YAML::Node> nodes;
+  for (const auto& node : steps.value) {
+    if (nodes.size() == max_steps) {
+      reader.set_context(runbook, "");
+      reader.error(Rule::InputLimit, reader.span_of(node),
+                   fmt::format("playbook `{}` has more than {} steps (the limit)", runbook, max_steps));
+      break;
+    }
+    nodes.push_back(node);
+  }
+  std::vector<std::string> ids = step_ids(nodes);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    reader.set_context(runbook, ids[i]);
+    if (auto step = StepReader(reader).read(nodes[i], ids[i])) out.push_back(std::move(*step));
+  }
+  reader.set_context(runbook, "");
+  return out;
+}
+
+}  // namespace writ::yaml_detail
