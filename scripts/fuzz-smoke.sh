@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target of the `fuzz` preset for SECONDS (default $WRIT_FUZZ_SECONDS or
-# 30) from a copy of its seed corpus fuzz/corpus/<name>/ (the seeds are never modified), with
-# its grammar dictionaries, -timeout=10 and -rss_limit_mb=2048. Prints one line per target
+# 20), one per core at a time ($WRIT_FUZZ_JOBS), from a copy of its seed corpus
+# fuzz/corpus/<name>/ (the seeds are never modified), with its grammar dictionaries, -timeout=10 and -rss_limit_mb=2048. Prints one line per target
 # (runs, exec/s, coverage, features, corpus size, peak RSS) and fails when any target reports a
 # finding (crash, invariant violation, leak, timeout, out-of-memory); the reproducer is copied
 # to build/fuzz/findings/ and the log's tail is printed.
@@ -10,7 +10,7 @@
 # Build first: bash scripts/build.sh fuzz
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-seconds=${1:-${WRIT_FUZZ_SECONDS:-30}}
+seconds=${1:-${WRIT_FUZZ_SECONDS:-20}}
 shift || true
 build=${WRIT_FUZZ_BUILD:-$root/build/fuzz}
 findings=$build/findings
@@ -51,28 +51,43 @@ summarize() {
     "${corp:-?}" "${rss:-?}"
 }
 
-failed=()
-for name in "${targets[@]}"; do
-  bin=$build/fuzz/fuzz_$name
-  if [[ ! -x $bin ]]; then
-    echo "fuzz-smoke: no target $bin" >&2
-    failed+=("$name")
-    continue
-  fi
-  corpus=$work/corpus/$name
+# Runs one target into $work/NAME.log and records its exit status in $work/NAME.status.
+fuzz_one() {
+  local name=$1 bin=$build/fuzz/fuzz_$1 corpus=$work/corpus/$1 dict=$work/$1.dict status=0
   mkdir -p "$corpus" "$work/artifacts/$name"
   if [[ -d $root/fuzz/corpus/$name ]]; then cp -R "$root/fuzz/corpus/$name/." "$corpus/"; fi
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-        -artifact_prefix="$work/artifacts/$name/")
-  dict=$work/$name.dict
+  local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+              -artifact_prefix="$work/artifacts/$name/")
   : >"$dict"
   for d in ${dicts[$name]:-}; do
     if [[ -f $root/fuzz/$d.dict ]]; then cat "$root/fuzz/$d.dict" >>"$dict"; fi
   done
   if [[ -s $dict ]]; then args+=(-dict="$dict"); fi
+  WRIT_STDLIB=${WRIT_STDLIB:-$root/stdlib} "$bin" "${args[@]}" "$corpus" >"$work/$name.log" 2>&1 || status=$?
+  echo "$status" >"$work/$name.status"
+}
+
+# Targets run $parallel at a time (default: one per core; each libFuzzer process is single-threaded).
+parallel=${WRIT_FUZZ_JOBS:-$(nproc)}
+failed=()
+runnable=()
+for name in "${targets[@]}"; do
+  if [[ -x $build/fuzz/fuzz_$name ]]; then
+    runnable+=("$name")
+  else
+    echo "fuzz-smoke: no target $build/fuzz/fuzz_$name" >&2
+    failed+=("$name")
+  fi
+done
+for name in "${runnable[@]}"; do
+  while (($(jobs -rp | wc -l) >= parallel)); do wait -n || true; done
+  fuzz_one "$name" &
+done
+wait
+
+for name in "${runnable[@]}"; do
   log=$work/$name.log
-  status=0
-  WRIT_STDLIB=${WRIT_STDLIB:-$root/stdlib} "$bin" "${args[@]}" "$corpus" >"$log" 2>&1 || status=$?
+  status=$(cat "$work/$name.status" 2>/dev/null || echo 127)
   printf '%-12s %s\n' "$name" "$(summarize "$log")"
   if ((status != 0)) || grep -q -E '^(==[0-9]+==ERROR|SUMMARY: (Address|Undefined|Leak)Sanitizer)' "$log"; then
     failed+=("$name")

@@ -3,7 +3,7 @@
 #   1. dependencies (scripts/deps.sh, idempotent)
 #   2. Release build + every test (unit, golden, end-to-end)
 #   3. ASan+UBSan build (clang-14; the same build holds the libFuzzer targets) + every test
-#   4. a short libFuzzer smoke run of every fuzz target (WRIT_FUZZ_SECONDS, default 30)
+#   4. a short libFuzzer smoke run of every fuzz target (WRIT_FUZZ_SECONDS, default 20; one target per core at a time)
 # One sanitizer build serves both the tests and the fuzzers, which keeps CI to two builds.
 # Set WRIT_SKIP_ASAN=1 or WRIT_SKIP_FUZZ=1 to skip a stage locally.
 set -euo pipefail
@@ -31,7 +31,7 @@ if [[ "${WRIT_SKIP_ASAN:-0}" != 1 ]]; then
 fi
 
 if [[ "${WRIT_SKIP_ASAN:-0}" != 1 && "${WRIT_SKIP_FUZZ:-0}" != 1 ]]; then
-  stage "Fuzz smoke (${WRIT_FUZZ_SECONDS:-30}s per target)"
-  WRIT_FUZZ_BUILD="$root/build/asan" bash scripts/fuzz-smoke.sh "${WRIT_FUZZ_SECONDS:-30}"
+  stage "Fuzz smoke (${WRIT_FUZZ_SECONDS:-20}s per target)"
+  WRIT_FUZZ_BUILD="$root/build/asan" bash scripts/fuzz-smoke.sh "${WRIT_FUZZ_SECONDS:-20}"
 fi
 stage "all test stages passed (total $SECONDS s)"
