@@ -20,9 +20,11 @@ trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
 [[ -x $writ ]] || { echo "run_bench: no writ binary at $writ" >&2; exit 2; }
 [[ -z $baseline || -x $baseline ]] || { echo "run_bench: no baseline binary at $baseline" >&2; exit 2; }
-# The critical runbook preserves these paths; stage tabletop stand-ins (never overwriting).
-for artifact in /tmp/host_snapshot.mem /tmp/network_connections.log /tmp/disk_image.raw; do
-  [[ -e $artifact ]] || printf 'writ tabletop artifact %s\n' "$artifact" >"$artifact"
+# The critical runbook preserves these paths; stage tabletop stand-ins in a host image that the
+# runs read through --artifact-root (a baseline binary must know that option too).
+for artifact in /var/forensics/host_snapshot.mem /var/forensics/network_connections.log /var/forensics/disk_image.raw; do
+  mkdir -p "$work/host$(dirname "$artifact")"
+  printf 'writ tabletop artifact %s\n' "$artifact" >"$work/host$artifact"
 done
 
 python3 - "$root" "$work" "$runs" "$writ" ${baseline:+"$baseline"} <<'PY'
@@ -36,7 +38,7 @@ for i in range(runs):
     for name, writ in binaries.items():
         out = work / f"{name}-{i}"
         argv = [writ, "run", str(root / "runbooks"), "--event", str(root / "runbooks/events/critical.json"),
-                "--dry-run", "--approvals", str(root / "runbooks/approvals/tabletop.json"),
+                "--dry-run", "--artifact-root", str(work / "host"), "--approvals", str(root / "runbooks/approvals/tabletop.json"),
                 "--evidence", str(out / "evidence"), "--state", str(out / "state"), "--format", "json"]
         start = time.perf_counter()
         proc = subprocess.run(argv, capture_output=True, text=True, cwd=root)

@@ -57,6 +57,7 @@ struct RunArgs {
   std::string key;  // Ed25519 private key signing the evidence store's checkpoints
   std::string journal_key;
   std::vector<std::string> policies;
+  std::string artifact_root;  // a tabletop's staged host image (--dry-run only)
   bool dry_run = false;
 };
 
@@ -67,6 +68,23 @@ std::optional<std::string> env(const std::string& name) {
 }
 
 std::string absolute(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
+
+// --artifact-root DIR: a tabletop reads the runbook's artifact paths beneath DIR, as if DIR were
+// "/" (main.sh stages synthetic artifacts there instead of writing to the real paths). A live run
+// collects from the real host only. Resolved once, so --resume and rollback read the same place.
+std::string host_root(const RunArgs& args) {
+  if (args.artifact_root.empty()) return {};
+  if (!args.dry_run) {
+    throw UsageError(fmt::format("--artifact-root {}: a staged host image is for tabletop exercises and needs --dry-run",
+                                 args.artifact_root));
+  }
+  std::error_code ec;
+  if (!fs::is_directory(args.artifact_root, ec)) {
+    throw UsageError(fmt::format("--artifact-root {}: {}", args.artifact_root,
+                                 ec ? ec.message() : std::string("not a directory")));
+  }
+  return fs::canonical(args.artifact_root).string();
+}
 
 // Everything the interpreter is handed; lives as long as the invocation.
 struct Session {
@@ -262,6 +280,7 @@ nlohmann::json typed_fields(const rt::Event& event) {
 int run_new(const RunArgs& args, const CliContext& ctx) {
   if (args.runbook.empty() || args.event.empty()) throw UsageError("run: give RUNBOOK and --event EVENT.json (or --resume RUN_ID)");
   check_approvals_source(args.approvals, args.dry_run);
+  const std::string staged_host = host_root(args);
   require_readable(args.event);
   Session s;
   rt::Event event;
@@ -279,8 +298,8 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   setup_connectors(s, args.connectors, args.dry_run);
   setup_approvals(s, args.approvals, &plan);
   setup_evidence(s, args.evidence.empty() ? (fs::path(args.state) / "evidence").string() : args.evidence,
-                 {policy_roots, s.config.evidence_roots}, args.key);
-  s.collect_evidence = !args.dry_run || !args.evidence.empty();
+                 {policy_roots, s.config.evidence_roots, staged_host}, args.key);
+  s.collect_evidence = !args.dry_run || !args.evidence.empty() || !staged_host.empty();
   s.described["collect_evidence"] = s.collect_evidence;
   refuse_if_unsafe(plan, s, run_id);
   const auto key = load_journal_key(args.journal_key, s.config.journal_key);
@@ -382,13 +401,14 @@ void setup_from_record(Session& s, const RunArgs& args, const rt::RunState& stat
   // recorded: the connectors file's).
   auto roots = rt::EvidenceRoots::from_json(start.value("evidence_roots", nlohmann::json()));
   setup_evidence(s, args.evidence.empty() ? start.value("evidence_dir", (fs::path(args.state) / "evidence").string()) : args.evidence,
-                 roots.value_or(rt::EvidenceRoots{{}, s.config.evidence_roots}), args.key);
+                 roots.value_or(rt::EvidenceRoots{{}, s.config.evidence_roots, {}}), args.key);
   s.collect_evidence = start.value("collect_evidence", !start.value("dry_run", false));
 }
 
 int run_resume(const RunArgs& args) {
   if (!args.runbook.empty() || !args.event.empty()) throw UsageError("run --resume RUN_ID takes no RUNBOOK or --event: the journal has both");
   if (args.dry_run) throw UsageError("run --resume keeps the run's own --dry-run setting");
+  if (!args.artifact_root.empty()) throw UsageError("run --resume keeps the run's own --artifact-root");
   std::optional<rt::JournalWriter> journal;
   auto state = load_run(args, journal);
   if (state.finished()) {
@@ -471,6 +491,8 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--dry-run", run->dry_run, "route every action to the dry-run connector (approvals are still asked)");
   cmd->add_option("--resume", run->resume, "continue a crashed run from its journal");
   cmd->add_option("--policy", run->policies, "policy file overriding the default policy");
+  cmd->add_option("--artifact-root", run->artifact_root,
+                  "tabletop (--dry-run): read artifacts beneath DIR as if it were / (a staged host image)");
   add_common(cmd, *run);
   cmd->callback([run, &ctx] { guarded(ctx, [&] { return run->resume.empty() ? run_new(*run, ctx) : run_resume(*run); }); });
 

@@ -31,14 +31,24 @@ std::optional<std::vector<std::string>> strings_of(const nlohmann::json& j) {
 
 }  // namespace
 
-nlohmann::json EvidenceRoots::to_json() const { return {{"policy", policy}, {"connectors", connectors}}; }
+nlohmann::json EvidenceRoots::to_json() const {
+  nlohmann::json j{{"policy", policy}, {"connectors", connectors}};
+  if (!host_root.empty()) j["host_root"] = host_root;
+  return j;
+}
 
 std::optional<EvidenceRoots> EvidenceRoots::from_json(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("policy") || !j.contains("connectors")) return std::nullopt;
   auto policy = strings_of(j["policy"]);
   auto connectors = strings_of(j["connectors"]);
   if (!policy || !connectors) return std::nullopt;
-  return EvidenceRoots{std::move(*policy), std::move(*connectors)};
+  EvidenceRoots roots{std::move(*policy), std::move(*connectors), {}};
+  if (j.contains("host_root")) {
+    const auto& host = j["host_root"];
+    if (!host.is_string() || host.get<std::string>().empty() || host.get<std::string>().front() != '/') return std::nullopt;
+    roots.host_root = host.get<std::string>();
+  }
+  return roots;
 }
 
 std::vector<evidence::RootSet> EvidenceRoots::sets() const {
@@ -70,6 +80,7 @@ EvidenceOutcome StoreEvidenceSink::preserve(const std::string& artifact, const s
   evidence::CustodyContext context{run_id, step, incident.empty() ? std::nullopt : std::optional<std::string>(incident)};
   evidence::PreserveOptions options;
   options.roots = impl_->roots.sets();
+  options.host_root = impl_->roots.host_root;
   const auto result = impl_->store.preserve(artifact, context, options);
   EvidenceOutcome out;
   if (!result) {
@@ -94,7 +105,7 @@ std::optional<std::string> StoreEvidenceSink::check_ready() const {
 }
 
 std::optional<std::string> check_artifact_path(const std::string& path, const EvidenceRoots& roots) {
-  return evidence::check_confined(path, roots.sets());
+  return evidence::check_confined(path, roots.sets(), roots.host_root);
 }
 
 }  // namespace writ::runtime

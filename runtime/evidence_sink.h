@@ -27,10 +27,14 @@ struct RootSet;
 namespace writ::runtime {
 
 // The evidence roots a run is confined to. Journaled in run_started as
-// {"policy": [...], "connectors": [...]} so --resume and rollback confine the same way.
+// {"policy": [...], "connectors": [...], "host_root": "..."} so --resume and rollback confine the same way.
 struct EvidenceRoots {
   std::vector<std::string> policy;      // the active policy's evidence_roots
   std::vector<std::string> connectors;  // the connectors file's evidence_roots
+  // A tabletop's staged host image (`writ run --dry-run --artifact-root DIR`): artifacts are
+  // confined by the lists above and then read beneath this directory as if it were "/".
+  // Empty for the real host (and then not journaled).
+  std::string host_root;
 
   nlohmann::json to_json() const;
   // Nothing when `j` is not that shape (a journal written before the key existed).

@@ -22,14 +22,16 @@ step "Check runbooks/"
 "$writ" check runbooks/
 
 step "Tabletop dry-run: runbooks/ routed by runbooks/events/critical.json"
-# A tabletop exercise has no live host to collect from: stage synthetic artifacts at the paths
-# the runbook preserves (only when absent, never overwriting real files).
-for artifact in /tmp/host_snapshot.mem /tmp/network_connections.log /tmp/disk_image.raw; do
-  [[ -e $artifact ]] || printf 'writ tabletop artifact %s\n' "$artifact" > "$artifact"
-done
+# A tabletop exercise has no live host to collect from: stage synthetic artifacts in a host
+# image under $out/host, at the paths the routed runbook preserves, and let the run read its
+# artifact paths beneath it (--artifact-root, a tabletop-only option).
 rm -rf "$out"
 mkdir -p "$out"
-"$writ" run runbooks/ --event runbooks/events/critical.json --dry-run \
+for artifact in /var/forensics/host_snapshot.mem /var/forensics/network_connections.log /var/forensics/disk_image.raw; do
+  mkdir -p "$out/host$(dirname "$artifact")"
+  printf 'writ tabletop artifact %s\n' "$artifact" > "$out/host$artifact"
+done
+"$writ" run runbooks/ --event runbooks/events/critical.json --dry-run --artifact-root "$out/host" \
   --approvals runbooks/approvals/tabletop.json --evidence "$out/evidence" --state "$out/state" \
   --format json > "$out/run.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("run", r["run_id"], r["status"]); [print("  %-15s %-28s %s" % (s["step"], s["action"], s["status"])) for s in r["steps"]]' "$out/run.json"

@@ -55,6 +55,12 @@ std::string first_symlink(int root_fd, const std::vector<std::string>& parts) {
   return {};
 }
 
+// An evidence root as the host sees it: beneath the staged host image of a tabletop, if any.
+std::string on_host(const std::string& host_root, const std::string& base) {
+  if (host_root.empty()) return base;
+  return base == "/" ? host_root : host_root + base;
+}
+
 std::string below(const std::string& base, const std::string& relative) {
   return base == "/" ? "/" + relative : base + "/" + relative;
 }
@@ -170,11 +176,14 @@ Beneath locate_beneath(const std::string& path, const std::vector<RootSet>& sets
   return out;
 }
 
-ConfinedFile open_confined(const std::string& path, const std::vector<RootSet>& sets, ResolveMethod method) {
+ConfinedFile open_confined(const std::string& path, const std::vector<RootSet>& sets, ResolveMethod method,
+                           const std::string& host_root) {
   const Beneath at = locate_beneath(path, sets);
   if (!at.error.empty()) return refused(path, at.error);
-  Fd root = open_fd(at.base, O_PATH | O_DIRECTORY);
-  if (!root.valid()) return refused(path, "cannot open the evidence root " + at.base + ": " + std::strerror(errno));
+  Fd root = open_fd(on_host(host_root, at.base), O_PATH | O_DIRECTORY);
+  if (!root.valid()) {
+    return refused(path, "cannot open the evidence root " + on_host(host_root, at.base) + ": " + std::strerror(errno));
+  }
   int fd = -1;
   int error = 0;
   if (method != ResolveMethod::walk) {
@@ -189,10 +198,11 @@ ConfinedFile open_confined(const std::string& path, const std::vector<RootSet>& 
   return finish(path, Fd(fd));
 }
 
-std::optional<std::string> check_confined(const std::string& path, const std::vector<RootSet>& sets) {
+std::optional<std::string> check_confined(const std::string& path, const std::vector<RootSet>& sets,
+                                          const std::string& host_root) {
   const Beneath at = locate_beneath(path, sets);
   if (!at.error.empty()) return "artifact path \"" + path + "\" " + at.error;
-  Fd root = open_fd(at.base, O_PATH | O_DIRECTORY);
+  Fd root = open_fd(on_host(host_root, at.base), O_PATH | O_DIRECTORY);
   if (!root.valid()) return std::nullopt;  // nothing to preserve there yet: the step itself will say so
   const auto parts = components(at.relative);
   if (auto link = first_symlink(root.get(), parts); !link.empty()) {

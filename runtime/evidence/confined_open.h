@@ -56,12 +56,16 @@ struct ConfinedFile {
   explicit operator bool() const { return fd.valid(); }
 };
 
+// `host_root` (a tabletop's staged host image; empty for the real host) stands for "/": the
+// path is located and confined exactly as without it, and then resolved beneath
+// host_root + base instead of base. It is configuration, opened as it is.
 ConfinedFile open_confined(const std::string& path, const std::vector<RootSet>& sets,
-                           ResolveMethod method = ResolveMethod::automatic);
+                           ResolveMethod method = ResolveMethod::automatic, const std::string& host_root = {});
 
 // For a preflight, before the artifact may exist: the lexical check, then each component that
 // already exists below the root must not be a symbolic link (a missing one is fine: the step may
 // create it). Advisory only — open_confined() is what enforces the rule when the file is read.
-std::optional<std::string> check_confined(const std::string& path, const std::vector<RootSet>& sets);
+std::optional<std::string> check_confined(const std::string& path, const std::vector<RootSet>& sets,
+                                          const std::string& host_root = {});
 
 }  // namespace writ::evidence

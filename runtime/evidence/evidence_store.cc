@@ -184,7 +184,7 @@ std::optional<std::string> EvidenceStore::refusal(const std::filesystem::path& a
   std::error_code path_ec;
   const std::string path = artifact_path(artifact, options, path_ec);
   if (path_ec) return artifact.string() + ": " + path_ec.message();
-  ConfinedFile src = open_confined(path, options.roots, options.resolve);
+  ConfinedFile src = open_confined(path, options.roots, options.resolve, options.host_root);
   if (!src) return src.error;
   return std::nullopt;
 }
@@ -198,7 +198,7 @@ PreserveResult EvidenceStore::preserve(const std::filesystem::path& artifact, co
   if (StoreCheck early = check_store(root_, options_.signer); early.failure != PreserveFailure::none) {
     return {std::nullopt, early.failure, early.error};
   }
-  ConfinedFile src = open_confined(path, options.roots, options.resolve);
+  ConfinedFile src = open_confined(path, options.roots, options.resolve, options.host_root);
   if (!src) return {std::nullopt, PreserveFailure::refused, src.error};
 
   const auto tmp_dir = root_ / "tmp";

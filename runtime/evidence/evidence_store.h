@@ -99,6 +99,9 @@ struct PreserveOptions {
   // normalised, then opened beneath "/", still without following a symlink at any component.
   std::vector<RootSet> roots;
   ResolveMethod resolve = ResolveMethod::automatic;
+  // A tabletop's staged host image, standing for "/" when the artifact is opened (the custody
+  // record keeps the path as given). Empty: the real host.
+  std::string host_root;
 };
 
 struct Preserved {
