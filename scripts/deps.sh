@@ -18,9 +18,18 @@ if ((${#missing[@]} == 0)); then
   echo "deps: all ${#packages[@]} packages present"
   exit 0
 fi
-echo "deps: installing ${missing[*]}"
+echo "deps: installing ${#missing[@]} packages: ${missing[*]}"
 SUDO=""
 if [[ $(id -u) != 0 ]]; then SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# apt and dpkg talk a lot even with -qq: their output goes to a log, shown only on failure.
+log_dir=$(cd "$(dirname "$0")/.." && pwd)/build
+mkdir -p "$log_dir"
+log=$log_dir/deps-apt.log
+start=$SECONDS
+if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  echo "deps: apt-get failed; the last lines of $log:" >&2
+  tail -n 40 "$log" >&2
+  exit 1
+fi
+echo "deps: installed ${#missing[@]} packages in $((SECONDS - start)) s (apt log: $log)"
