@@ -471,6 +471,7 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--dry-run", run->dry_run, "route every action to the dry-run connector (approvals are still asked)");
   cmd->add_option("--resume", run->resume, "continue a crashed run from its journal");
   cmd->add_option("--policy", run->policies, "policy file overriding the default policy");
+  add_catalog_option(cmd, ctx);
   add_common(cmd, *run);
   cmd->callback([run, &ctx] { guarded(ctx, [&] { return run->resume.empty() ? run_new(*run, ctx) : run_resume(*run); }); });
 
