@@ -62,6 +62,22 @@ TEST_CASE("organisation catalog: its declarations join the stdlib's and runbooks
   CHECK_FALSE(compiled.has_errors());
 }
 
+TEST_CASE("organisation catalog: a policy file may name its roles (catalogs are read first)", "[catalog]") {
+  DiagnosticSink sink;
+  auto catalog = load_catalog(
+      CatalogInputs{WRIT_SOURCE_DIR "/stdlib", {kData + "catalog_org.writ"}, {kData + "catalog_org_policy.writ"}}, sink);
+  INFO(messages(sink).size());
+  REQUIRE(sink.diagnostics().empty());
+  CHECK(catalog.policy().name == "fraud");
+  CHECK(catalog.policy().severities.at("high").effects.contains("recover"));
+  CHECK(catalog.policy().severities.at("medium").roles == std::vector<std::string>{"fraud_desk"});
+
+  DiagnosticSink without;
+  load_catalog(WRIT_SOURCE_DIR "/stdlib", {kData + "catalog_org_policy.writ"}, without);
+  REQUIRE(without.has_errors());
+  CHECK(messages(without).front() == "5:31 unknown role `fraud_desk`");
+}
+
 TEST_CASE("organisation catalog: stdlib names and misplaced declarations are errors with positions", "[catalog]") {
   auto loaded = load({kData + "catalog_collision.writ"});
   CHECK(messages(loaded->sink) == std::vector<std::string>{
