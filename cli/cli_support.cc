@@ -63,10 +63,19 @@ std::vector<std::string> runbook_files(const std::vector<std::string>& paths, bo
   return files;
 }
 
+void add_catalog_option(CLI::App* cmd, CliContext& ctx) {
+  // One path per `--catalog`: a vector option would otherwise swallow the runbook paths after it.
+  cmd->add_option("--catalog", ctx.catalogs,
+                  "organisation catalog (*.writ file or directory of them): actions, types, channels, roles; "
+                  "repeatable")
+      ->allow_extra_args(false);
+}
+
 Catalog load_catalog_or_report(const CliContext& ctx, const std::vector<std::string>& policy_files) {
+  for (const auto& catalog : ctx.catalogs) require_readable(catalog);
   for (const auto& policy : policy_files) require_readable(policy);
   DiagnosticSink sink;
-  Catalog catalog = load_catalog(stdlib_dir(ctx), policy_files, sink);
+  Catalog catalog = load_catalog(CatalogInputs{stdlib_dir(ctx), ctx.catalogs, policy_files}, sink);
   if (sink.has_errors()) {
     sort_diagnostics(sink.diagnostics());
     std::set<std::string> files;  // the catalog and policy files with errors, for the summary

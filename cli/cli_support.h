@@ -16,9 +16,14 @@ namespace writ::cli {
 // tree's stdlib/. Throws UsageError when none exists.
 std::string stdlib_dir(const CliContext& ctx);
 
-// Loads the catalog (stdlib + policy files). Problems in them are printed to stderr as text
-// diagnostics and make this throw UsageError-free CatalogError (exit 1).
+// Loads the catalog (stdlib + the context's --catalog paths + policy files). A missing path is
+// a UsageError (exit 2); problems in the files are printed to stderr as text diagnostics and
+// make this throw CatalogError (exit 1).
 Catalog load_catalog_or_report(const CliContext& ctx, const std::vector<std::string>& policy_files);
+
+// Registers `--catalog FILE|DIR` (repeatable, DESIGN §17) on a verb that compiles runbooks;
+// the paths land in `ctx.catalogs`.
+void add_catalog_option(CLI::App* cmd, CliContext& ctx);
 
 struct CatalogError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -251,6 +251,7 @@ void add_check(CLI::App& app, CliContext& ctx) {
   cmd->add_option("paths", opt->paths, "files or directories (*.yaml, *.yml, *.writ below them)")->required();
   cmd->add_option("--format", opt->format, "output format")->check(CLI::IsMember({"text", "json", "sarif", "github"}));
   cmd->add_option("--policy", opt->policies, "policy file (DSL or YAML) overriding the default policy");
+  add_catalog_option(cmd, ctx);
   cmd->add_flag("--werror", opt->werror, "treat warnings as errors for the exit code");
   cmd->add_option("--baseline", opt->baseline, "report only findings not in this baseline file");
   cmd->add_option("--write-baseline", opt->write_baseline, "record the current findings as a baseline");
@@ -271,6 +272,7 @@ void add_compile(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("compile", "print the canonical IR JSON and its sha256 digest");
   cmd->add_option("file", *path, "a runbook file (.yaml, .yml, .writ)")->required();
   cmd->add_option("-o,--output", *out, "write the IR JSON to this file");
+  add_catalog_option(cmd, ctx);
   cmd->callback([path, out, &ctx] {
     try {
       ctx.exit_code = run_compile(*path, *out, ctx);
@@ -289,6 +291,7 @@ void add_printers(CLI::App& app, CliContext& ctx) {
   auto convert = std::make_shared<Args>();
   auto* c = app.add_subcommand("convert", "print a YAML runbook as equivalent .writ DSL");
   c->add_option("file", convert->path, "a YAML runbook")->required();
+  add_catalog_option(c, ctx);
   c->callback([convert, &ctx] {
     try {
       ctx.exit_code = run_convert(convert->path, ctx);
@@ -301,6 +304,7 @@ void add_printers(CLI::App& app, CliContext& ctx) {
   f->add_option("file", fmt_args->path, "a .writ file")->required();
   f->add_flag("-w,--write", fmt_args->write, "rewrite the file in place");
   f->add_flag("--check", fmt_args->check, "print the diff formatting would make; exit 1 when there is one");
+  add_catalog_option(f, ctx);
   f->callback([fmt_args, &ctx] {
     try {
       ctx.exit_code = run_fmt(fmt_args->path, fmt_args->write, fmt_args->check, ctx);

@@ -61,6 +61,7 @@ void register_report_commands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--format", args->format, "md, html or json")->check(CLI::IsMember({"md", "html", "json"}));
   cmd->add_option("-o,--output", args->output, "write the report to this file");
   cmd->add_option("--policy", args->policies, "policy file overriding the default policy");
+  add_catalog_option(cmd, ctx);
   cmd->add_flag("--no-timestamp", args->no_timestamp, "leave out generated_at (reproducible output)");
   cmd->callback([args, &ctx] {
     try {

@@ -493,6 +493,7 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--policy", run->policies, "policy file overriding the default policy");
   cmd->add_option("--artifact-root", run->artifact_root,
                   "tabletop (--dry-run): read artifacts beneath DIR as if it were / (a staged host image)");
+  add_catalog_option(cmd, ctx);
   add_common(cmd, *run);
   cmd->callback([run, &ctx] { guarded(ctx, [&] { return run->resume.empty() ? run_new(*run, ctx) : run_resume(*run); }); });
 

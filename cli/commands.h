@@ -5,12 +5,14 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace writ::cli {
 
 struct CliContext {
   int exit_code = 0;
   std::string stdlib_dir;  // --stdlib, else the installed or source-tree stdlib
+  std::vector<std::string> catalogs;  // --catalog FILE|DIR of the verb (add_catalog_option)
 };
 
 // Thrown by a command for a usage error or an unreadable input path: exit 2.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/text.h"
 
@@ -63,7 +64,7 @@ void add_actions(Catalog& catalog, const ast::File& file, DiagnosticSink& sink) 
     info.effect = decl.effect.value;
     if (!catalog.effects.contains(info.effect)) {
       sink.report(Rule::Syntax, file.source, decl.effect.span,
-                  fmt::format("unknown effect `{}` (one of observe, notify, collect, contain, eradicate)", info.effect));
+                  fmt::format("unknown effect `{}` (one of {})", info.effect, fmt::join(kEffects, ", ")));
     }
     if (decl.inverse) info.inverse = decl.inverse->value;
     if (decl.timeout_seconds) info.timeout_seconds = decl.timeout_seconds->value;

@@ -4,11 +4,13 @@
 // build_catalog; immutable afterwards and shared read-only across checker threads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/ast.h"
@@ -16,6 +18,11 @@
 #include "compiler/ir.h"
 
 namespace writ {
+
+// The effects an action may declare, in the order the catalog lists them (DESIGN §6, §17):
+// what it does to the world decides which approvals the policy requires.
+inline constexpr std::array<std::string_view, 6> kEffects = {"observe", "notify",    "collect",
+                                                             "contain", "eradicate", "recover"};
 
 struct ActionParam {
   std::string name;
@@ -75,7 +82,7 @@ struct Catalog {
   std::map<std::string, ObligationInfo> obligations;  // by full id
   std::map<std::string, PolicyInfo> policies;
   std::vector<ir::EventField> default_event;
-  std::set<std::string> effects{"observe", "notify", "collect", "contain", "eradicate"};
+  std::set<std::string> effects{kEffects.begin(), kEffects.end()};
 
   const PolicyInfo& policy() const;  // the active policy: "default" unless overridden
   std::string active_policy = "default";

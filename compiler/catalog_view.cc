@@ -15,8 +15,6 @@ namespace {
 
 using json = nlohmann::ordered_json;  // keys print in the contract's order
 
-constexpr std::array<std::string_view, 5> kEffects = {"observe", "notify", "collect", "contain", "eradicate"};
-
 std::string param_type(const ActionParam& p) { return p.type.to_string() + (p.optional ? "?" : ""); }
 
 std::string parameters(const ActionInfo& action) {

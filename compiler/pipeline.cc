@@ -9,6 +9,7 @@
 #include "common/regular_file.h"
 #include "compiler/dsl/parser.h"
 #include "compiler/lower.h"
+#include "compiler/organisation_catalog.h"
 #include "compiler/rules/rules.h"
 #include "compiler/suppressions.h"
 #include "compiler/yaml/loader.h"
@@ -83,9 +84,10 @@ Diagnostic no_policy(const SourcePtr& source) {
   return d;
 }
 
-// The catalog is read from the stdlib only: an `action` (or type, channel, role, regulation,
-// default event) written beside a runbook would otherwise be ignored without a word, and the
-// runbook's call to it reported as unknown right under its declaration.
+// The catalog is read from the stdlib and `--catalog` files only: an `action` (or type,
+// channel, role, regulation, default event) written beside a runbook would otherwise be
+// ignored without a word, and the runbook's call to it reported as unknown right under its
+// declaration.
 void report_declarations(const ast::File& file, const Catalog& catalog, DiagnosticSink& sink) {
   if (file.runbooks.empty()) return;
   // A policy beside runbooks is legitimate (the file may also be the `--policy`), but one that
@@ -100,9 +102,11 @@ void report_declarations(const ast::File& file, const Catalog& catalog, Diagnost
   }
   auto report = [&](Span at, std::string_view what, std::string_view section) {
     auto& d = sink.report(Rule::Syntax, file.source, at,
-                          fmt::format("{} declared in a runbook file is not read: the catalog comes from the stdlib", what));
-    d.help.push_back(fmt::format("`writ catalog {}` lists what the stdlib declares; a declaration of your own goes in a "
-                                 "stdlib directory (`--stdlib DIR`)",
+                          fmt::format("{} declared in a runbook file is not read: the catalog comes from the stdlib "
+                                      "and `--catalog` files",
+                                      what));
+    d.help.push_back(fmt::format("`writ catalog {}` lists what the catalog declares; a declaration of your own goes in "
+                                 "an organisation catalog file, passed with `--catalog FILE`",
                                  section));
   };
   for (const auto& a : file.actions) report(a.name.span, "an `action`", "actions");
@@ -183,24 +187,52 @@ std::vector<std::string> expand_inputs(const std::string& path) {
   return out;
 }
 
-Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::string>& policy_files, DiagnosticSink& sink,
-                     const Limits& limits) {
-  Catalog catalog;
-  std::vector<std::string> files;
-  for (const auto& file : expand_inputs(stdlib_dir)) {
-    if (has_extension(file, {".writ"})) files.push_back(file);
+namespace {
+
+// A whole-file `syntax` finding about `path` (it names the file, with no position).
+Diagnostic whole_file_error(const std::string& path, std::string message) {
+  Diagnostic d;
+  d.rule = Rule::Syntax;
+  d.source = std::make_shared<const SourceFile>(path, std::string());
+  d.whole_file = true;
+  d.message = std::move(message);
+  return d;
+}
+
+std::vector<std::string> writ_files(const std::string& path) {
+  std::vector<std::string> out;
+  for (const auto& file : expand_inputs(path)) {
+    if (has_extension(file, {".writ"})) out.push_back(file);
   }
-  if (files.empty()) {
-    Diagnostic d;
-    d.rule = Rule::Syntax;
-    d.message = fmt::format("{}: no stdlib (*.writ) files found", stdlib_dir);
-    d.whole_file = true;
-    sink.add(std::move(d));
+  return out;
+}
+
+// The files the `--catalog` paths name: a .writ file as given, a directory's *.writ files.
+std::vector<std::string> catalog_files(const std::vector<std::string>& catalogs, DiagnosticSink& sink) {
+  std::vector<std::string> out;
+  for (const auto& path : catalogs) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      auto found = writ_files(path);
+      if (found.empty()) sink.add(whole_file_error(path, "no catalog (*.writ) files below this directory"));
+      out.insert(out.end(), found.begin(), found.end());
+    } else if (!has_extension(path, {".writ"})) {
+      auto d = whole_file_error(path, "a catalog file is written in the stdlib's syntax and named *.writ");
+      d.help.push_back("declare actions, types, channels and roles as stdlib/*.writ does (docs/dsl.md)");
+      sink.add(std::move(d));
+    } else {
+      out.push_back(path);
+    }
   }
-  files.insert(files.end(), policy_files.begin(), policy_files.end());
+  return out;
+}
+
+// Reads and parses `paths` in order; an unreadable one is reported and left out. With
+// `policies`, a file that parses but declares no policy is reported too.
+std::vector<ast::File> parse_files(const std::vector<std::string>& paths, DiagnosticSink& sink, const Limits& limits,
+                                   bool policies) {
   std::vector<ast::File> parsed;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    const auto& path = files[i];
+  for (const auto& path : paths) {
     auto file = read_file(path, limits.max_file_bytes);
     if (!file.text) {
       sink.add(unreadable(path, file.error));
@@ -210,15 +242,45 @@ Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::strin
     std::size_t before = sink.diagnostics().size();
     parsed.push_back(parse(source, sink, limits));
     parsed.back().source = source;
-    bool is_policy_file = i + policy_files.size() >= files.size();
-    if (is_policy_file && parsed.back().policies.empty() && sink.diagnostics().size() == before) {
-      sink.add(no_policy(source));
-    }
+    if (policies && parsed.back().policies.empty() && sink.diagnostics().size() == before) sink.add(no_policy(source));
   }
-  for (const auto& file : parsed) add_type_declarations(catalog, file);
-  for (const auto& file : parsed) add_declarations(catalog, file, sink);
-  for (const auto& file : parsed) check_action_inverses(catalog, file, sink);
+  return parsed;
+}
+
+// Types first, so that an action may use a type declared in a later file of the group.
+void add_group(Catalog& catalog, const std::vector<ast::File>& files, DiagnosticSink& sink) {
+  for (const auto& file : files) add_type_declarations(catalog, file);
+  for (const auto& file : files) add_declarations(catalog, file, sink);
+}
+
+}  // namespace
+
+Catalog load_catalog(const CatalogInputs& inputs, DiagnosticSink& sink, const Limits& limits) {
+  auto stdlib_paths = writ_files(inputs.stdlib_dir);
+  if (stdlib_paths.empty()) {
+    Diagnostic d;
+    d.rule = Rule::Syntax;
+    d.message = fmt::format("{}: no stdlib (*.writ) files found", inputs.stdlib_dir);
+    d.whole_file = true;
+    sink.add(std::move(d));
+  }
+  auto stdlib = parse_files(stdlib_paths, sink, limits, false);
+  auto organisation = parse_files(catalog_files(inputs.catalogs, sink), sink, limits, false);
+  auto policies = parse_files(inputs.policies, sink, limits, true);
+  Catalog catalog;
+  add_group(catalog, stdlib, sink);
+  check_organisation_catalogs(stdlib, organisation, sink);
+  add_group(catalog, organisation, sink);
+  add_group(catalog, policies, sink);
+  for (const auto* group : {&stdlib, &organisation, &policies}) {
+    for (const auto& file : *group) check_action_inverses(catalog, file, sink);
+  }
   return catalog;
+}
+
+Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::string>& policy_files, DiagnosticSink& sink,
+                     const Limits& limits) {
+  return load_catalog(CatalogInputs{stdlib_dir, {}, policy_files}, sink, limits);
 }
 
 }  // namespace writ

@@ -35,9 +35,20 @@ CompiledFile compile_file(const std::string& path, const Catalog& catalog, const
 // Compiles text already in memory (tests, fuzzers). `path` decides YAML vs DSL by extension.
 CompiledFile compile_source(const SourcePtr& source, const Catalog& catalog, const CompileOptions& options);
 
-// Builds the catalog from every *.writ file in `stdlib_dir` (sorted by name), then the
-// `policy_files` (DSL or YAML) in order; a policy file's policy becomes the active one.
-// Problems in these files are reported to `sink` (they are user input too).
+// What a catalog is built from (DESIGN §8, §17).
+struct CatalogInputs {
+  std::string stdlib_dir;              // every *.writ file in it, sorted by name
+  std::vector<std::string> catalogs;   // --catalog: .writ files, or directories of them
+  std::vector<std::string> policies;   // --policy: DSL or YAML; the last policy is the active one
+};
+
+// Builds the catalog from the stdlib, then the organisation catalogs (which may only add names:
+// compiler/organisation_catalog.h), then the policy files. Problems in these files are reported
+// to `sink` (they are user input too); a catalog directory without a *.writ file, or a catalog
+// file that is not .writ, is a whole-file error.
+Catalog load_catalog(const CatalogInputs& inputs, DiagnosticSink& sink, const Limits& limits = {});
+
+// The stdlib and policy files only.
 Catalog load_catalog(const std::string& stdlib_dir, const std::vector<std::string>& policy_files,
                      DiagnosticSink& sink, const Limits& limits = {});
 

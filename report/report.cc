@@ -109,8 +109,13 @@ json obligation_json(const rules::ObligationStatus& status, const ir::Runbook& r
     path.push_back({{"step", rb.steps[part.step].id}, {"kind", part.approval ? "approval" : "run"}, {"seconds", part.seconds}});
   }
   out["path"] = path;
-  if (!best.deadline_ok) out["reason"] = "the step's deadline is later than the obligation's";
-  else if (!best.arrival_ok) out["reason"] = "the worst-case time to reach the step exceeds the deadline";
+  if (best.in_time() && best.conditional) {
+    out["reason"] = "the step runs only when `" + expr::to_source(*step.when) + "`: no step that always runs meets it";
+  } else if (!best.deadline_ok) {
+    out["reason"] = "the step's deadline is later than the obligation's";
+  } else if (!best.arrival_ok) {
+    out["reason"] = "the worst-case time to reach the step exceeds the deadline";
+  }
   return out;
 }
 

@@ -24,7 +24,8 @@ std::string_view remedy(Rule rule) {
     case Rule::Syntax: return "Fix the YAML or DSL at the reported position; the message says what was expected.";
     case Rule::UnknownKey: return "Remove or rename the key; the help line names the closest key of the runbook form.";
     case Rule::UnknownAction:
-      return "Use an action or rollback declared in the catalog (the stdlib or a policy file), or declare it there.";
+      return "Use an action or rollback declared in the catalog (the stdlib or a --catalog file), or declare it in "
+             "an organisation catalog passed with --catalog.";
     case Rule::ActionArguments: return "Pass every parameter the action declares exactly once, and no others.";
     case Rule::TemplateBinding:
       return "Refer only to bound variables and to fields of the event schema (for example `event.host_id`), and "
@@ -35,8 +36,8 @@ std::string_view remedy(Rule rule) {
     case Rule::RollbackCompleteness:
       return "Declare the action's inverse as the step's rollback, bound to the same target.";
     case Rule::RegulatoryDeadline:
-      return "Add a notify step that satisfies the obligation within its deadline, and keep the approval and step "
-             "timeouts before it inside that deadline.";
+      return "Add a notify step that always runs (no `when`) and satisfies the obligation within its deadline, and "
+             "keep the approval and step timeouts before it inside that deadline.";
     case Rule::EvidencePath: return "Use an absolute path without `..` inside one of the policy's evidence roots.";
     case Rule::DuplicateStep: return "Give every step of a runbook its own id.";
     case Rule::InvalidSuppression:
@@ -44,6 +45,8 @@ std::string_view remedy(Rule rule) {
              "expires.";
     case Rule::ApprovalTimeout:
       return "Give the approval an explicit timeout; without one the policy's default (60 minutes) is assumed.";
+    case Rule::DeadStep:
+      return "Remove the step, or give it a condition that can hold; a step that never runs meets no obligation.";
     case Rule::SeverityCoverage:
       return "Add a playbook for every severity the policy defines, or check all runbooks in one call.";
     case Rule::InputLimit: return "Split or simplify the input; the limits guard against oversized or hostile files.";

@@ -159,6 +159,11 @@ struct Environment {
 // Rendered values are data: a value containing "{{" is never parsed again.
 Value evaluate(const Node& node, const Environment& env);
 
+// A condition's value when it does not depend on the event or the run: `false`, `1 > 2`,
+// `false && event.x` (false whatever event.x is), `!true`; nothing when it depends on a
+// variable. Evaluation semantics are evaluate()'s (null and non-bools are false).
+std::optional<bool> constant_truth(const Node& node);
+
 // Prints an expression in the surface syntax (DSL argument / `{{ }}` body form): strings
 // double-quoted with escapes, durations as `15m`, lists as `[a, b]`, minimal parentheses.
 // parse_expression(to_source(n)) gives an equal tree. An Interpolation prints as a string

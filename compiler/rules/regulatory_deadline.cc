@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "common/text.h"
+#include "compiler/expr/expr.h"
 #include "compiler/rules/rule_support.h"
 #include "compiler/rules/rules.h"
 #include "compiler/rules/worst_case.h"
@@ -187,6 +188,20 @@ void report_late_arrival(const Context& ctx, const ast::Step& ast, const Candida
                   format_duration(bound_of(ctx, ob))));
 }
 
+// The best candidate is in time but runs under a `when`: the obligation is met only when
+// that condition holds, and an obligation needs a step that always runs.
+void report_conditional(const Context& ctx, const ast::Step& ast, const Candidate& best, const ObligationInfo& ob) {
+  const auto& step = ctx.ir.steps[best.step];
+  Span at = ast.when ? ast.when->span : ast.head;
+  auto& d = ctx.report(Rule::RegulatoryDeadline, at,
+                       fmt::format("{} is met only when `{}`: step `{}` runs only then", describe(ob),
+                                   expr::to_source(*step.when), step.id),
+                       step.id);
+  d.help.push_back(fmt::format("an obligation needs a step that always runs: add one without `when` that "
+                               "satisfies `{}` within {}, or drop this step's condition",
+                               ob.id, dsl_duration(bound_of(ctx, ob))));
+}
+
 void check_obligation(const Context& ctx, const ObligationStatus& status) {
   if (status.met()) return;
   const auto& ob = ctx.catalog.obligations.at(status.obligation);
@@ -197,6 +212,10 @@ void check_obligation(const Context& ctx, const ObligationStatus& status) {
   const auto& best = status.candidates.front();
   const auto* ast = ast_step(ctx, best.step);
   if (!ast) return;
+  if (best.in_time() && best.conditional) {
+    report_conditional(ctx, *ast, best, ob);
+    return;
+  }
   if (!best.deadline_ok) {
     // A step that names the obligation was already told its deadline is too late.
     if (!best.named) report_late_deadline(ctx, *ast, ctx.ir.steps[best.step], ob);

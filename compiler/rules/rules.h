@@ -29,6 +29,7 @@ void approval_timeout(const Context& ctx);
 void rollback_completeness(const Context& ctx);
 void regulatory_deadline(const Context& ctx);
 void evidence_path(const Context& ctx);
+void dead_step(const Context& ctx);
 
 // Runs every per-runbook rule above in a fixed order.
 void run_all(const Context& ctx);

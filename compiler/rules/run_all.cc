@@ -16,6 +16,7 @@ void run_all(const Context& ctx) {
   rollback_completeness(ctx);
   regulatory_deadline(ctx);
   evidence_path(ctx);
+  dead_step(ctx);
 }
 
 }  // namespace writ::rules

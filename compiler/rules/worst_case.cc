@@ -25,12 +25,13 @@ Candidate judge(const ir::Runbook& runbook, std::size_t index, bool named, const
   const auto& deadline = runbook.steps[index].deadline_seconds;
   c.deadline_ok = !deadline || *deadline <= status.bound_seconds;
   c.arrival_ok = c.arrival.seconds <= status.bound_seconds || (status.asap && !c.arrival.approval_on_path);
+  c.conditional = !guaranteed(runbook.steps[index]);
   return c;
 }
 
 bool better(const Candidate& a, const Candidate& b) {
   auto key = [](const Candidate& c) {
-    return std::make_tuple(!c.holds(), !c.deadline_ok, !c.named, c.arrival.seconds, c.step);
+    return std::make_tuple(!c.holds(), !c.in_time(), !c.deadline_ok, !c.named, c.arrival.seconds, c.step);
   };
   return key(a) < key(b);
 }
@@ -45,6 +46,7 @@ ObligationStatus evaluate(const ir::Runbook& runbook, const Catalog& catalog, co
   status.bound_seconds = info.deadline_seconds.value_or(catalog.policy().asap_seconds);
   for (std::size_t i = 0; i < runbook.steps.size(); ++i) {
     const auto& step = runbook.steps[i];
+    if (never_runs(step)) continue;
     bool named = names(step, info.id);
     bool unnamed_notice =
         !status.follow_up && step.satisfies.empty() && step.effect == "notify" && step.deadline_seconds.has_value();
@@ -55,6 +57,22 @@ ObligationStatus evaluate(const ir::Runbook& runbook, const Catalog& catalog, co
 }
 
 }  // namespace
+
+bool guaranteed(const ir::Step& step) { return !step.when || expr::constant_truth(*step.when) == true; }
+
+namespace {
+
+bool ill_typed(const expr::Node& node) {
+  return node.type.is_error() ||
+         std::any_of(node.children.begin(), node.children.end(), [](const auto& c) { return c && ill_typed(*c); });
+}
+
+}  // namespace
+
+// An ill-typed condition was reported already; it is not also called dead.
+bool never_runs(const ir::Step& step) {
+  return step.when && !ill_typed(*step.when) && expr::constant_truth(*step.when) == false;
+}
 
 Arrival worst_case_arrival(const ir::Runbook& runbook, std::size_t step) {
   Arrival arrival;

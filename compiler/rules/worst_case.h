@@ -33,14 +33,23 @@ struct Arrival {
 
 Arrival worst_case_arrival(const ir::Runbook& runbook, std::size_t step);
 
+// Whether a step runs whatever the event and the run hold (no `when`, or one constantly
+// true), and whether it can never run (its `when` is constantly false: expr::constant_truth).
+bool guaranteed(const ir::Step& step);
+bool never_runs(const ir::Step& step);
+
 // A step that may meet an obligation, and whether it does.
 struct Candidate {
   std::size_t step = 0;
   bool named = false;        // the step's `satisfies` names the obligation
   bool deadline_ok = false;  // the step declares no deadline, or one within the bound
   bool arrival_ok = false;   // worst-case arrival within the bound (asap: or no approval wait)
+  // The step runs under a `when` that may be false: it meets the obligation only then, never
+  // on its own (DESIGN §17: obligations need a guaranteed step).
+  bool conditional = false;
   Arrival arrival;
-  bool holds() const { return deadline_ok && arrival_ok; }
+  bool in_time() const { return deadline_ok && arrival_ok; }
+  bool holds() const { return in_time() && !conditional; }
 };
 
 struct ObligationStatus {
@@ -50,8 +59,10 @@ struct ObligationStatus {
   bool follow_up = false;  // due more than 7 days out: may stay open (reported as a note)
   std::int64_t bound_seconds = 0;
   // Steps that may meet it, best first: one that holds (named before unnamed, earliest
-  // arrival), else the closest miss. Unnamed candidates are `notify` steps with a deadline
-  // and no `satisfies`; a follow-up only counts steps that name it.
+  // arrival), else the closest miss (a conditional step in time before a late one). Unnamed
+  // candidates are `notify` steps with a deadline and no `satisfies`; a follow-up only counts
+  // steps that name it. A step whose `when` is constantly false meets nothing: it is no
+  // candidate (the dead-step rule reports it).
   std::vector<Candidate> candidates;
   bool met() const { return !candidates.empty() && candidates.front().holds(); }
 };

@@ -3,7 +3,7 @@ scripts/refresh-goldens.sh).
 
 A fixture is tests/data/<rule>/{pass,fail}_<name>.{yaml,yml,writ} (or a directory named that
 way), plus every runbook in tests/data/seed/ (the origin article's, which must fail). Beside it, <fixture>.expected holds the exact text output of
-`writ check --format text <fixture>` run from the repository root with NO_COLOR=1, preceded by
+`writ --stdlib stdlib check --format text <fixture>` run from the repository root with NO_COLOR=1, preceded by
 a line `exit: N`. Extra arguments for one fixture may be given in <fixture>.args (one line).
 """
 import os
@@ -33,7 +33,8 @@ def run(writ: str, source: pathlib.Path, fixture: pathlib.Path) -> str:
     extra = args_file.read_text().split() if args_file.exists() else []
     env = dict(os.environ, NO_COLOR="1")
     env.pop("WRIT_STDLIB", None)
-    proc = subprocess.run([writ, "check", *extra, str(rel)], cwd=source, env=env,
+    # The stdlib by its relative path, so that a note pointing into it reads the same in every checkout.
+    proc = subprocess.run([writ, "--stdlib", "stdlib", "check", *extra, str(rel)], cwd=source, env=env,
                           capture_output=True, text=True, timeout=60)
     out = f"exit: {proc.returncode}\n{proc.stdout}"
     if proc.stderr:

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "compiler/catalog.h"
 #include "tests/unit/compiler/dsl/test_support.h"
@@ -32,17 +33,18 @@ TEST_CASE("stdlib: types.writ declares the nominal types, channels, roles and de
   std::set<std::string> types;
   for (const auto& decl : p->file.types) types.merge(names(decl.names));
   for (const char* t : {"host", "user", "segment", "ip", "path", "file_hash", "process", "ticket", "domain", "url",
-                        "vendor", "vm", "account"}) {
+                        "vendor", "vm", "account", "cloud_resource"}) {
     INFO(t);
     CHECK(types.count(t) == 1);
   }
-  REQUIRE(p->file.enums.size() == 2);
-  CHECK(p->file.enums[0].type.value == "channel");
-  CHECK(names(p->file.enums[0].values) == std::set<std::string>{"slack", "pagerduty", "email", "encrypted_email",
-                                                                "secure_portal", "sms", "teams", "webhook"});
-  CHECK(p->file.enums[1].type.value == "role");
-  CHECK(names(p->file.enums[1].values) ==
-        std::set<std::string>{"soc_analyst", "ir_lead", "ciso", "legal", "privacy_officer", "communications"});
+  std::map<std::string, std::set<std::string>> enums;  // a `role` statement may be split over lines
+  for (const auto& decl : p->file.enums) enums[decl.type.value].merge(names(decl.values));
+  REQUIRE(enums.size() == 2);
+  CHECK(enums["channel"] == std::set<std::string>{"slack", "pagerduty", "email", "encrypted_email", "secure_portal",
+                                                  "sms", "teams", "webhook"});
+  CHECK(enums["role"] ==
+        std::set<std::string>{"soc_analyst", "ir_lead", "ciso", "legal", "privacy_officer", "communications",
+                              "account_owner", "executive_sponsor", "incident_commander"});
   REQUIRE(p->file.events.size() == 1);
   std::map<std::string, std::string> event;
   for (const auto& f : p->file.events[0].fields) event[f.name.value] = f.type.value;
@@ -101,7 +103,8 @@ TEST_CASE("stdlib: actions.writ has every seed action exactly per DESIGN §6", "
     CHECK(declared.insert(a.name.value).second);
     REQUIRE(a.doc);
     CHECK_FALSE(a.doc->value.empty());
-    CHECK(std::set<std::string>{"observe", "notify", "collect", "contain", "eradicate"}.count(a.effect.value) == 1);
+    CHECK(std::set<std::string>{"observe", "notify", "collect", "contain", "eradicate", "recover"}.count(
+              a.effect.value) == 1);
   }
   // Every inverse is an action, is itself irreversible, and takes the same target type.
   for (const auto& a : p->file.actions) {
@@ -121,6 +124,62 @@ TEST_CASE("stdlib: actions.writ has every seed action exactly per DESIGN §6", "
     INFO(name);
     CHECK(find_action(p->file, name));
   }
+}
+
+// The actions public incident-response playbooks (AWS, Microsoft, Counteractive) need that the
+// first stdlib lacked (issue 18), with their effect and inverse.
+TEST_CASE("stdlib: actions.writ has the actions public playbooks need", "[dsl]") {
+  auto p = parse_fixture("stdlib/actions.writ");
+  REQUIRE(p->messages() == "");
+  const std::map<std::string, std::pair<std::string, std::string>> expected = {
+      {"notify_law_enforcement", {"notify", ""}},
+      {"revert_config_change", {"eradicate", ""}},
+      {"add_to_watchlist", {"observe", "remove_from_watchlist"}},
+      {"remove_from_watchlist", {"observe", ""}},
+      {"enforce_mfa", {"contain", ""}},
+      {"restore_from_backup", {"recover", ""}},
+      {"delete_cloud_resource", {"eradicate", ""}},
+      {"enable_security_policy", {"contain", "disable_security_policy"}},
+      {"disable_security_policy", {"contain", ""}},
+      {"restrict_data_store", {"contain", "unrestrict_data_store"}},
+      {"unrestrict_data_store", {"contain", ""}},
+      {"remove_auth_method", {"eradicate", ""}},
+      {"capture_resource_state", {"collect", ""}},
+      {"check_endpoint_protection", {"observe", ""}},
+      {"mark_user_compromised", {"contain", "dismiss_user_risk"}},
+      {"dismiss_user_risk", {"contain", ""}},
+      {"remove_mailbox_rule", {"eradicate", ""}},
+      {"restrict_access", {"contain", "unrestrict_access"}},
+      {"unrestrict_access", {"contain", ""}},
+      {"revoke_role_sessions", {"contain", ""}},
+      {"submit_sample", {"observe", ""}},
+      {"set_password", {"contain", ""}},
+  };
+  for (const auto& [name, effect_inverse] : expected) {
+    INFO(name);
+    const auto* a = find_action(p->file, name);
+    REQUIRE(a);
+    CHECK(a->effect.value == effect_inverse.first);
+    CHECK(a->inverse.has_value() == !effect_inverse.second.empty());
+    if (a->inverse) CHECK(a->inverse->value == effect_inverse.second);
+  }
+  // An inverse takes exactly its action's parameters: a rollback without arguments gets the step's.
+  for (const auto& a : p->file.actions) {
+    if (!a.inverse) continue;
+    INFO(a.name.value);
+    const auto* inverse = find_action(p->file, a.inverse->value);
+    REQUIRE(inverse);
+    REQUIRE(inverse->params.size() == a.params.size());
+    for (std::size_t i = 0; i < a.params.size(); ++i) {
+      CHECK(inverse->params[i].name.value == a.params[i].name.value);
+      CHECK(inverse->params[i].type.value == a.params[i].type.value);
+    }
+  }
+  const auto* set_password = find_action(p->file, "set_password");
+  REQUIRE(set_password->params.size() == 2);
+  CHECK(set_password->params[1].name.value == "force_change");
+  CHECK(set_password->params[1].type.value == "bool");
+  CHECK(set_password->params[1].optional);
 }
 
 struct ExpectedObligation {

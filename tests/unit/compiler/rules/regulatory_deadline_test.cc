@@ -260,3 +260,35 @@ TEST_CASE("regulatory-deadline: every catalog obligation is enforced", "[rules]"
     }
   }
 }
+
+// Issue 18: a step guarded by `when false` counted as meeting PCI's card-brand notice.
+TEST_CASE("regulatory-deadline: only a step that always runs meets an obligation", "[rules]") {
+  auto runbook = [](const std::string& when, const std::string& extra = "") {
+    return compile_dsl("runbook t {\n  title \"T\"\n  severity high\n  comply PCI-DSS\n"
+                       "  step brands = notify_card_brands(channels: [secure_portal]) {\n    " +
+                       when + "\n    satisfies pci.brands\n  }\n" + extra + "}\n");
+  };
+  auto dead = runbook("when false");
+  INFO(dead.dump());
+  auto found = errors_of(dead, Rule::RegulatoryDeadline);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]->message.rfind("no step satisfies PCI DSS notify acquirer and card brands (pci.brands", 0) == 0);
+  CHECK(dead.of(Rule::DeadStep).size() == 1);
+
+  auto conditional = runbook("when event.confidence > 0.9");
+  INFO(conditional.dump());
+  found = errors_of(conditional, Rule::RegulatoryDeadline);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0]->message ==
+        "PCI DSS notify acquirer and card brands (pci.brands) is met only when `event.confidence > 0.9`: step "
+        "`brands` runs only then");
+  CHECK(conditional.text(*found[0]) == "event.confidence > 0.9");
+  CHECK(found[0]->help.at(0).find("add one without `when` that satisfies `pci.brands`") != std::string::npos);
+
+  // A constantly true condition is no condition; a guaranteed step beside a conditional one meets it.
+  CHECK(errors_of(runbook("when true"), Rule::RegulatoryDeadline).empty());
+  auto with_fallback = runbook("when event.confidence > 0.9",
+                               "  step always = notify_card_brands(channels: [email]) {\n    satisfies pci.brands\n  }\n");
+  INFO(with_fallback.dump());
+  CHECK(errors_of(with_fallback, Rule::RegulatoryDeadline).empty());
+}
