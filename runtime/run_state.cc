@@ -121,8 +121,13 @@ void RunState::on_step_record(const JournalRecord& record) {
     p.started = true;
     p.started_at = record.at;
   } else if (t == "approval_requested") {
+    if (!p.approval_pending) p.approval_requested_at = record.at;
     p.approval_pending = true;
     required_roles_[id] = get<std::vector<std::string>>(record, "required_roles");
+  } else if (t == "approval_vote") {
+    if (!p.approval_pending) throw JournalError(fmt::format("record {} (approval_vote): step `{}` is not awaiting approval", record.seq, id));
+    p.votes.push_back(ApprovalVote{get<std::string>(record, "approver"), get<std::vector<std::string>>(record, "roles"),
+                                   get<bool>(record, "approved"), get<bool>(record, "rollback"), get<std::string>(record, "reason")});
   } else if (t == "approval_decided") {
     p.approval_pending = false;
     p.decision = ApprovalDecision{get<bool>(record, "approved"), get<bool>(record, "rollback"), get_approvers(record),

@@ -18,10 +18,21 @@
 
 namespace writ::runtime {
 
+// One approver's answer posted to `writ serve` (record approval_vote), kept until decided.
+struct ApprovalVote {
+  std::string approver;            // the token's name
+  std::vector<std::string> roles;  // the token's roles
+  bool approved = false;
+  bool rollback = false;
+  std::string reason;
+};
+
 struct StepProgress {
   bool started = false;
   std::string started_at;
   bool approval_pending = false;  // requested, not yet decided (re-asked on resume)
+  std::string approval_requested_at;  // the first request's time (RFC 3339)
+  std::vector<ApprovalVote> votes;
   std::optional<ApprovalDecision> decision;
   std::int64_t approval_latency_ms = 0;
   int sends = 0;           // connector calls sent for the action (attempts)
