@@ -61,7 +61,7 @@ std::optional<std::string> vote_shape_error(const nlohmann::json& body) {
 
 const char* required_scope(const std::vector<std::string>& s, const std::string& method) {
   if (s.size() == 2 && s[1] == "events") return "events";
-  if (s.size() == 6 && s[4] == "approval") return "approve";
+  if (s.size() == 6 && s[5] == "approval") return "approve";
   if (s.size() == 4 && (s[3] == "rollback" || s[3] == "replay")) return "admin";
   return method == "GET" ? "read" : nullptr;
 }
