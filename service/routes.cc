@@ -257,11 +257,11 @@ Response Service::post_approval(const std::string& run_id, const std::string& st
 Response Service::post_rollback(const std::string& run_id) {
   {
     std::lock_guard lock(mutex_);
-    auto it = runs_.find(run_id);
-    if (it == runs_.end()) return error(404, fmt::format("no run {}", run_id));
-    if (it->second.status == "running") return error(409, fmt::format("run {} has not finished", run_id));
-    if (it->second.status == "rolled_back") return error(409, fmt::format("run {} is already rolled back", run_id));
+    if (!runs_.count(run_id)) return error(404, fmt::format("no run {}", run_id));
   }
+  const auto state = engine_->read(run_id);  // the journal, not the index: it may lag a worker
+  if (!state.finished()) return error(409, fmt::format("run {} has not finished", run_id));
+  if (*state.finished() == "rolled_back") return error(409, fmt::format("run {} is already rolled back", run_id));
   enqueue(Job{JobKind::rollback, run_id}, true);
   return json_response(202, {{"run_id", run_id}, {"status_url", options_.public_url + "/v1/runs/" + run_id}});
 }
@@ -303,11 +303,8 @@ Response Service::metrics() {
   } catch (const std::exception& e) {
     return error(500, fmt::format("metrics: {}", e.what()));
   }
-  std::map<std::string, int> by_status;
+  // writ_runs{status} comes with the series of `writ metrics` (from the journals).
   std::lock_guard lock(mutex_);
-  for (const auto& [id, summary] : runs_) ++by_status[summary.status];
-  text += "# HELP writ_runs Runs of this service by status.\n# TYPE writ_runs gauge\n";
-  for (const auto& [status, count] : by_status) text += fmt::format("writ_runs{{status=\"{}\"}} {}\n", status, count);
   text += fmt::format("# HELP writ_queue_depth Runs waiting for a worker.\n# TYPE writ_queue_depth gauge\nwrit_queue_depth {}\n", queue_.size());
   text += "# HELP writ_events_total Events received, by outcome.\n# TYPE writ_events_total counter\n";
   for (const auto& [result, count] : events_) text += fmt::format("writ_events_total{{result=\"{}\"}} {}\n", result, count);
