@@ -96,15 +96,12 @@ int serve(ServeArgs& args, const CliContext& ctx) {
   rt::SystemClock clock;
   rt::Engine probe(nullptr, args.engine, clock);
   probe.check_approvals_source(args.engine.approvals, args.engine.dry_run);
-  // Two phases: the engine's hooks come from the service, which drives that engine.
-  std::unique_ptr<rt::Engine> engine;
-  sv::Service service(probe, auth, clock, args.service);
+  sv::Service service(auth, clock, args.service);
   rt::EngineHooks hooks;
   hooks.note = [](const std::string& m) { std::cerr << "writ serve: note: " << m << '\n'; };
   if (!args.engine.approvals.empty()) hooks.approvals_kind = "http";
-  engine = std::make_unique<rt::Engine>(runbooks, args.engine, clock, service.engine_hooks(hooks));
-  service.attach(*engine);
-  service.start();
+  rt::Engine engine(runbooks, args.engine, clock, service.engine_hooks(hooks));
+  service.attach(engine);
 
   httplib::Server server;
   server.set_payload_max_length(args.service.max_body_bytes);
@@ -118,6 +115,11 @@ int serve(ServeArgs& args, const CliContext& ctx) {
   server.Get(".*", handler);
   server.Post(".*", handler);
   if (!server.bind_to_port(host, port)) throw UsageError(fmt::format("--listen {}: cannot listen there", args.listen));
+  try {
+    service.start();  // after the bind: a failed start leaves no worker behind
+  } catch (const sv::IntakeError& e) {
+    throw Refused(e.what());
+  }
   std::cerr << "writ serve: listening on http://" << args.listen << " (" << runbooks->runbooks().size() << " runbooks)\n";
 
   std::thread signals([&] {

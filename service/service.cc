@@ -21,8 +21,8 @@ void log_line(const std::string& message) { std::cerr << "writ serve: " << messa
 
 }  // namespace
 
-Service::Service(rt::Engine& engine, Authenticator& auth, rt::Clock& clock, ServiceOptions options)
-    : engine_(&engine), auth_(auth), clock_(clock), options_(std::move(options)) {}
+Service::Service(Authenticator& auth, rt::Clock& clock, ServiceOptions options)
+    : auth_(auth), clock_(clock), options_(std::move(options)) {}
 
 Service::~Service() { drain(); }
 
@@ -36,6 +36,7 @@ rt::EngineHooks Service::engine_hooks(rt::EngineHooks base) {
 }
 
 void Service::start() {
+  if (!engine_) throw std::logic_error("Service::start before attach");
   intake_.emplace(IntakeLog::open(fs::path(engine_->config().state_dir) / "intake.jsonl"));
   const auto runs = fs::path(engine_->config().state_dir) / "runs";
   std::error_code ec;

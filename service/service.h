@@ -61,14 +61,14 @@ struct Response {
 
 class Service {
  public:
-  // `engine` must be made with hooks from engine_hooks() of this service (its approvals and
-  // stop flag); all three outlive the service.
-  Service(runtime::Engine& engine, Authenticator& auth, runtime::Clock& clock, ServiceOptions options);
+  // `auth` and `clock` outlive the service.
+  Service(Authenticator& auth, runtime::Clock& clock, ServiceOptions options);
   ~Service();
 
-  // The approval gate and stop flag the engine's runs must use.
+  // `base` plus what the engine's runs must use under the service: its stop flag and, unless
+  // `base` brings a gate (--approvals URL: approvals_kind set), role-bound callback approvals.
   runtime::EngineHooks engine_hooks(runtime::EngineHooks base);
-  // Sets the engine the hooks were given to (two-phase: the engine needs the hooks first).
+  // The engine made with engine_hooks(); it outlives the service. Before start().
   void attach(runtime::Engine& engine) { engine_ = &engine; }
 
   // Opens the intake log, indexes STATE/runs, queues every unfinished run of the service, and
