@@ -9,6 +9,7 @@
 #include "common/regular_file.h"
 #include "compiler/ir_json.h"
 #include "runtime/connectors_config.h"
+#include "runtime/deadlines.h"
 #include "runtime/evidence/signing.h"
 #include "runtime/evidence_sink.h"
 #include "runtime/http_approval.h"
@@ -98,6 +99,15 @@ nlohmann::json typed_fields(const Event& event) {
     case JournalProblem::corrupt: break;
   }
   throw RunRefused(fmt::format("corrupt journal, refusing to continue: {}", e.what()));
+}
+
+// Deadline clocks run from the event's detected_at, else from now (DESIGN §14).
+WallTime clock_start(const Event& event, const Clock& clock) {
+  const auto it = event.raw.find("detected_at");
+  if (it != event.raw.end() && it->is_string()) {
+    if (auto at = parse_rfc3339(it->get<std::string>())) return *at;
+  }
+  return clock.now();
 }
 
 }  // namespace
@@ -286,7 +296,8 @@ ExecutionLog Engine::start(Event event, const std::string& origin, const std::st
                {"plan", plan_to_json(plan)}, {"event_text", event.text}, {"event_origin", origin}, {"event_id", event.id()},
                {"event_fields", typed_fields(event)}, {"writ_version", WRIT_VERSION},
                {"approver_identity", policy.approver_identity_required ? "required" : "optional"},
-               {"journal_key_id", key ? nlohmann::json(key->id()) : nlohmann::json(nullptr)}});
+               {"journal_key_id", key ? nlohmann::json(key->id()) : nlohmann::json(nullptr)},
+               {"deadlines", clocks_to_json(start_clocks(runbook, set->catalog(), clock_start(event, clock_)))}});
   auto journal = JournalWriter::create(journal_path(run_id), journal_options(key, config_.options));
   progress(fmt::format("run {} started", run_id));
   Interpreter interpreter(state, journal, s.services(clock_, hooks_.stop), s.options);

@@ -123,7 +123,7 @@ void Interpreter::execute() {
     const auto outcome = progress && progress->status ? outcome_of(step, *progress) : run_step(step);
     if (outcome.next == Next::Halt) return finish(outcome.status);
     if (outcome.next == Next::Compensate) return compensate(outcome.trigger);
-    if (outcome.next == Next::Wait) return;  // an approval pending: continued by proceed()
+    if (outcome.next == Next::Wait) return journal_overdue();  // an approval pending: continued by proceed()
   }
   finish("completed");
 }
@@ -164,6 +164,8 @@ Interpreter::Outcome Interpreter::run_step(const PlannedStep& step) {
 }
 
 Interpreter::Outcome Interpreter::finish_step(const PlannedStep& step, const std::string& status, const std::optional<std::string>& error) {
+  auto clocks = state_.log().deadlines;  // which clocks this step stops, to journal each
+  const auto stopped = status == "executed" ? stop_clocks(clocks, step.id, format_rfc3339(services_.clock.now())) : std::vector<std::string>{};
   const auto* p = state_.find_step(step.id);
   record("step_finished", {{"step", step.id},
                            {"action", step.action},
@@ -172,6 +174,11 @@ Interpreter::Outcome Interpreter::finish_step(const PlannedStep& step, const std
                            {"attempts", p ? p->sends : 0},
                            {"started_at", p && p->started ? nlohmann::json(p->started_at) : nlohmann::json(nullptr)},
                            {"error", optional_error(error)}});
+  for (const auto& c : state_.log().deadlines) {
+    if (std::find(stopped.begin(), stopped.end(), c.obligation) != stopped.end()) {
+      record("deadline_met", {{"obligation", c.obligation}, {"step", step.id}, {"status", c.status}, {"met_at", c.met_at}});
+    }
+  }
   if (status == "failed") return Outcome{Next::Halt, "failed", ""};
   return Outcome{};
 }
@@ -316,6 +323,14 @@ void Interpreter::compensate(const std::string& trigger) {
   finish(complete ? "rolled_back" : "rollback_incomplete");
 }
 
-void Interpreter::finish(const std::string& status) { record("run_finished", {{"status", status}}); }
+void Interpreter::journal_overdue() {
+  auto clocks = state_.log().deadlines;
+  for (const auto& obligation : overdue_clocks(clocks, services_.clock.now())) record("deadline_overdue", {{"obligation", obligation}});
+}
+
+void Interpreter::finish(const std::string& status) {
+  journal_overdue();
+  record("run_finished", {{"status", status}});
+}
 
 }  // namespace writ::runtime

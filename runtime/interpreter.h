@@ -95,6 +95,7 @@ class Interpreter {
   Outcome on_failure(const PlannedStep& step);
   void compensate(const std::string& trigger);
   void finish(const std::string& status);
+  void journal_overdue();
 
   RunState& state_;
   JournalWriter& journal_;

@@ -77,6 +77,7 @@ class RunState {
   void on_run_started(const JournalRecord& record);
   void on_step_record(const JournalRecord& record);
   void on_rollback_record(const JournalRecord& record);
+  void on_deadline_record(const JournalRecord& record);
   StepEntry& entry(const std::string& step);
 
   bool started_ = false;

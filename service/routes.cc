@@ -110,7 +110,7 @@ Response Service::route(const Request& request, const Principal& who) {
 
 nlohmann::json Service::run_entry(const std::string& run_id, const RunSummary& summary) const {
   return {{"run_id", run_id}, {"event_id", summary.event_id}, {"runbook", summary.runbook}, {"status", summary.status},
-          {"awaiting", summary.awaiting}, {"status_url", options_.public_url + "/v1/runs/" + run_id}};
+          {"awaiting", summary.awaiting}, {"deadlines", rt::clocks_view(summary.deadlines)}, {"status_url", options_.public_url + "/v1/runs/" + run_id}};
 }
 
 Response Service::post_events(const Request& request) {
@@ -203,7 +203,9 @@ Response Service::get_run(const std::string& run_id) {
     if (it == runs_.end()) return error(404, fmt::format("no run {}", run_id));
     summary = it->second;
   }
-  auto body = rt::to_json(engine_->read(run_id).log());
+  auto log = engine_->read(run_id).log();
+  rt::overdue_clocks(log.deadlines, clock_.now());  // the view is live; the journal records it when the run next moves
+  auto body = rt::to_json(log);
   body["awaiting"] = summary.awaiting;
   std::lock_guard intake(intake_mutex_);
   const auto* repeats = intake_->duplicates(run_id);
@@ -306,6 +308,14 @@ Response Service::metrics() {
   // writ_runs{status} comes with the series of `writ metrics` (from the journals).
   std::lock_guard lock(mutex_);
   text += fmt::format("# HELP writ_queue_depth Runs waiting for a worker.\n# TYPE writ_queue_depth gauge\nwrit_queue_depth {}\n", queue_.size());
+  std::map<std::string, int> obligations{{"pending", 0}, {"met", 0}, {"met_late", 0}, {"overdue", 0}};
+  for (const auto& [id, summary] : runs_) {
+    auto clocks = summary.deadlines;
+    rt::overdue_clocks(clocks, clock_.now());
+    for (const auto& c : clocks) ++obligations[c.status];
+  }
+  text += "# HELP writ_obligations Deadline clocks of the service's runs by status.\n# TYPE writ_obligations gauge\n";
+  for (const auto& [status, count] : obligations) text += fmt::format("writ_obligations{{status=\"{}\"}} {}\n", status, count);
   text += "# HELP writ_events_total Events received, by outcome.\n# TYPE writ_events_total counter\n";
   for (const auto& [result, count] : events_) text += fmt::format("writ_events_total{{result=\"{}\"}} {}\n", result, count);
   return Response{200, text, "text/plain; version=0.0.4", {}};

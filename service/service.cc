@@ -130,7 +130,8 @@ void Service::run_job(const Job& job) {
   }
 }
 
-// Runs waiting for a quorum whose approval timeout passed are queued: the gate refuses them.
+// Runs waiting for a quorum whose approval timeout passed are queued (the gate refuses them),
+// and so are waiting runs with a deadline clock that ran out (the overdue is journaled).
 void Service::ticker() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
@@ -140,6 +141,9 @@ void Service::ticker() {
     for (auto& [id, summary] : runs_) {
       if (summary.approval_expires && clock_.now() >= *summary.approval_expires) {
         summary.approval_expires.reset();
+        due.push_back(id);
+      } else if (!summary.awaiting.empty() && summary.next_due && clock_.now() >= *summary.next_due) {
+        summary.next_due.reset();  // a waiting run journals its clock's overdue transition
         due.push_back(id);
       }
     }
@@ -155,6 +159,11 @@ void Service::index_run(const std::string& run_id) {
   summary.status = state.finished() ? *state.finished() : "running";
   summary.runbook = state.plan().runbook;
   summary.event_id = state.log().event_id;
+  summary.deadlines = state.log().deadlines;
+  for (const auto& c : summary.deadlines) {
+    const auto due = rt::parse_rfc3339(c.due_at);
+    if (c.status == "pending" && due && (!summary.next_due || *due < *summary.next_due)) summary.next_due = due;
+  }
   for (const auto& step : state.plan().steps) {
     const auto* p = state.find_step(step.id);
     if (!p || !p->approval_pending || p->decision || state.finished()) continue;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "runtime/clock.h"
+#include "runtime/deadlines.h"
 #include "runtime/engine.h"
 #include "service/auth.h"
 #include "service/intake_log.h"
@@ -96,6 +97,8 @@ class Service {
     std::string event_id;
     std::vector<std::string> awaiting;
     std::optional<runtime::WallTime> approval_expires;
+    std::vector<runtime::DeadlineClock> deadlines;
+    std::optional<runtime::WallTime> next_due;  // earliest due_at of a pending clock
   };
 
   Response route(const Request& request, const Principal& who);

@@ -18,6 +18,7 @@ import wrt  # noqa: E402
 
 A = wrt.args()
 W = A.writ
+SOURCE = pathlib.Path(A.source)
 ALERT = {"labels": {"alertname": "Ransomware", "severity": "critical", "host_id": "ws-042", "user_id": "jdoe",
                     "user_account": "jdoe", "segment_id": "seg-finance"},
          "annotations": {"impact": "ransomware", "host_id": "annotations-never-override-labels"}}
@@ -116,5 +117,31 @@ def test_a_fired_alert_becomes_one_run_that_two_approvers_complete():
                 am.stop()
 
 
+def test_the_gdpr_clock_of_an_alert_is_pending_then_met():
+    with rs.Scratch() as scratch:
+        scratch.write("runbooks/data_exposure.writ", (SOURCE / "runbooks" / "data_exposure.writ").read_text())
+        with ss.Server(W, str(scratch.path / "runbooks"), ss.auth_file(scratch), scratch.state(), extra=["--dry-run"]) as server:
+            am = Alertmanager(scratch, server.url)
+            try:
+                am.fire([{"labels": {"alertname": "Exfiltration", "severity": "high", "host_id": "db-007"}}])
+                run_id = wait_for_runs(server, 1)[0]["run_id"]
+                run = server.wait_run(run_id, lambda r: r.get("awaiting") == ["image"])
+                clocks = {d["obligation"]: d for d in run["deadlines"]}
+                assert clocks["gdpr.authority"]["status"] == "pending" and clocks["gdpr.authority"]["met_at"] is None, clocks
+                assert clocks["gdpr.authority"]["citation"], clocks
+                metrics = server.call("GET", "/metrics", token="reader")[1]
+                assert 'writ_obligations{status="pending"} 1' in metrics, metrics
+                assert server.call("POST", f"/v1/runs/{run_id}/steps/image/approval", {"approved": True}, token="ana")[0] == 200
+                run = server.wait_run(run_id, lambda r: r["status"] != "running")
+                assert run["status"] == "completed", run
+                clock = next(d for d in run["deadlines"] if d["obligation"] == "gdpr.authority")
+                assert clock["status"] == "met" and clock["met_at"] <= clock["due_at"], clock
+                journal = rs.verify_journal(scratch.journal(run_id))
+                met = [r["data"] for r in journal if r["type"] == "deadline_met"]
+                assert [m["obligation"] for m in met] == ["gdpr.authority"] and met[0]["step"] == "notify_authority", met
+            finally:
+                am.stop()
+
+
 if __name__ == "__main__":
-    wrt.main([test_a_fired_alert_becomes_one_run_that_two_approvers_complete])
+    wrt.main([test_a_fired_alert_becomes_one_run_that_two_approvers_complete, test_the_gdpr_clock_of_an_alert_is_pending_then_met])
