@@ -428,6 +428,50 @@ ExecutionLog Engine::continue_run(const std::string& run_id, Mode mode, bool* fl
   return state.log();
 }
 
+namespace {
+
+nlohmann::json announcement(const RunState& state, const PlannedStep& step, bool reminder, const std::string& url,
+                            const std::string& requested_at) {
+  const auto& plan = state.plan();
+  const auto asked = parse_rfc3339(requested_at);
+  const auto expires = asked ? format_rfc3339(*asked + std::chrono::seconds(step.approval->timeout_seconds)) : std::string();
+  nlohmann::json out = {{"type", "approval_request"}, {"run_id", state.run_id()}, {"step", step.id},
+                        {"required_roles", step.approval->roles},
+                        {"context", {{"event", state.event()}, {"action", step.action}, {"args", step.args},
+                                     {"runbook", {{"id", plan.runbook}, {"title", plan.title}, {"severity", plan.severity}}}}},
+                        {"url", url}, {"expires_at", expires}};
+  if (reminder) out["reminder"] = true;
+  return out;
+}
+
+}  // namespace
+
+bool Engine::announce(const std::string& run_id, const std::string& step_id, bool reminder, const std::string& url) {
+  std::optional<JournalWriter> journal;
+  auto state = load_run(config_, journal_path(run_id), run_id, journal, nullptr);
+  const auto* step = state.plan().find(step_id);
+  const auto* p = state.find_step(step_id);
+  if (!step || !step->approval || !p || !p->approval_pending || p->decision || state.finished()) return false;
+  if (reminder ? p->reminded : p->announced) return false;
+  Session s(config_.options);
+  setup_from_record(s, clock_, config_, hooks_, state, *this, false);
+  const auto route = s.config.routes.find("approval_request");
+  if (route == s.config.routes.end() || !s.connectors->route_of("approval_request")) return false;
+  const auto connector = *s.connectors->route_of("approval_request");
+  ConnectorCall call{run_id, step_id, "approval_request", announcement(state, *step, reminder, url, p->approval_requested_at),
+                     idempotency_key(run_id, step_id, reminder ? "approval_reminder" : "approval_request"), 1,
+                     std::chrono::seconds(10)};
+  const auto result = s.connectors->get(connector).call(call);
+  try {
+    journal->append("approval_announced", clock_.now(),
+                    {{"step", step_id}, {"reminder", reminder}, {"connector", connector}, {"ok", result.ok},
+                     {"error", result.ok ? nlohmann::json(nullptr) : nlohmann::json(result.error)}});
+  } catch (const JournalError& e) {
+    refuse_journal(e, run_id);
+  }
+  return result.ok;
+}
+
 RunState Engine::read(const std::string& run_id) const {
   if (!valid_run_id(run_id)) throw RunUsageError(fmt::format("`{}` is not a run id", run_id));
   RunState state;

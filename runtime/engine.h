@@ -132,6 +132,13 @@ class Engine {
   // state after it. Throws RunRefused when the run is in use or its journal is bad.
   RunState append(const std::string& run_id, const std::string& type, nlohmann::json data);
 
+  // Sends the approval request of `step` (waiting for approval) through the connector routed
+  // for the pseudo-action `approval_request` — only an explicit route, never "*" — and
+  // journals approval_announced: {"type": "approval_request", run_id, step, required_roles,
+  // context, url, expires_at} (+ "reminder": true). False when nothing is routed for it, the
+  // step no longer waits, or it was already sent.
+  bool announce(const std::string& run_id, const std::string& step, bool reminder, const std::string& url);
+
   std::string journal_path(const std::string& run_id) const;
 
  private:

@@ -133,6 +133,8 @@ void RunState::on_step_record(const JournalRecord& record) {
     if (!p.approval_pending) p.approval_requested_at = record.at;
     p.approval_pending = true;
     required_roles_[id] = get<std::vector<std::string>>(record, "required_roles");
+  } else if (t == "approval_announced") {
+    (get<bool>(record, "reminder") ? p.reminded : p.announced) = true;
   } else if (t == "approval_vote") {
     if (!p.approval_pending) throw JournalError(fmt::format("record {} (approval_vote): step `{}` is not awaiting approval", record.seq, id));
     p.votes.push_back(ApprovalVote{get<std::string>(record, "approver"), get<std::vector<std::string>>(record, "roles"),

@@ -33,6 +33,8 @@ struct StepProgress {
   bool approval_pending = false;  // requested, not yet decided (re-asked on resume)
   std::string approval_requested_at;  // the first request's time (RFC 3339)
   std::vector<ApprovalVote> votes;
+  bool announced = false;  // approval_announced (writ serve), and its one reminder
+  bool reminded = false;
   std::optional<ApprovalDecision> decision;
   std::int64_t approval_latency_ms = 0;
   int sends = 0;           // connector calls sent for the action (attempts)

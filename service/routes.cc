@@ -247,7 +247,7 @@ Response Service::post_approval(const std::string& run_id, const std::string& st
                                      {{"step", step}, {"approver", who.name}, {"roles", who.roles}, {"approved", vote["approved"]},
                                       {"rollback", vote.value("rollback", false)}, {"reason", vote.value("reason", "")}});
   const auto decision = rt::decide_votes(after.find_step(step)->votes, required);
-  if (!decision.pending) enqueue(Job{JobKind::proceed, run_id}, true);
+  if (!decision.pending) enqueue(Job{JobKind::proceed, run_id, ""}, true);
   std::vector<rt::Approver> approvers;
   for (const auto& v : after.find_step(step)->votes) {
     for (const auto& r : v.roles) approvers.push_back(rt::Approver{v.approver, r});
@@ -264,7 +264,7 @@ Response Service::post_rollback(const std::string& run_id) {
   const auto state = engine_->read(run_id);  // the journal, not the index: it may lag a worker
   if (!state.finished()) return error(409, fmt::format("run {} has not finished", run_id));
   if (*state.finished() == "rolled_back") return error(409, fmt::format("run {} is already rolled back", run_id));
-  enqueue(Job{JobKind::rollback, run_id}, true);
+  enqueue(Job{JobKind::rollback, run_id, ""}, true);
   return json_response(202, {{"run_id", run_id}, {"status_url", options_.public_url + "/v1/runs/" + run_id}});
 }
 

@@ -53,7 +53,7 @@ void Service::start() {
       std::lock_guard lock(mutex_);
       const auto& summary = runs_[id];
       if (state.log().event_id.size() > 0) run_of_event_[state.log().event_id] = id;
-      if (!state.finished() && summary.awaiting.empty()) queue_.push_back(Job{JobKind::resume, id});
+      if (!state.finished() && summary.awaiting.empty()) queue_.push_back(Job{JobKind::resume, id, ""});
       if (!state.finished() && summary.awaiting.empty()) queued_.insert(id);
     } catch (const std::exception& e) {
       log_line(fmt::format("run {}: not resumed: {}", id, e.what()));
@@ -119,15 +119,29 @@ void Service::run_job(const Job& job) {
       case JobKind::proceed: engine_->proceed(job.run_id); break;
       case JobKind::resume: engine_->resume(job.run_id); break;
       case JobKind::rollback: engine_->rollback(job.run_id); break;
+      case JobKind::remind: engine_->announce(job.run_id, job.step, true, options_.public_url + "/v1/runs/" + job.run_id); break;
     }
   } catch (const std::exception& e) {
     log_line(fmt::format("run {}: {}", job.run_id, e.what()));
   }
   try {
     index_run(job.run_id);
+    announce(job.run_id);
   } catch (const std::exception& e) {
     log_line(fmt::format("run {}: cannot be read: {}", job.run_id, e.what()));
   }
+}
+
+// A step that starts waiting is announced once (DESIGN §14), from the worker that left it.
+void Service::announce(const std::string& run_id) {
+  std::vector<std::string> steps;
+  {
+    std::lock_guard lock(mutex_);
+    steps = runs_[run_id].unannounced;
+  }
+  if (steps.empty()) return;
+  for (const auto& step : steps) engine_->announce(run_id, step, false, options_.public_url + "/v1/runs/" + run_id);
+  index_run(run_id);
 }
 
 // Runs waiting for a quorum whose approval timeout passed are queued (the gate refuses them),
@@ -138,17 +152,22 @@ void Service::ticker() {
     wake_.wait_for(lock, options_.tick);
     if (stopping_) return;
     std::vector<std::string> due;
+    std::vector<Job> reminders;
     for (auto& [id, summary] : runs_) {
       if (summary.approval_expires && clock_.now() >= *summary.approval_expires) {
         summary.approval_expires.reset();
         due.push_back(id);
+      } else if (summary.remind && clock_.now() >= summary.remind->first) {
+        reminders.push_back(Job{JobKind::remind, id, summary.remind->second});
+        summary.remind.reset();
       } else if (!summary.awaiting.empty() && summary.next_due && clock_.now() >= *summary.next_due) {
         summary.next_due.reset();  // a waiting run journals its clock's overdue transition
         due.push_back(id);
       }
     }
     lock.unlock();
-    for (const auto& id : due) enqueue(Job{JobKind::proceed, id}, true);
+    for (const auto& id : due) enqueue(Job{JobKind::proceed, id, ""}, true);
+    for (auto& job : reminders) enqueue(std::move(job), true);
     lock.lock();
   }
 }
@@ -168,8 +187,12 @@ void Service::index_run(const std::string& run_id) {
     const auto* p = state.find_step(step.id);
     if (!p || !p->approval_pending || p->decision || state.finished()) continue;
     summary.awaiting.push_back(step.id);
+    if (!p->announced) summary.unannounced.push_back(step.id);
     const auto asked = rt::parse_rfc3339(p->approval_requested_at);
-    if (asked && step.approval) summary.approval_expires = *asked + std::chrono::seconds(step.approval->timeout_seconds);
+    if (!asked || !step.approval) continue;
+    const auto timeout = std::chrono::seconds(step.approval->timeout_seconds);
+    summary.approval_expires = *asked + timeout;
+    if (p->announced && !p->reminded) summary.remind = std::make_pair(*asked + timeout / 2, step.id);
   }
   std::lock_guard lock(mutex_);
   runs_[run_id] = std::move(summary);
@@ -226,7 +249,7 @@ std::optional<std::string> Service::begin_run(const std::string& event_text, int
     return std::nullopt;
   }
   index_run(run_id);
-  enqueue(Job{JobKind::proceed, run_id}, true);
+  enqueue(Job{JobKind::proceed, run_id, ""}, true);
   return run_id;
 }
 

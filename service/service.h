@@ -86,10 +86,11 @@ class Service {
   void wait_idle();
 
  private:
-  enum class JobKind { proceed, resume, rollback };
+  enum class JobKind { proceed, resume, rollback, remind };
   struct Job {
     JobKind kind;
     std::string run_id;
+    std::string step;  // remind
   };
   struct RunSummary {
     std::string status = "running";
@@ -97,6 +98,8 @@ class Service {
     std::string event_id;
     std::vector<std::string> awaiting;
     std::optional<runtime::WallTime> approval_expires;
+    std::vector<std::string> unannounced;  // awaiting steps whose request was not sent yet
+    std::optional<std::pair<runtime::WallTime, std::string>> remind;  // when, which step
     std::vector<runtime::DeadlineClock> deadlines;
     std::optional<runtime::WallTime> next_due;  // earliest due_at of a pending clock
   };
@@ -121,6 +124,7 @@ class Service {
   void ticker();
   void run_job(const Job& job);
   void index_run(const std::string& run_id);
+  void announce(const std::string& run_id);
   std::shared_ptr<std::mutex> run_lock(const std::string& run_id);
   nlohmann::json run_entry(const std::string& run_id, const RunSummary& summary) const;
 

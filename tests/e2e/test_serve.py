@@ -257,6 +257,28 @@ def test_kill_9_right_after_202_loses_nothing():
             assert len(set(keys)) == 4, calls
 
 
+def test_a_waiting_step_is_announced_and_reminded_once_through_the_approval_request_route():
+    with rs.Scratch() as scratch, rs.Service(lambda request: (200, {"ok": True})) as hook:
+        connectors = scratch.write("connectors.yaml", f"""connectors:
+  hook: {{type: http, url: "{hook.url('/hook')}", timeout_seconds: 5}}
+routes: {{approval_request: hook, "*": dry-run}}
+""")
+        with serve(scratch, approval="4s", extra=["--connectors", connectors, "--public-url", "https://writ.example"]) as server:
+            run_id = started(server, event("announce-1"))
+            run = finished(server, run_id)  # nobody answers: the approval times out
+            assert run["status"] == "halted_by_approval", run
+        sent = [r.json() for r in hook.seen()]
+        assert [m["action"] for m in sent] == ["approval_request", "approval_request"], sent
+        first, reminder = sent[0]["args"], sent[1]["args"]
+        assert first["type"] == "approval_request" and "reminder" not in first, first
+        assert first["url"] == f"https://writ.example/v1/runs/{run_id}" and first["step"] == "revoke", first
+        assert first["required_roles"] == ["ciso", "legal"] and first["expires_at"], first
+        assert first["context"]["event"]["id"] == "announce-1", first
+        assert reminder["reminder"] is True and reminder["url"] == first["url"], reminder
+        records = rs.verify_journal(scratch.journal(run_id))
+        assert [r["data"]["reminder"] for r in records if r["type"] == "approval_announced"] == [False, True]
+
+
 def test_metrics_pass_promtool_and_readyz():
     with rs.Scratch() as scratch, serve(scratch, extra=["--dry-run"]) as server:
         run_id = started(server, event("m-1"))
@@ -305,4 +327,5 @@ if __name__ == "__main__":
               test_a_refusal_with_rollback_compensates_and_admin_rolls_back_on_demand, test_approval_timeout_refuses,
               test_queue_full_answers_429_with_retry_after, test_unrouted_event_is_replayed_after_sighup_adds_a_runbook,
               test_sigterm_drains_and_a_restart_resumes_without_repeating_effects, test_kill_9_right_after_202_loses_nothing,
+              test_a_waiting_step_is_announced_and_reminded_once_through_the_approval_request_route,
               test_metrics_pass_promtool_and_readyz, test_bad_setup_refuses_to_start])
