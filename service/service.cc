@@ -51,10 +51,10 @@ void Service::start() {
       if (state.start().value("event_origin", "").rfind(kOrigin, 0) != 0) continue;  // not a run of the service
       index_run(id);
       std::lock_guard lock(mutex_);
-      const auto& summary = runs_[id];
-      if (state.log().event_id.size() > 0) run_of_event_[state.log().event_id] = id;
-      if (!state.finished() && summary.awaiting.empty()) queue_.push_back(Job{JobKind::resume, id, ""});
-      if (!state.finished() && summary.awaiting.empty()) queued_.insert(id);
+      if (!state.log().event_id.empty()) run_of_event_[state.log().event_id] = id;
+      // Every unfinished run is resumed: one that waits for approval journals run_resumed, finds
+      // its votes, and is announced if the crash came before its announcement.
+      if (!state.finished() && queued_.insert(id).second) queue_.push_back(Job{JobKind::resume, id, ""});
     } catch (const std::exception& e) {
       log_line(fmt::format("run {}: not resumed: {}", id, e.what()));
     }
