@@ -44,9 +44,7 @@ int report(const rt::ExecutionLog& log, const std::string& format, const std::st
 
 int run_new(const RunArgs& args, const CliContext& ctx) {
   if (args.runbook.empty() || args.event.empty()) throw UsageError("run: give RUNBOOK and --event EVENT.json (or --resume RUN_ID)");
-  rt::SystemClock clock;
-  rt::Engine probe(nullptr, args.engine, clock);
-  probe.check_approvals_source(args.engine.approvals, args.engine.dry_run);
+  rt::check_approvals_source(args.engine.approvals, args.engine.dry_run);
   require_readable(args.event);
   rt::Event event;
   try {
@@ -55,9 +53,10 @@ int run_new(const RunArgs& args, const CliContext& ctx) {
   } catch (const rt::JsonInputError& e) {
     throw Refused(e.what());
   }
+  rt::SystemClock clock;
   const auto run_id = rt::new_run_id(clock.now());
-  auto engine = std::make_unique<rt::Engine>(load_checked_runbooks(args.runbook, args.policies, ctx), args.engine, clock, cli_hooks());
-  return report(engine->start(std::move(event), absolute_path(args.event), run_id), args.format, "completed");
+  rt::Engine engine(load_checked_runbooks(args.runbook, args.policies, ctx), args.engine, clock, cli_hooks());
+  return report(engine.start(std::move(event), absolute_path(args.event), run_id), args.format, "completed");
 }
 
 int run_resume(const RunArgs& args) {

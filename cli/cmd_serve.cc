@@ -94,8 +94,7 @@ int serve(ServeArgs& args, const CliContext& ctx) {
   std::filesystem::create_directories(args.store);
   sv::Authenticator auth(std::move(auth_config));
   rt::SystemClock clock;
-  rt::Engine probe(nullptr, args.engine, clock);
-  probe.check_approvals_source(args.engine.approvals, args.engine.dry_run);
+  rt::check_approvals_source(args.engine.approvals, args.engine.dry_run);
   sv::Service service(auth, clock, args.service);
   rt::EngineHooks hooks;
   hooks.note = [](const std::string& m) { std::cerr << "writ serve: note: " << m << '\n'; };

@@ -175,8 +175,8 @@ std::string Engine::journal_path(const std::string& run_id) const {
 
 // DESIGN §13: a static decisions file is a tabletop tool (a live run asks a service), and
 // credentials never travel over plain http except to loopback. Usage errors, before anything.
-void Engine::check_approvals_source(const std::string& source, bool dry_run) const {
-  if (source.empty() || hooks_.approvals) return;
+void check_approvals_source(const std::string& source, bool dry_run) {
+  if (source.empty()) return;
   if (source.find("://") != std::string::npos && !url_origin(source)) {  // shown redacted: it may hold a password
     throw RunUsageError(fmt::format("--approvals {}: not an http:// or https:// URL writ can use", redact_url(source)));
   }
@@ -267,7 +267,7 @@ void refuse_if_unsafe(const Plan& plan, Session& s, const std::string& run_id) {
 }  // namespace
 
 ExecutionLog Engine::start(Event event, const std::string& origin, const std::string& run_id, bool run_now) {
-  check_approvals_source(config_.approvals, config_.dry_run);
+  if (!hooks_.approvals) check_approvals_source(config_.approvals, config_.dry_run);
   const auto set = runbooks();
   if (!set) throw std::logic_error("Engine::start without runbooks");
   const auto routed = set->route(event, run_id);
@@ -345,12 +345,10 @@ RunState load_run(const EngineConfig& config, const std::string& file, const std
   return state;
 }
 
-}  // namespace
-
 // The services a continued run had, as its run_started record says; `asks`: the run may ask
 // approvals (a rollback never does).
-static void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, const EngineHooks& hooks,
-                              const RunState& state, const Engine& engine, bool asks) {
+void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, const EngineHooks& hooks,
+                              const RunState& state, bool asks) {
   const auto& start = state.start();
   const bool dry_run = start.value("dry_run", false);
   auto connectors = config.connectors;
@@ -374,7 +372,7 @@ static void setup_from_record(Session& s, Clock& clock, const EngineConfig& conf
       }
       approvals = gate["source"].get<std::string>();
     }
-    engine.check_approvals_source(approvals, dry_run);
+    check_approvals_source(approvals, dry_run);
     setup_connectors(s, connectors, dry_run, hooks.note);
     setup_approvals(s, approvals, state.plan(), hooks.note);
   }
@@ -386,6 +384,8 @@ static void setup_from_record(Session& s, Clock& clock, const EngineConfig& conf
                  roots.value_or(EvidenceRoots{{}, s.config.evidence_roots}), config.key);
   s.collect_evidence = start.value("collect_evidence", !dry_run);
 }
+
+}  // namespace
 
 ExecutionLog Engine::resume(const std::string& run_id, bool* finished) { return continue_run(run_id, Mode::resume, finished); }
 
@@ -411,7 +411,7 @@ ExecutionLog Engine::continue_run(const std::string& run_id, Mode mode, bool* fl
     return state.log();
   }
   Session s(config_.options);
-  setup_from_record(s, clock_, config_, hooks_, state, *this, mode != Mode::rollback);
+  setup_from_record(s, clock_, config_, hooks_, state, mode != Mode::rollback);
   if (mode != Mode::rollback) refuse_if_unsafe(state.plan(), s, run_id);
   Interpreter interpreter(state, *journal, s.services(clock_, hooks_.stop), s.options);
   switch (mode) {
@@ -454,7 +454,7 @@ bool Engine::announce(const std::string& run_id, const std::string& step_id, boo
   if (!step || !step->approval || !p || !p->approval_pending || p->decision || state.finished()) return false;
   if (reminder ? p->reminded : p->announced) return false;
   Session s(config_.options);
-  setup_from_record(s, clock_, config_, hooks_, state, *this, false);
+  setup_from_record(s, clock_, config_, hooks_, state, false);
   const auto route = s.config.routes.find("approval_request");
   if (route == s.config.routes.end() || !s.connectors->route_of("approval_request")) return false;
   const auto connector = *s.connectors->route_of("approval_request");

@@ -45,6 +45,11 @@ struct RunUsageError : std::runtime_error {
 // directory (a FIFO or device is refused without blocking, DESIGN §13).
 void require_readable_input(const std::string& path);
 
+// Usage checks of an approvals source (`--approvals`) for a run, dry or live, before any work:
+// a static decisions file needs a dry run; a URL must be http(s); credentials (its userinfo or
+// $WRIT_APPROVAL_TOKEN) never travel over plain http except to loopback. Throws RunUsageError.
+void check_approvals_source(const std::string& source, bool dry_run);
+
 // The runbooks of one path (a file or a directory), compiled and checked against a catalog.
 // Immutable once built; shared by the runs that use it.
 class RunbookSet {
@@ -110,8 +115,6 @@ class Engine {
   std::shared_ptr<const RunbookSet> runbooks() const;
   const EngineConfig& config() const { return config_; }
 
-  // Usage checks of the configured approvals source for a run (dry or live), before any work.
-  void check_approvals_source(const std::string& source, bool dry_run) const;
 
   // A new run `run_id` for `event` (`origin`: where it came from, journaled). Routes, plans,
   // refuses an unsafe plan, journals run_started, then runs it to its end — or, with
