@@ -146,7 +146,8 @@ RunbookSet::Routed RunbookSet::route(Event& event, const std::string& run_id) co
 }
 
 Engine::Engine(std::shared_ptr<const RunbookSet> runbooks, EngineConfig config, Clock& clock, EngineHooks hooks)
-    : runbooks_(std::move(runbooks)), config_(std::move(config)), clock_(clock), hooks_(std::move(hooks)) {
+    : runbooks_(std::move(runbooks)), config_(std::move(config)), clock_(clock), hooks_(std::move(hooks)),
+      store_(config_.store ? config_.store : std::make_shared<FileRunStore>(config_.state_dir)) {
   if (runbooks_ && !runbooks_->errors().empty()) throw std::invalid_argument("a runbook set with check errors never runs");
 }
 
@@ -167,10 +168,6 @@ void Engine::note(const std::string& message) const {
 
 void Engine::progress(const std::string& message) const {
   if (hooks_.progress) hooks_.progress(message);
-}
-
-std::string Engine::journal_path(const std::string& run_id) const {
-  return (fs::path(config_.state_dir) / "runs" / run_id / "journal.jsonl").string();
 }
 
 // DESIGN §13: a static decisions file is a tabletop tool (a live run asks a service), and
@@ -298,9 +295,9 @@ ExecutionLog Engine::start(Event event, const std::string& origin, const std::st
                {"approver_identity", policy.approver_identity_required ? "required" : "optional"},
                {"journal_key_id", key ? nlohmann::json(key->id()) : nlohmann::json(nullptr)},
                {"deadlines", clocks_to_json(start_clocks(runbook, set->catalog(), clock_start(event, clock_)))}});
-  auto journal = JournalWriter::create(journal_path(run_id), journal_options(key, config_.options));
+  auto journal = store_->create(run_id, journal_options(key, config_.options));
   progress(fmt::format("run {} started", run_id));
-  Interpreter interpreter(state, journal, s.services(clock_, hooks_.stop), s.options);
+  Interpreter interpreter(state, *journal, s.services(clock_, hooks_.stop), s.options);
   if (run_now) {
     interpreter.start(std::move(data));
   } else {
@@ -319,28 +316,28 @@ std::optional<JournalKey> resume_key(const EngineConfig& config) {
   return load_journal_key(config.journal_key, configured);
 }
 
-// Rebuilds a run from STATE alone, holding its journal open (and locked) in `journal`.
-RunState load_run(const EngineConfig& config, const std::string& file, const std::string& run_id,
-                  std::optional<JournalWriter>& journal, const std::function<void(const std::string&)>& note) {
+// Rebuilds a run from its journal alone, holding the journal open (and locked) in `journal`.
+RunState load_run(RunStore& store, const EngineConfig& config, const std::string& run_id, std::unique_ptr<JournalSink>& journal,
+                  const std::function<void(const std::string&)>& note) {
   if (!valid_run_id(run_id)) throw RunUsageError(fmt::format("`{}` is not a run id", run_id));
-  std::error_code ec;
-  if (!fs::exists(fs::symlink_status(file, ec))) throw RunUsageError(fmt::format("no run {} under {}", run_id, config.state_dir));
+  if (!store.exists(run_id)) throw RunUsageError(fmt::format("no run {} under {}", run_id, store.describe()));
   const auto key = resume_key(config);
+  const auto where = store.locate(run_id);
   RunState state;
   JournalStatus status;
   try {
-    journal.emplace(JournalWriter::open(file, journal_options(key, config.options), [&](JournalRecord&& r) { state.apply(r); }, &status));
-    if (status.record_count == 0) throw JournalError(file + ": the journal is empty");
+    journal = store.open(run_id, journal_options(key, config.options), [&](JournalRecord&& r) { state.apply(r); }, &status);
+    if (status.record_count == 0) throw JournalError(where + ": the journal is empty");
     if (state.run_id() != run_id) {  // a whole journal (and head) moved from another run's directory
-      throw JournalError(fmt::format("{}: the journal is run {}'s, not run {}'s", file, state.run_id(), run_id));
+      throw JournalError(fmt::format("{}: the journal is run {}'s, not run {}'s", where, state.run_id(), run_id));
     }
   } catch (const JournalError& e) {
     refuse_journal(e, run_id);
   }
   if (!note) return state;
-  if (status.torn_tail) note(file + ": dropped an unfinished last line (crash while writing)");
+  if (status.torn_tail) note(where + ": dropped an unfinished last line (crash while writing)");
   if (status.past_head > 0) {
-    note(file + ": journal.head was one record behind (crash between an append and the head's update); brought up to date");
+    note(where + ": journal.head was one record behind (crash between an append and the head's update); brought up to date");
   }
   return state;
 }
@@ -394,8 +391,8 @@ ExecutionLog Engine::proceed(const std::string& run_id) { return continue_run(ru
 ExecutionLog Engine::rollback(const std::string& run_id, bool* already) { return continue_run(run_id, Mode::rollback, already); }
 
 ExecutionLog Engine::continue_run(const std::string& run_id, Mode mode, bool* flag) {
-  std::optional<JournalWriter> journal;
-  auto state = load_run(config_, journal_path(run_id), run_id, journal, hooks_.note);
+  std::unique_ptr<JournalSink> journal;
+  auto state = load_run(*store_, config_, run_id, journal, hooks_.note);
   if (flag) *flag = false;
   if (mode == Mode::rollback) {
     if (!state.finished() && !state.rollback_trigger()) {
@@ -447,8 +444,8 @@ nlohmann::json announcement(const RunState& state, const PlannedStep& step, bool
 }  // namespace
 
 bool Engine::announce(const std::string& run_id, const std::string& step_id, bool reminder, const std::string& url) {
-  std::optional<JournalWriter> journal;
-  auto state = load_run(config_, journal_path(run_id), run_id, journal, nullptr);
+  std::unique_ptr<JournalSink> journal;
+  auto state = load_run(*store_, config_, run_id, journal, nullptr);
   const auto* step = state.plan().find(step_id);
   const auto* p = state.find_step(step_id);
   if (!step || !step->approval || !p || !p->approval_pending || p->decision || state.finished()) return false;
@@ -476,7 +473,7 @@ RunState Engine::read(const std::string& run_id) const {
   if (!valid_run_id(run_id)) throw RunUsageError(fmt::format("`{}` is not a run id", run_id));
   RunState state;
   try {
-    scan_journal(journal_path(run_id), journal_options(std::nullopt, config_.options), [&](JournalRecord&& r) { state.apply(r); });
+    store_->scan(run_id, journal_options(std::nullopt, config_.options), [&](JournalRecord&& r) { state.apply(r); });
   } catch (const JournalError& e) {
     refuse_journal(e, run_id);
   }
@@ -484,8 +481,8 @@ RunState Engine::read(const std::string& run_id) const {
 }
 
 RunState Engine::append(const std::string& run_id, const std::string& type, nlohmann::json data) {
-  std::optional<JournalWriter> journal;
-  auto state = load_run(config_, journal_path(run_id), run_id, journal, nullptr);
+  std::unique_ptr<JournalSink> journal;
+  auto state = load_run(*store_, config_, run_id, journal, nullptr);
   try {
     auto probe = state;  // a record the run would refuse is never written
     probe.apply(JournalRecord{journal->last_seq() + 1, type, format_rfc3339(clock_.now()), data, "", ""});

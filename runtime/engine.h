@@ -31,6 +31,7 @@
 #include "runtime/execution_log.h"
 #include "runtime/options.h"
 #include "runtime/run_state.h"
+#include "runtime/run_store.h"
 
 namespace writ::runtime {
 
@@ -90,6 +91,8 @@ struct EngineConfig {
   std::string journal_key;                // HMAC key file; empty: journal_key of --connectors
   bool dry_run = false;                   // new runs only; a resumed run keeps its own
   RuntimeOptions options;
+  // Where the runs live; null: a FileRunStore over state_dir.
+  std::shared_ptr<RunStore> store;
 };
 
 struct EngineHooks {
@@ -142,7 +145,7 @@ class Engine {
   // step no longer waits, or it was already sent.
   bool announce(const std::string& run_id, const std::string& step, bool reminder, const std::string& url);
 
-  std::string journal_path(const std::string& run_id) const;
+  RunStore& store() const { return *store_; }
 
  private:
   enum class Mode { resume, proceed, rollback };
@@ -155,6 +158,7 @@ class Engine {
   EngineConfig config_;
   Clock& clock_;
   EngineHooks hooks_;
+  std::shared_ptr<RunStore> store_;
 };
 
 }  // namespace writ::runtime

@@ -59,7 +59,7 @@ std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connect
   return problems;
 }
 
-Interpreter::Interpreter(RunState& state, JournalWriter& journal, Services services, const RuntimeOptions& options)
+Interpreter::Interpreter(RunState& state, JournalSink& journal, Services services, const RuntimeOptions& options)
     : state_(state), journal_(journal), services_(services), options_(options),
       deadline_(services.clock.steady() + options.max_run_time) {}
 

@@ -54,7 +54,7 @@ std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connect
 class Interpreter {
  public:
   // `state` must be empty (start) or rebuilt from `journal`'s records (resume, rollback).
-  Interpreter(RunState& state, JournalWriter& journal, Services services, const RuntimeOptions& options);
+  Interpreter(RunState& state, JournalSink& journal, Services services, const RuntimeOptions& options);
 
   // Records run_started (`data` must hold run_id, event_id, event_text and plan, see
   // docs/journal.md) and runs the plan to its end.
@@ -98,7 +98,7 @@ class Interpreter {
   void journal_overdue();
 
   RunState& state_;
-  JournalWriter& journal_;
+  JournalSink& journal_;
   Services services_;
   const RuntimeOptions& options_;
   std::chrono::steady_clock::time_point deadline_;

@@ -1,7 +1,5 @@
 // The routes of `writ serve` (DESIGN §14): authentication and scopes first, then one small
 // handler per route. Every answer is JSON ({"error": …} for a refusal) but /metrics.
-#include <unistd.h>
-
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -323,7 +321,7 @@ Response Service::metrics() {
 
 Response Service::ready() {
   const bool loaded = engine_->runbooks() != nullptr;
-  const bool store = ::access(engine_->config().state_dir.c_str(), W_OK) == 0;
+  const bool store = engine_->store().writable();
   return json_response(loaded && store ? 200 : 503, {{"runbooks_loaded", loaded}, {"store_writable", store}});
 }
 

@@ -38,14 +38,7 @@ rt::EngineHooks Service::engine_hooks(rt::EngineHooks base) {
 void Service::start() {
   if (!engine_) throw std::logic_error("Service::start before attach");
   intake_.emplace(IntakeLog::open(fs::path(engine_->config().state_dir) / "intake.jsonl"));
-  const auto runs = fs::path(engine_->config().state_dir) / "runs";
-  std::error_code ec;
-  std::vector<std::string> ids;
-  for (const auto& entry : fs::directory_iterator(runs, ec)) {
-    if (rt::valid_run_id(entry.path().filename().string())) ids.push_back(entry.path().filename().string());
-  }
-  std::sort(ids.begin(), ids.end());
-  for (const auto& id : ids) {
+  for (const auto& id : engine_->store().runs()) {
     try {
       const auto state = engine_->read(id);
       if (state.start().value("event_origin", "").rfind(kOrigin, 0) != 0) continue;  // not a run of the service
