@@ -27,5 +27,6 @@ void register_evidence_commands(CLI::App& app, CliContext& ctx);  // evidence pr
 void register_run_commands(CLI::App& app, CliContext& ctx);       // run rollback
 void register_report_commands(CLI::App& app, CliContext& ctx);    // report (+ metrics)
 void register_metrics_command(CLI::App& app, CliContext& ctx);     // metrics
+void register_serve_command(CLI::App& app, CliContext& ctx);       // serve
 
 }  // namespace writ::cli

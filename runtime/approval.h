@@ -48,6 +48,9 @@ struct ApprovalDecision {
   bool rollback = false;  // a refusal that asks to compensate executed steps (false positive)
   std::vector<Approver> approvers;
   std::string reason;  // why it was refused (or the approver's note)
+  // Not decided yet (only from a gate that defers()): the run waits, holding no thread, and
+  // is continued when the decision can be made.
+  bool pending = false;
 };
 
 class ApprovalGate {
@@ -56,6 +59,9 @@ class ApprovalGate {
   virtual std::string_view kind() const = 0;  // "none", "http", "file"
   // Decides within `time_left` (the step's approval timeout, cut to the run's time left).
   virtual ApprovalDecision decide(const ApprovalRequest& request, std::chrono::milliseconds time_left) = 0;
+  // True for a gate whose decide() may answer `pending` (serve's callback approvals): the
+  // request is then journaled once, and asking again only looks at what was decided since.
+  virtual bool defers() const { return false; }
 };
 
 class RefuseAllGate final : public ApprovalGate {

@@ -84,7 +84,8 @@ nlohmann::json to_json(const ExecutionLog& log) {
           {"status", log.status},
           {"steps", steps},
           {"rollbacks", rollbacks},
-          {"evidence", evidence}};
+          {"evidence", evidence},
+          {"deadlines", clocks_view(log.deadlines)}};
 }
 
 void print_text(std::ostream& out, const ExecutionLog& log) {
@@ -105,6 +106,10 @@ void print_text(std::ostream& out, const ExecutionLog& log) {
     if (r.error) out << fmt::format("{:16}error: {}\n", "", *r.error);
   }
   for (const auto& e : log.evidence) out << fmt::format("  evidence      {}  sha256:{}  {} bytes\n", e.artifact, e.sha256, e.size);
+  for (const auto& d : log.deadlines) {
+    out << fmt::format("  deadline      {} ({})  due {}  {}{}\n", d.obligation, d.citation, d.due_at, d.status,
+                       d.met_at.empty() ? "" : " at " + d.met_at);
+  }
   for (const auto& note : log.notes) out << fmt::format("  note: {}\n", note);
   out << fmt::format("status: {}\n", log.status);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/approval.h"
+#include "runtime/deadlines.h"
 
 namespace writ::runtime {
 
@@ -55,6 +56,7 @@ struct ExecutionLog {
   std::vector<StepEntry> steps;
   std::vector<RollbackEntry> rollbacks;
   std::vector<EvidenceEntry> evidence;
+  std::vector<DeadlineClock> deadlines;  // DESIGN §14: one clock per obligation of the runbook
   std::vector<std::string> notes;  // text output only: skipped evidence, uncompensated steps
 };
 

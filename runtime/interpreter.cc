@@ -59,7 +59,7 @@ std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connect
   return problems;
 }
 
-Interpreter::Interpreter(RunState& state, JournalWriter& journal, Services services, const RuntimeOptions& options)
+Interpreter::Interpreter(RunState& state, JournalSink& journal, Services services, const RuntimeOptions& options)
     : state_(state), journal_(journal), services_(services), options_(options),
       deadline_(services.clock.steady() + options.max_run_time) {}
 
@@ -72,19 +72,35 @@ Millis Interpreter::time_left() const {
 }
 
 void Interpreter::start(nlohmann::json data) {
+  begin(std::move(data));
+  execute();
+}
+
+void Interpreter::begin(nlohmann::json data) {
   if (state_.started()) throw std::logic_error("start() on a run that has started");
   record("run_started", std::move(data));
+  load_run_settings();
+}
+
+void Interpreter::load_run_settings() {
   event_ = state_.event();
   dry_run_ = state_.start().value("dry_run", false);
   collect_evidence_ = state_.start().value("collect_evidence", !dry_run_);
-  execute();
+}
+
+void Interpreter::proceed() {
+  if (state_.finished()) throw std::logic_error("proceed() on a finished run");
+  load_run_settings();
+  if (state_.rollback_trigger()) {
+    compensate(*state_.rollback_trigger());
+  } else {
+    execute();
+  }
 }
 
 void Interpreter::resume(const nlohmann::json& data) {
   if (state_.finished()) throw std::logic_error("resume() on a finished run");
-  event_ = state_.event();
-  dry_run_ = state_.start().value("dry_run", false);
-  collect_evidence_ = state_.start().value("collect_evidence", !dry_run_);
+  load_run_settings();
   record("run_resumed", data);
   if (state_.rollback_trigger()) {
     compensate(*state_.rollback_trigger());
@@ -102,10 +118,12 @@ void Interpreter::rollback() {
 void Interpreter::execute() {
   for (const auto& step : state_.plan().steps) {
     const auto* progress = state_.find_step(step.id);
+    if (services_.stop && services_.stop->load() && !(progress && progress->status)) return;  // draining: resumed later
     // A step finished before a crash is never repeated, but its outcome still decides.
     const auto outcome = progress && progress->status ? outcome_of(step, *progress) : run_step(step);
     if (outcome.next == Next::Halt) return finish(outcome.status);
     if (outcome.next == Next::Compensate) return compensate(outcome.trigger);
+    if (outcome.next == Next::Wait) return journal_overdue();  // an approval pending: continued by proceed()
   }
   finish("completed");
 }
@@ -125,6 +143,7 @@ Interpreter::Outcome Interpreter::run_step(const PlannedStep& step) {
   auto& p = state_.step(step.id);
   if (!p.started) record("step_started", {{"step", step.id}, {"action", step.action}, {"effect", step.effect}});
   if (step.approval && !p.decision) ask_approval(step);
+  if (step.approval && !p.decision) return Outcome{Next::Wait, "", ""};
   if (step.approval && !p.decision->approved) {
     finish_step(step, "refused", fmt::format("approval refused: {}", p.decision->reason));
     if (p.decision->rollback) return Outcome{Next::Compensate, "", "approval_refused"};
@@ -145,6 +164,8 @@ Interpreter::Outcome Interpreter::run_step(const PlannedStep& step) {
 }
 
 Interpreter::Outcome Interpreter::finish_step(const PlannedStep& step, const std::string& status, const std::optional<std::string>& error) {
+  auto clocks = state_.log().deadlines;  // which clocks this step stops, to journal each
+  const auto stopped = status == "executed" ? stop_clocks(clocks, step.id, format_rfc3339(services_.clock.now())) : std::vector<std::string>{};
   const auto* p = state_.find_step(step.id);
   record("step_finished", {{"step", step.id},
                            {"action", step.action},
@@ -153,6 +174,11 @@ Interpreter::Outcome Interpreter::finish_step(const PlannedStep& step, const std
                            {"attempts", p ? p->sends : 0},
                            {"started_at", p && p->started ? nlohmann::json(p->started_at) : nlohmann::json(nullptr)},
                            {"error", optional_error(error)}});
+  for (const auto& c : state_.log().deadlines) {
+    if (std::find(stopped.begin(), stopped.end(), c.obligation) != stopped.end()) {
+      record("deadline_met", {{"obligation", c.obligation}, {"step", step.id}, {"status", c.status}, {"met_at", c.met_at}});
+    }
+  }
   if (status == "failed") return Outcome{Next::Halt, "failed", ""};
   return Outcome{};
 }
@@ -168,7 +194,8 @@ Interpreter::Outcome Interpreter::on_failure(const PlannedStep& step) {
 
 void Interpreter::ask_approval(const PlannedStep& step) {
   const auto& approval = *step.approval;
-  record("approval_requested", {{"step", step.id},
+  const bool asked_before = state_.step(step.id).approval_pending && services_.approvals.defers();
+  if (!asked_before) record("approval_requested", {{"step", step.id},
                                 {"action", step.action},
                                 {"required_roles", approval.roles},
                                 {"timeout_seconds", approval.timeout_seconds},
@@ -190,6 +217,7 @@ void Interpreter::ask_approval(const PlannedStep& step) {
   const auto wait = std::min<milliseconds>(std::chrono::seconds(approval.timeout_seconds), std::max(time_left(), milliseconds(0)));
   const auto asked = services_.clock.steady();
   auto decision = services_.approvals.decide(request, wait);
+  if (decision.pending) return;
   if (wait < std::chrono::seconds(approval.timeout_seconds) && !decision.approved && time_left().count() <= 0) {
     decision.reason += " (run time limit reached)";
   }
@@ -198,7 +226,16 @@ void Interpreter::ask_approval(const PlannedStep& step) {
                               {"rollback", decision.rollback},
                               {"approvers", approvers_json(decision.approvers)},
                               {"reason", decision.reason},
-                              {"latency_ms", millis_between(asked, services_.clock.steady())}});
+                              {"latency_ms", latency_ms(step, asked)}});
+}
+
+// A deferred gate's decision comes in a later call than the request: its latency counts
+// from the request's journaled time.
+std::int64_t Interpreter::latency_ms(const PlannedStep& step, std::chrono::steady_clock::time_point asked) const {
+  const auto* p = state_.find_step(step.id);
+  const auto requested = p ? parse_rfc3339(p->approval_requested_at) : std::nullopt;
+  if (!services_.approvals.defers() || !requested) return millis_between(asked, services_.clock.steady());
+  return std::max<std::int64_t>(0, std::chrono::duration_cast<milliseconds>(services_.clock.now() - *requested).count());
 }
 
 ConnectorResult Interpreter::send(const PlannedStep& step, const PlannedCall& call, const std::string& phase) {
@@ -286,6 +323,14 @@ void Interpreter::compensate(const std::string& trigger) {
   finish(complete ? "rolled_back" : "rollback_incomplete");
 }
 
-void Interpreter::finish(const std::string& status) { record("run_finished", {{"status", status}}); }
+void Interpreter::journal_overdue() {
+  auto clocks = state_.log().deadlines;
+  for (const auto& obligation : overdue_clocks(clocks, services_.clock.now())) record("deadline_overdue", {{"obligation", obligation}});
+}
+
+void Interpreter::finish(const std::string& status) {
+  journal_overdue();
+  record("run_finished", {{"status", status}});
+}
 
 }  // namespace writ::runtime

@@ -15,6 +15,7 @@
 // never repeated, an in-flight call is re-sent with the same idempotency key.
 #pragma once
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct Services {
   ApprovalGate& approvals;
   Clock& clock;
   EvidenceSink* evidence = nullptr;  // null: preserving fails with "no evidence store"
+  // When set and true, no further step starts: the run stays unfinished (journaled up to its
+  // last call) and is resumed later (`writ serve` draining on SIGTERM).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Problems that must stop a run before its first effect: an action or rollback no route
@@ -50,11 +54,16 @@ std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connect
 class Interpreter {
  public:
   // `state` must be empty (start) or rebuilt from `journal`'s records (resume, rollback).
-  Interpreter(RunState& state, JournalWriter& journal, Services services, const RuntimeOptions& options);
+  Interpreter(RunState& state, JournalSink& journal, Services services, const RuntimeOptions& options);
 
   // Records run_started (`data` must hold run_id, event_id, event_text and plan, see
   // docs/journal.md) and runs the plan to its end.
   void start(nlohmann::json data);
+  // Only records run_started: the run is then driven by proceed() (`writ serve`, which
+  // answers once the run is durable and runs it on a worker).
+  void begin(nlohmann::json data);
+  // Continues a run begun or left waiting by this process, without a run_resumed record.
+  void proceed();
   // Records run_resumed with `data` and continues a run that has not finished: the
   // execution, or the compensation it was in. Throws std::logic_error if it has finished.
   void resume(const nlohmann::json& data);
@@ -65,7 +74,7 @@ class Interpreter {
   const RunState& state() const { return state_; }
 
  private:
-  enum class Next { Continue, Halt, Compensate };
+  enum class Next { Continue, Halt, Compensate, Wait };
   struct Outcome {
     Next next = Next::Continue;
     std::string status;   // for Halt
@@ -73,20 +82,23 @@ class Interpreter {
   };
 
   void record(const std::string& type, nlohmann::json data);
+  void load_run_settings();
   Millis time_left() const;
   void execute();
   Outcome run_step(const PlannedStep& step);
   Outcome outcome_of(const PlannedStep& step, const StepProgress& progress);
   void ask_approval(const PlannedStep& step);
+  std::int64_t latency_ms(const PlannedStep& step, std::chrono::steady_clock::time_point asked) const;
   ConnectorResult send(const PlannedStep& step, const PlannedCall& call, const std::string& phase);
   std::optional<std::string> preserve(const PlannedStep& step);
   Outcome finish_step(const PlannedStep& step, const std::string& status, const std::optional<std::string>& error);
   Outcome on_failure(const PlannedStep& step);
   void compensate(const std::string& trigger);
   void finish(const std::string& status);
+  void journal_overdue();
 
   RunState& state_;
-  JournalWriter& journal_;
+  JournalSink& journal_;
   Services services_;
   const RuntimeOptions& options_;
   std::chrono::steady_clock::time_point deadline_;

@@ -100,7 +100,23 @@ JournalContents read_journal(const std::filesystem::path& file, const JournalOpt
 // sha256 hex of the canonical JSON of `record` (which must hold neither `hash` nor `mac`).
 std::string record_hash(const nlohmann::json& record);
 
-class JournalWriter {
+// An open, locked run journal that records are appended to (JournalWriter; a RunStore hands
+// them out).
+class JournalSink {
+ public:
+  virtual ~JournalSink() = default;
+  // Appends a record durably and returns it as written. Throws JournalError.
+  virtual JournalRecord append(const std::string& type, WallTime at, nlohmann::json data) = 0;
+  // The seq of the last record (0 for none).
+  virtual std::uint64_t last_seq() const = 0;
+
+ protected:
+  JournalSink() = default;
+  JournalSink(JournalSink&&) = default;
+  JournalSink& operator=(JournalSink&&) = default;
+};
+
+class JournalWriter final : public JournalSink {
  public:
   // Creates a new journal (its directory too) and its head; throws JournalError if it exists.
   static JournalWriter create(const std::filesystem::path& file, const JournalOptions& options = {});
@@ -115,10 +131,10 @@ class JournalWriter {
   // Appends a record, fsyncs it and replaces the head. Throws JournalError: io when the disk
   // refuses, corrupt when the record is longer than max_record_bytes (then nothing is written;
   // a refused first record removes the journal it would have started).
-  JournalRecord append(const std::string& type, WallTime at, nlohmann::json data);
+  JournalRecord append(const std::string& type, WallTime at, nlohmann::json data) override;
 
   const std::filesystem::path& file() const { return file_; }
-  std::uint64_t last_seq() const { return seq_; }
+  std::uint64_t last_seq() const override { return seq_; }
 
  private:
   JournalWriter(std::filesystem::path file, UniqueFd fd, const JournalOptions& options, const JournalStatus& status);

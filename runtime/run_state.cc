@@ -75,6 +75,8 @@ void RunState::apply(const JournalRecord& record) {
   } else if (t == "rollback_requested") {
     rollback_trigger_ = get<std::string>(record, "trigger");
     finished_.reset();
+  } else if (t == "deadline_met" || t == "deadline_overdue") {
+    on_deadline_record(record);
   } else if (t.rfind("rollback_", 0) == 0 || (t.rfind("connector_", 0) == 0 && record.data.value("phase", "") == "rollback")) {
     on_rollback_record(record);
   } else {
@@ -106,6 +108,13 @@ void RunState::on_run_started(const JournalRecord& record) {
   } catch (const PlanError& e) {
     throw JournalError(fmt::format("record {} (run_started): {}", record.seq, e.what()));
   }
+  if (auto clocks = record.data.find("deadlines"); clocks != record.data.end()) {
+    try {
+      log_.deadlines = clocks_from_json(*clocks);
+    } catch (const std::invalid_argument& e) {
+      throw JournalError(fmt::format("record {} (run_started): {}", record.seq, e.what()));
+    }
+  }
   log_.run_id = run_id_;
   log_.runbook = plan_.runbook;
   log_.event_id = get<std::string>(record, "event_id");
@@ -121,8 +130,15 @@ void RunState::on_step_record(const JournalRecord& record) {
     p.started = true;
     p.started_at = record.at;
   } else if (t == "approval_requested") {
+    if (!p.approval_pending) p.approval_requested_at = record.at;
     p.approval_pending = true;
     required_roles_[id] = get<std::vector<std::string>>(record, "required_roles");
+  } else if (t == "approval_announced") {
+    (get<bool>(record, "reminder") ? p.reminded : p.announced) = true;
+  } else if (t == "approval_vote") {
+    if (!p.approval_pending) throw JournalError(fmt::format("record {} (approval_vote): step `{}` is not awaiting approval", record.seq, id));
+    p.votes.push_back(ApprovalVote{get<std::string>(record, "approver"), get<std::vector<std::string>>(record, "roles"),
+                                   get<bool>(record, "approved"), get<bool>(record, "rollback"), get<std::string>(record, "reason")});
   } else if (t == "approval_decided") {
     p.approval_pending = false;
     p.decision = ApprovalDecision{get<bool>(record, "approved"), get<bool>(record, "rollback"), get_approvers(record),
@@ -158,6 +174,7 @@ void RunState::on_step_record(const JournalRecord& record) {
     e.finished_at = record.at;
     e.error = get_error(record);
     e.connector = connector_of_.count(id) ? connector_of_[id] : "";
+    if (*p.status == "executed") stop_clocks(log_.deadlines, id, record.at);
     if (p.decision) {
       e.approval = ApprovalEntry{required_roles_[id], p.decision->approved, p.decision->approvers,
                                  p.approval_latency_ms, p.decision->reason};
@@ -167,6 +184,15 @@ void RunState::on_step_record(const JournalRecord& record) {
   } else {
     throw JournalError(fmt::format("record {}: unknown record type `{}`", record.seq, t));
   }
+}
+
+// deadline_met repeats what step_finished already stopped (for readers of the journal alone);
+// deadline_overdue marks a clock that ran out while the run went on or waited.
+void RunState::on_deadline_record(const JournalRecord& record) {
+  const auto obligation = get<std::string>(record, "obligation");
+  auto it = std::find_if(log_.deadlines.begin(), log_.deadlines.end(), [&](const DeadlineClock& c) { return c.obligation == obligation; });
+  if (it == log_.deadlines.end()) throw JournalError(fmt::format("record {} ({}): no clock for `{}`", record.seq, record.type, obligation));
+  if (record.type == "deadline_overdue" && it->status == "pending") it->status = "overdue";
 }
 
 void RunState::on_rollback_record(const JournalRecord& record) {

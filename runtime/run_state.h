@@ -18,10 +18,23 @@
 
 namespace writ::runtime {
 
+// One approver's answer posted to `writ serve` (record approval_vote), kept until decided.
+struct ApprovalVote {
+  std::string approver;            // the token's name
+  std::vector<std::string> roles;  // the token's roles
+  bool approved = false;
+  bool rollback = false;
+  std::string reason;
+};
+
 struct StepProgress {
   bool started = false;
   std::string started_at;
   bool approval_pending = false;  // requested, not yet decided (re-asked on resume)
+  std::string approval_requested_at;  // the first request's time (RFC 3339)
+  std::vector<ApprovalVote> votes;
+  bool announced = false;  // approval_announced (writ serve), and its one reminder
+  bool reminded = false;
   std::optional<ApprovalDecision> decision;
   std::int64_t approval_latency_ms = 0;
   int sends = 0;           // connector calls sent for the action (attempts)
@@ -66,6 +79,7 @@ class RunState {
   void on_run_started(const JournalRecord& record);
   void on_step_record(const JournalRecord& record);
   void on_rollback_record(const JournalRecord& record);
+  void on_deadline_record(const JournalRecord& record);
   StepEntry& entry(const std::string& step);
 
   bool started_ = false;

@@ -7,7 +7,7 @@ packages=(
   clang-14 libclang-rt-14-dev lld-14
   tao-pegtl-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev
   libfmt-dev catch2 libcli11-dev libcpp-httplib-dev libbenchmark-dev openssl
-  python3-jsonschema python3-yaml time ccache prometheus cmark-gfm
+  python3-jsonschema python3-yaml time ccache prometheus prometheus-alertmanager cmark-gfm
 )
 if [[ "${WRIT_WITH_CHROMIUM:-0}" == 1 ]]; then packages+=(chromium); fi
 missing=()

@@ -39,7 +39,8 @@ TEST_CASE("the JSON execution log is exactly DESIGN §9's object", "[runtime][lo
        "error": "approval refused: refused by the approver"}
     ],
     "rollbacks": [],
-    "evidence": [{"artifact": "/tmp/pcap_capture.pcap", "sha256": ")writ" + std::string(64, 'a') + R"(", "size": 42}]
+    "evidence": [{"artifact": "/tmp/pcap_capture.pcap", "sha256": ")writ" + std::string(64, 'a') + R"(", "size": 42}],
+    "deadlines": []
   })"));
 }
 

@@ -1,0 +1,105 @@
+#include "service/intake_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace writ::service {
+
+namespace {
+
+std::string field(const nlohmann::json& record, const char* key) {
+  auto it = record.find(key);
+  if (it == record.end() || !it->is_string()) throw std::invalid_argument(fmt::format("`{}` is missing or not a string", key));
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+IntakeLog IntakeLog::open(const std::filesystem::path& file) {
+  std::filesystem::create_directories(file.parent_path());
+  UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd) throw IntakeError(fmt::format("{}: cannot open: {}", file.string(), std::strerror(errno)));
+  IntakeLog log(file, std::move(fd));
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  std::uint64_t valid = 0;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (in.eof()) break;  // no newline: a torn last line, cut below
+    try {
+      log.apply(nlohmann::json::parse(line));
+    } catch (const std::exception& e) {
+      throw IntakeError(fmt::format("{}:{}: {}", file.string(), number, e.what()));
+    }
+    valid += line.size() + 1;
+  }
+  if (::ftruncate(log.fd_.get(), static_cast<off_t>(valid)) != 0) {
+    throw IntakeError(fmt::format("{}: cannot cut a torn last line: {}", file.string(), std::strerror(errno)));
+  }
+  return log;
+}
+
+void IntakeLog::apply(const nlohmann::json& record) {
+  const auto kind = field(record, "kind");
+  if (kind == "unrouted") {
+    unrouted_.push_back(UnroutedEvent{field(record, "id"), field(record, "event_id"), field(record, "at"), field(record, "reason"),
+                                      field(record, "event_text"), ""});
+  } else if (kind == "replayed") {
+    const auto id = field(record, "id");
+    for (auto& u : unrouted_) {
+      if (u.id == id) u.replayed_run = field(record, "run_id");
+    }
+  } else if (kind == "duplicate") {
+    auto& d = duplicates_[field(record, "run_id")];
+    ++d.count;
+    d.last_seen_at = field(record, "at");
+  } else {
+    throw std::invalid_argument(fmt::format("unknown kind `{}`", kind));
+  }
+}
+
+void IntakeLog::append(const nlohmann::json& record) {
+  const auto line = record.dump() + "\n";
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const auto n = ::write(fd_.get(), line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw IntakeError(fmt::format("{}: write failed: {}", file_.string(), std::strerror(errno)));
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fdatasync(fd_.get()) != 0) throw IntakeError(fmt::format("{}: fsync failed: {}", file_.string(), std::strerror(errno)));
+  apply(record);
+}
+
+void IntakeLog::add_unrouted(const UnroutedEvent& e) {
+  append({{"kind", "unrouted"}, {"id", e.id}, {"event_id", e.event_id}, {"at", e.at}, {"reason", e.reason}, {"event_text", e.event_text}});
+}
+
+void IntakeLog::add_replayed(const std::string& id, const std::string& run_id, const std::string& at) {
+  append({{"kind", "replayed"}, {"id", id}, {"run_id", run_id}, {"at", at}});
+}
+
+void IntakeLog::add_duplicate(const std::string& event_id, const std::string& run_id, const std::string& at) {
+  append({{"kind", "duplicate"}, {"event_id", event_id}, {"run_id", run_id}, {"at", at}});
+}
+
+const UnroutedEvent* IntakeLog::find_unrouted(const std::string& id) const {
+  for (const auto& u : unrouted_) {
+    if (u.id == id) return &u;
+  }
+  return nullptr;
+}
+
+const Duplicates* IntakeLog::duplicates(const std::string& run_id) const {
+  auto it = duplicates_.find(run_id);
+  return it == duplicates_.end() ? nullptr : &it->second;
+}
+
+}  // namespace writ::service
