@@ -7,6 +7,7 @@
 
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include <fmt/format.h>
@@ -113,6 +114,19 @@ int serve(ServeArgs& args, const CliContext& ctx) {
   };
   server.Get(".*", handler);
   server.Post(".*", handler);
+  // What cpp-httplib refuses before a route sees it is JSON like every other refusal: a body
+  // over the limit, or (Debian's cpp-httplib 0.11 parses such bodies itself) a body over 8 KiB
+  // sent as application/x-www-form-urlencoded instead of application/json.
+  server.set_error_handler([](const httplib::Request& in, httplib::Response& out) {
+    if (!out.body.empty()) return;
+    std::string why = fmt::format("the HTTP request was refused ({})", out.status);
+    if (out.status == 413) {
+      why = in.get_header_value("Content-Type") == "application/x-www-form-urlencoded"
+                ? "a form-encoded body is limited to 8192 bytes: send the JSON as application/json"
+                : "the body is larger than the limit";
+    }
+    out.set_content(nlohmann::json{{"error", why}}.dump() + "\n", "application/json");
+  });
   if (!server.bind_to_port(host, port)) throw UsageError(fmt::format("--listen {}: cannot listen there", args.listen));
   try {
     service.start();  // after the bind: a failed start leaves no worker behind

@@ -110,7 +110,7 @@ def request(url, method="GET", body=None, token=None, headers=None, raw=None):
         req.add_header("Authorization", "Bearer " + TOKENS.get(token, (token,))[0])
     for key, value in (headers or {}).items():
         req.add_header(key, value)
-    if data is not None:
+    if data is not None and not any(k.lower() == "content-type" for k in (headers or {})):
         req.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:

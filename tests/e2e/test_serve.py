@@ -95,7 +95,11 @@ def test_bad_input_is_refused_with_the_reason():
         status, reply, _ = post(server, {"version": "4", "alerts": [{"status": "firing", "labels": {"a": 1}}]})
         assert status == 400 and "Alertmanager" in reply["error"], reply
         status, reply, _ = post(server, None, raw=b"{" + b" " * (1024 * 1024) + b"}")
-        assert status == 413, (status, reply)
+        assert status == 413 and "larger than" in reply["error"], (status, reply)
+        # JSON sent under a form content type: the HTTP library's own 8 KiB form limit, said as JSON.
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        status, reply, _ = post(server, None, raw=json.dumps(event("form", note="n" * 9000)).encode(), headers=form)
+        assert status == 413 and "send the JSON as application/json" in reply["error"], (status, reply)
         status, reply, _ = post(server, event("nobody", severity="high"))
         assert status == 422 and reply["unrouted"][0]["event_id"] == "nobody", reply
         assert ss.run_dirs(scratch.state()) == []
