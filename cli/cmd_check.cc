@@ -11,6 +11,7 @@
 
 #include "cli/check_stream.h"
 #include "cli/cli_support.h"
+#include "cli/pool_allocator.h"
 #include "common/canonical_json.h"
 #include "common/line_diff.h"
 #include "common/regular_file.h"
@@ -123,6 +124,7 @@ int run_check(const CheckOptions& opt, const CliContext& ctx) {
   options.inline_suppressions = !opt.no_inline_suppressions;
   const Format format = format_of(opt.format);
   const bool color = use_color() && format == Format::Text;
+  enable_pooled_allocation();
   const CheckedFiles checked = check_files(files, catalog, options, jobs_for(opt.jobs), format, color);
   std::vector<RenderedDiagnostic> covered;
   if (saw_directory || files.size() > 1) covered = coverage(opt, catalog, checked, format, color);
