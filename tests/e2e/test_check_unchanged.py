@@ -1,7 +1,8 @@
 """No behaviour change (issue 13): `writ check` of the whole tests/data and of a generated
 corpus (bench/gen_corpus.py, faulty and clean, fixed seed) prints, in every format and with one
 thread or all, exactly what the binary of commit 69309c0 printed before the checker was made to
-stream; and every file compiles to the same IR digest. The expected outputs in
+stream (so do --policy, --write-baseline, --baseline and --werror); and every file compiles to
+the same IR digest. The expected outputs in
 tests/e2e/unchanged/ were produced by that binary:
 
   python3 tests/e2e/test_check_unchanged.py --writ OLD_BINARY --source . --update
@@ -49,6 +50,24 @@ def checks(writ, targets):
     return summary, full
 
 
+def options(writ, source, work):
+    """The options that reorder or filter findings: --policy (severity-coverage anchored at
+    the policy file), --write-baseline and --baseline, --werror."""
+    policy = "tests/data/severity-coverage/fail_dir/also_critical.writ"
+    baseline = work / "baseline.json"
+    runs = {"--policy": ["check", "--format", "text", "--policy", policy, "tests/data"],
+            "--write-baseline": ["check", "--format", "sarif", "--write-baseline", str(baseline), "tests/data/seed"],
+            "--baseline": ["check", "--format", "json", "--baseline", str(baseline), "tests/data/seed", "runbooks"],
+            "--werror": ["check", "--werror", "runbooks"]}
+    out = {}
+    for name, argv in runs.items():
+        proc = wrt.run(writ, *argv, cwd=source, timeout=300)
+        out[name] = {"exit": proc.returncode, "sha256": hashlib.sha256(proc.stdout.encode()).hexdigest()}
+        if name == "--write-baseline":
+            out["baseline file"] = hashlib.sha256(baseline.read_bytes()).hexdigest()
+    return out
+
+
 def digests(writ, targets):
     """{file: "exit N sha256:..."} from `writ compile` of every runbook file."""
     out = {}
@@ -75,6 +94,7 @@ def main():
         generate(source, work)
         targets = [("tests/data", source, "tests/data"), ("corpus", work, "corpus")]
         summary, full = checks(writ, targets)
+        summary.update(options(writ, source, work))
         actual = {"checks": summary, "digests": digests(writ, targets)}
     if args.update:
         expected_dir.mkdir(exist_ok=True)
