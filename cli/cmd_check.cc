@@ -91,7 +91,7 @@ void apply_baselines(const CheckOptions& opt, std::vector<const RenderedDiagnost
     for (std::size_t i = 0; i < all.size(); ++i) {
       if (!all[i]->suppressed) recorded.insert(prints[i]);
     }
-    write_baseline(opt.write_baseline, recorded);
+    write_baseline_fingerprints(opt.write_baseline, recorded);
   }
   if (opt.baseline.empty()) return;
   require_readable(opt.baseline);

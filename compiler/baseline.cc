@@ -124,10 +124,10 @@ void write_baseline(const std::string& path, const std::vector<Diagnostic>& diag
   for (std::size_t i = 0; i < diagnostics.size(); ++i) {
     if (!diagnostics[i].suppressed_by) recorded.insert(prints[i]);
   }
-  write_baseline(path, recorded);
+  write_baseline_fingerprints(path, recorded);
 }
 
-void write_baseline(const std::string& path, const std::set<std::string>& recorded) {
+void write_baseline_fingerprints(const std::string& path, const std::set<std::string>& recorded) {
   nlohmann::ordered_json root;
   root["version"] = 1;
   root["fingerprints"] = recorded;

@@ -70,7 +70,7 @@ std::string fingerprint_identity(const Diagnostic& diagnostic);
 // Written whole or not at all (temp file + rename); throws std::runtime_error when it cannot be.
 void write_baseline(const std::string& path, const std::vector<Diagnostic>& diagnostics);
 // The same file from fingerprints already computed (those of the findings not suppressed).
-void write_baseline(const std::string& path, const std::set<std::string>& recorded);
+void write_baseline_fingerprints(const std::string& path, const std::set<std::string>& recorded);
 // Throws std::runtime_error with a clear message for an unreadable or malformed baseline.
 std::vector<std::string> read_baseline(const std::string& path);
 
