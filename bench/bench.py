@@ -20,29 +20,30 @@ GNU_TIME = "/usr/bin/time"
 
 
 def measure(argv, stdout=None):
-    """(wall seconds, peak RSS MiB, exit status) of one run; output to `stdout` or nowhere.
+    """(wall seconds, peak RSS MiB, exit status, CPU seconds) of one run; output to `stdout`
+    or nowhere.
     The peak RSS comes from GNU time: a child forked from Python would count Python's pages in
     its ru_maxrss (Linux keeps the high-water mark across exec)."""
     with tempfile.NamedTemporaryFile("r") as rss, open(stdout or os.devnull, "w") as out:
         start = time.perf_counter()
-        code = subprocess.run([GNU_TIME, "-f", "%M", "-o", rss.name, *argv], stdout=out,
+        code = subprocess.run([GNU_TIME, "-f", "%M %U %S", "-o", rss.name, *argv], stdout=out,
                               stderr=subprocess.DEVNULL).returncode
         wall = time.perf_counter() - start
-        return wall, int(rss.read().split()[-1]) / 1024, code
+        kib, user, system = rss.read().split()[-3:]
+        return wall, int(kib) / 1024, code, float(user) + float(system)
 
 
 def medians(runs, commands):
     """Runs every (name, run, accepted exit codes) `runs` times, interleaved, where `run()`
-    returns measure()'s triple; {name: (median wall, median peak RSS)}."""
+    returns measure()'s tuple; {name: (median wall, median peak RSS, median CPU seconds)}."""
     samples = {name: [] for name, _, _ in commands}
     for _ in range(runs):
         for name, run, accepted in commands:
-            wall, rss, code = run()
+            wall, rss, code, cpu = run()
             if code not in accepted:
                 sys.exit(f"bench: {name} exited {code}")
-            samples[name].append((wall, rss))
-    return {name: (statistics.median(s[0] for s in v), statistics.median(s[1] for s in v))
-            for name, v in samples.items()}
+            samples[name].append((wall, rss, cpu))
+    return {name: tuple(statistics.median(s[i] for s in v) for i in range(3)) for name, v in samples.items()}
 
 
 def corpus(work, kind, files):
@@ -61,17 +62,20 @@ def verdict(ok):
 
 
 def check_clean(args, work, sizes):
-    failures, per_file = 0, []
+    failures, per_file, cpu_per_file = 0, [], []
     print(f"\n== writ check --format json, default threads ({os.cpu_count()} cores), vs yaml-cpp LoadFile on 1 thread")
-    print(f"{'corpus':>12} {'yaml-cpp s':>10} {'check s':>8} {'ratio':>6} {'us/file':>8} {'RSS MiB':>8}")
+    print(f"{'corpus':>12} {'yaml-cpp s':>10} {'check s':>8} {'ratio':>6} {'us/file':>8} {'RSS MiB':>8} "
+          f"{'CPU s: yaml-cpp':>15} {'check':>6}")
     for files in sizes:
         path = str(corpus(work, "clean", files))
         m = medians(args.runs, [("anchor", lambda: measure([args.yaml_parse, path]), {0}),
                                 ("check", lambda: measure([args.writ, "check", "--format", "json", path]), {0})])
-        (anchor, _), (check, rss) = m["anchor"], m["check"]
+        (anchor, _, anchor_cpu), (check, rss, check_cpu) = m["anchor"], m["check"]
         per_file.append(check / files)
+        cpu_per_file.append(check_cpu / files)
         line = (f"{'clean ' + str(files):>12} {anchor:10.2f} {check:8.2f} {check / anchor:6.2f} "
-                f"{1e6 * check / files:8.0f} {rss:8.1f}   RSS <= {CHECK_RSS_MIB}: {verdict(rss <= CHECK_RSS_MIB)}")
+                f"{1e6 * check / files:8.0f} {rss:8.1f} {anchor_cpu:15.2f} {check_cpu:6.2f}   "
+                f"RSS <= {CHECK_RSS_MIB}: {verdict(rss <= CHECK_RSS_MIB)}")
         failures += rss > CHECK_RSS_MIB
         if files == 10000:
             line += f", ratio <= {CHECK_RATIO}: {verdict(check / anchor <= CHECK_RATIO)}"
@@ -80,7 +84,8 @@ def check_clean(args, work, sizes):
     if len(per_file) > 1:
         spread = max(per_file) / min(per_file)
         print(f"linear: time per file within {spread:.2f}x from {sizes[0]} to {sizes[-1]} files "
-              f"(<= {LINEAR_SPREAD}: {verdict(spread <= LINEAR_SPREAD)})")
+              f"(<= {LINEAR_SPREAD}: {verdict(spread <= LINEAR_SPREAD)}); CPU time per file within "
+              f"{max(cpu_per_file) / min(cpu_per_file):.2f}x")
         failures += spread > LINEAR_SPREAD
     return failures
 
@@ -88,7 +93,8 @@ def check_clean(args, work, sizes):
 def check_more(args, work):
     clean = str(corpus(work, "clean", 10000))
     m = medians(args.runs, [("j1", lambda: measure([args.writ, "check", "-j1", "--format", "json", clean]), {0})])
-    print(f"clean 10000, -j1: {m['j1'][0]:.2f} s, RSS {m['j1'][1]:.1f} MiB (for the thread speed-up)")
+    print(f"clean 10000, -j1: {m['j1'][0]:.2f} s, RSS {m['j1'][1]:.1f} MiB, CPU {m['j1'][2]:.2f} s "
+          "(for the thread speed-up)")
     faulty = str(corpus(work, "faulty", 10000))
     out = str(work / "faulty.json")
     m = medians(args.runs, [("anchor", lambda: measure([args.yaml_parse, faulty]), {0}),
@@ -123,12 +129,12 @@ def evidence(args, work):
     def timed(argv, then_sync=False, verify=False):
         def run():
             clean()
-            wall, rss, code = measure(argv)
+            wall, rss, code, cpu = measure(argv)
             if then_sync:
                 wall += measure(["sync"])[0]
             if verify and subprocess.run([args.writ, "evidence", "verify", str(store)], capture_output=True).returncode:
                 sys.exit("bench: the preserved store does not verify")
-            return wall, rss, code
+            return wall, rss, code, cpu
         return run
 
     commands = [("openssl", timed(["openssl", "dgst", "-sha256", str(artifact)]), {0}),
@@ -142,7 +148,7 @@ def evidence(args, work):
     m = medians(args.runs, commands)
     clean()
     anchor = max(m["openssl"][0], m["cp+sync"][0])
-    preserve, rss = m["preserve"]
+    preserve, rss, _ = m["preserve"]
     print(f"\n== writ evidence preserve, {args.size_mib} MiB")
     for name in ("openssl", "cp+sync", "dc3dd", "preserve"):
         if name in m:

@@ -157,8 +157,10 @@ Span Reader::span_of(const YAML::Node& node) const {
     return {at, at};
   }
   if (node.IsScalar()) {
+    const std::string* value = &node.Scalar();
+    if (auto known = scalar_spans_.find(value); known != scalar_spans_.end()) return known->second;
     ScalarText text = scalar_text(node);
-    return {text.begin, text.end};
+    return scalar_spans_.emplace(value, Span{text.begin, text.end}).first->second;
   }
   std::uint32_t start = start_of(node);
   return {start, collection_end(node, start)};

@@ -99,6 +99,9 @@ class Reader {
   // starts at its first key, which is a scalar or a flow collection; anything else starts
   // after an indicator); an alias is its anchor's node, with the same span.
   mutable std::unordered_map<std::uint64_t, std::uint32_t> collection_ends_;
+  // span_of a scalar by node (the address of its value, which each node owns): a mapping's
+  // entries, their readers and the enclosing collections all ask for it.
+  mutable std::unordered_map<const std::string*, Span> scalar_spans_;
   std::string runbook_;
   std::string step_;
 };
