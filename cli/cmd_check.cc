@@ -2,14 +2,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
+#include "cli/check_stream.h"
 #include "cli/cli_support.h"
+#include "cli/pool_allocator.h"
 #include "common/canonical_json.h"
 #include "common/line_diff.h"
 #include "common/regular_file.h"
@@ -38,38 +40,81 @@ struct CheckOptions {
   unsigned jobs = 0;
 };
 
-// Compiles every file on `jobs` threads; results keep the input order.
-std::vector<CompiledFile> compile_all(const std::vector<std::string>& files, const Catalog& catalog,
-                                      const CompileOptions& options, unsigned jobs) {
-  std::vector<CompiledFile> results(files.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) {
-      results[i] = compile_file(files[i], catalog, options);
-      results[i].ast = {};  // only diagnostics and IR severities are needed; keep memory flat
-    }
-  };
-  jobs = std::max(1u, std::min<unsigned>(jobs, static_cast<unsigned>(files.size())));
-  std::vector<std::jthread> threads;
-  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(worker);
-  worker();
-  return results;
-}
-
 bool use_color() {
   const char* no_color = std::getenv("NO_COLOR");
   return isatty(STDOUT_FILENO) && (no_color == nullptr || *no_color == '\0');
 }
 
-// Where severity-coverage findings are anchored: the policy that defines the severities, else
-// the first file checked (files are sorted, so the anchor is stable for a given set).
-SourcePtr coverage_anchor(const CheckOptions& opt, const std::vector<CompiledFile>& results) {
-  if (!opt.policies.empty()) return std::make_shared<const SourceFile>(opt.policies.back(), std::string());
-  for (const auto& result : results) {
-    if (result.source) return result.source;
-  }
-  return nullptr;
+Format format_of(const std::string& name) {
+  if (name == "json") return Format::Json;
+  if (name == "sarif") return Format::Sarif;
+  if (name == "github") return Format::Github;
+  return Format::Text;
 }
+
+// severity-coverage across the files checked, anchored at the policy that defines the
+// severities, else at the first file that could be read (files are sorted, so the anchor is
+// stable for a given set). Whole-file findings: the anchor's path is all they print.
+std::vector<RenderedDiagnostic> coverage(const CheckOptions& opt, const Catalog& catalog, const CheckedFiles& checked,
+                                         Format format, bool color) {
+  const std::string anchor = !opt.policies.empty() ? opt.policies.back() : checked.first_source;
+  DiagnosticSink sink;
+  rules::severity_coverage(catalog, {checked.severities.begin(), checked.severities.end()},
+                           anchor.empty() ? nullptr : std::make_shared<const SourceFile>(anchor, std::string()), sink);
+  std::vector<RenderedDiagnostic> out;
+  for (const auto& d : sink.diagnostics()) out.push_back(render_diagnostic(d, format, color));
+  return out;
+}
+
+// The findings in sort_diagnostics' order: each file's are sorted, files are in path order,
+// and the coverage findings go where their anchor's path sorts.
+std::vector<const RenderedDiagnostic*> in_order(const CheckedFiles& checked,
+                                                const std::vector<RenderedDiagnostic>& coverage) {
+  std::vector<const RenderedDiagnostic*> all;
+  for (const auto& file : checked.findings) {
+    for (const auto& r : file) all.push_back(&r);
+  }
+  for (const auto& r : coverage) all.push_back(&r);
+  std::stable_sort(all.begin(), all.end(),
+                   [](const RenderedDiagnostic* a, const RenderedDiagnostic* b) { return sorts_before(*a, *b); });
+  return all;
+}
+
+// --write-baseline records every finding; --baseline then drops the known ones.
+void apply_baselines(const CheckOptions& opt, std::vector<const RenderedDiagnostic*>& all,
+                     std::vector<std::string>& prints) {
+  std::vector<std::string_view> identities;
+  for (const auto* r : all) identities.push_back(r->identity);
+  prints = fingerprints_of(identities);
+  if (!opt.write_baseline.empty()) {
+    std::set<std::string> recorded;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (!all[i]->suppressed) recorded.insert(prints[i]);
+    }
+    write_baseline_fingerprints(opt.write_baseline, recorded);
+  }
+  if (opt.baseline.empty()) return;
+  require_readable(opt.baseline);
+  std::set<std::string> known;
+  try {
+    const auto baseline = read_baseline(opt.baseline);
+    known.insert(baseline.begin(), baseline.end());
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());  // a malformed baseline is bad input, not a writ bug
+  }
+  std::vector<const RenderedDiagnostic*> kept;
+  std::vector<std::string> kept_prints;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (known.contains(prints[i])) continue;
+    kept.push_back(all[i]);
+    kept_prints.push_back(std::move(prints[i]));
+  }
+  all = std::move(kept);
+  prints = std::move(kept_prints);
+}
+
+// Every thread the machine offers by default; -j N asks for N.
+unsigned jobs_for(unsigned asked) { return asked != 0 ? asked : std::max(1u, std::thread::hardware_concurrency()); }
 
 int run_check(const CheckOptions& opt, const CliContext& ctx) {
   bool saw_directory = false;
@@ -77,48 +122,24 @@ int run_check(const CheckOptions& opt, const CliContext& ctx) {
   Catalog catalog = load_catalog_or_report(ctx, opt.policies);
   CompileOptions options;
   options.inline_suppressions = !opt.no_inline_suppressions;
-  unsigned jobs = opt.jobs != 0 ? opt.jobs : std::max(1u, std::thread::hardware_concurrency());
-  auto results = compile_all(files, catalog, options, jobs);
-
-  std::vector<Diagnostic> all;
-  std::vector<std::string> severities;
-  for (auto& result : results) {
-    for (const auto& rb : result.runbooks) severities.push_back(rb.severity);
-    std::move(result.diagnostics.begin(), result.diagnostics.end(), std::back_inserter(all));
-  }
-  if (saw_directory || files.size() > 1) {
-    DiagnosticSink sink;
-    rules::severity_coverage(catalog, severities, coverage_anchor(opt, results), sink);
-    std::move(sink.diagnostics().begin(), sink.diagnostics().end(), std::back_inserter(all));
-  }
-  sort_diagnostics(all);
-  if (!opt.write_baseline.empty()) write_baseline(opt.write_baseline, all);
-  if (!opt.baseline.empty()) {
-    require_readable(opt.baseline);
-    std::vector<std::string> baseline;
-    try {
-      baseline = read_baseline(opt.baseline);
-    } catch (const std::runtime_error& e) {
-      throw UsageError(e.what());  // a malformed baseline is bad input, not a writ bug
-    }
-    all = remove_baselined(all, baseline);
-  }
+  const Format format = format_of(opt.format);
+  const bool color = use_color() && format == Format::Text;
+  enable_pooled_allocation();
+  const CheckedFiles checked = check_files(files, catalog, options, jobs_for(opt.jobs), format, color);
+  std::vector<RenderedDiagnostic> covered;
+  if (saw_directory || files.size() > 1) covered = coverage(opt, catalog, checked, format, color);
+  std::vector<const RenderedDiagnostic*> all = in_order(checked, covered);
+  std::vector<std::string> prints;
+  apply_baselines(opt, all, prints);
 
   EmitOptions emit;
-  emit.color = use_color() && opt.format == "text";
+  emit.color = color;
   emit.files = files.size();
   emit.tool_version = WRIT_VERSION;
-  if (opt.format == "json")
-    emit_json(std::cout, all, emit);
-  else if (opt.format == "sarif")
-    emit_sarif(std::cout, all, emit);
-  else if (opt.format == "github")
-    emit_github(std::cout, all, emit);
-  else
-    emit_text(std::cout, all, emit);
+  emit_rendered(std::cout, format, all, prints, emit);
 
-  bool errors = std::any_of(all.begin(), all.end(), [&](const Diagnostic& d) {
-    return !d.suppressed_by && (d.severity == Severity::Error || (opt.werror && d.severity == Severity::Warning));
+  bool errors = std::any_of(all.begin(), all.end(), [&](const RenderedDiagnostic* r) {
+    return !r->suppressed && (r->severity == Severity::Error || (opt.werror && r->severity == Severity::Warning));
   });
   return errors ? 1 : 0;
 }

@@ -25,7 +25,9 @@ namespace {
 // /dev/zero), and reading it must not run forever.
 constexpr std::size_t kMaxBaselineBytes = 64 * 1024 * 1024;
 
-std::string identity(const Diagnostic& d) {
+}  // namespace
+
+std::string fingerprint_identity(const Diagnostic& d) {
   std::string key(rule_info(d.rule).id);
   // severity-coverage is about the set of files checked, not the file it is anchored to, so
   // adding a file that sorts first does not change its fingerprint.
@@ -36,6 +38,8 @@ std::string identity(const Diagnostic& d) {
   }
   return key;
 }
+
+namespace {
 
 bool is_sha256_hex(const std::string& text) {
   return text.size() == 64 &&
@@ -81,19 +85,26 @@ std::vector<std::string> parse_baseline(const std::string& path, const std::stri
 
 }  // namespace
 
-std::string fingerprint(const Diagnostic& diagnostic) { return sha256_hex(identity(diagnostic)); }
+std::string fingerprint(const Diagnostic& diagnostic) { return sha256_hex(fingerprint_identity(diagnostic)); }
 
-std::vector<std::string> fingerprints(const std::vector<Diagnostic>& diagnostics) {
-  std::map<std::string, std::size_t> seen;
+std::vector<std::string> fingerprints_of(const std::vector<std::string_view>& identities) {
+  std::map<std::string_view, std::size_t> seen;
   std::vector<std::string> result;
-  result.reserve(diagnostics.size());
-  for (const auto& d : diagnostics) {
-    std::string key = identity(d);
-    const std::size_t occurrence = seen[key]++;
+  result.reserve(identities.size());
+  for (const auto identity : identities) {
+    std::string key(identity);
+    const std::size_t occurrence = seen[identity]++;
     if (occurrence > 0) key += '\0' + std::to_string(occurrence);
     result.push_back(sha256_hex(key));
   }
   return result;
+}
+
+std::vector<std::string> fingerprints(const std::vector<Diagnostic>& diagnostics) {
+  std::vector<std::string> identities;
+  identities.reserve(diagnostics.size());
+  for (const auto& d : diagnostics) identities.push_back(fingerprint_identity(d));
+  return fingerprints_of({identities.begin(), identities.end()});
 }
 
 std::vector<Diagnostic> remove_baselined(const std::vector<Diagnostic>& diagnostics,
@@ -113,6 +124,10 @@ void write_baseline(const std::string& path, const std::vector<Diagnostic>& diag
   for (std::size_t i = 0; i < diagnostics.size(); ++i) {
     if (!diagnostics[i].suppressed_by) recorded.insert(prints[i]);
   }
+  write_baseline_fingerprints(path, recorded);
+}
+
+void write_baseline_fingerprints(const std::string& path, const std::set<std::string>& recorded) {
   nlohmann::ordered_json root;
   root["version"] = 1;
   root["fingerprints"] = recorded;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/diagnostic.h"
+#include "compiler/emit/emit.h"
 
 namespace writ::emit_detail {
 
@@ -36,5 +37,22 @@ Counts count_reported(const std::vector<Diagnostic>& diagnostics);
 std::string normalized_path(const std::string& path);
 // The normalised path of a diagnostic's source, or "" without a source.
 std::string normalized_path(const Diagnostic& diagnostic);
+
+// The pieces of each format that the streaming emitter (rendered.cc) puts together: one
+// diagnostic's bytes (JSON and SARIF indented for their place in the document, SARIF with an
+// empty "writ/v1" fingerprint), and the document around the list.
+std::string json_body(const Diagnostic& diagnostic);
+std::string json_document(std::size_t files, const Counts& counts);  // "diagnostics": [] to fill
+std::string sarif_body(const Diagnostic& diagnostic);
+std::string sarif_document(const EmitOptions& options);  // "results": [] to fill
+std::string github_body(const Diagnostic& diagnostic);
+std::string text_summary(const Counts& counts, std::size_t files);
+
+// emit_text/json/sarif/github: render every diagnostic, fingerprint them, emit_rendered.
+void emit_all(std::ostream& out, Format format, const std::vector<Diagnostic>& diagnostics,
+              const EmitOptions& options);
+
+// `text` with `indent` spaces before each of its lines.
+std::string indented(const std::string& text, std::size_t indent);
 
 }  // namespace writ::emit_detail

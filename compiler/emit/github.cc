@@ -71,11 +71,12 @@ std::string message(const Diagnostic& d) {
 
 }  // namespace
 
-void emit_github(std::ostream& out, const std::vector<Diagnostic>& diagnostics, const EmitOptions&) {
-  for (const auto& d : diagnostics) {
-    if (d.suppressed_by) continue;
-    out << "::" << command(d.severity) << " " << properties(d) << "::" << message(d) << "\n";
-  }
+std::string emit_detail::github_body(const Diagnostic& d) {
+  return "::" + std::string(command(d.severity)) + " " + properties(d) + "::" + message(d) + "\n";
+}
+
+void emit_github(std::ostream& out, const std::vector<Diagnostic>& diagnostics, const EmitOptions& options) {
+  emit_detail::emit_all(out, Format::Github, diagnostics, options);
 }
 
 }  // namespace writ

@@ -59,18 +59,26 @@ Json diagnostic_json(const Diagnostic& d) {
 
 }  // namespace
 
-void emit_json(std::ostream& out, const std::vector<Diagnostic>& diagnostics, const EmitOptions& options) {
+namespace emit_detail {
+
+std::string json_body(const Diagnostic& d) {
+  // Messages may quote user text that is not valid UTF-8: replace, never throw.
+  return indented(diagnostic_json(d).dump(2, ' ', false, Json::error_handler_t::replace), 4);
+}
+
+std::string json_document(std::size_t files, const Counts& counts) {
   Json root;
   root["version"] = 1;
-  root["files"] = options.files;
+  root["files"] = files;
   root["diagnostics"] = Json::array();
-  for (const auto& d : diagnostics) {
-    if (!d.suppressed_by) root["diagnostics"].push_back(diagnostic_json(d));
-  }
-  const emit_detail::Counts counts = emit_detail::count_reported(diagnostics);
   root["summary"] = {{"errors", counts.errors}, {"warnings", counts.warnings}, {"notes", counts.notes}};
-  // Messages may quote user text that is not valid UTF-8: replace, never throw.
-  out << root.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  return root.dump(2);
+}
+
+}  // namespace emit_detail
+
+void emit_json(std::ostream& out, const std::vector<Diagnostic>& diagnostics, const EmitOptions& options) {
+  emit_detail::emit_all(out, Format::Json, diagnostics, options);
 }
 
 }  // namespace writ

@@ -193,7 +193,11 @@ Json result_json(const Diagnostic& d, const std::string& fingerprint_v1) {
 
 }  // namespace
 
-void emit_sarif(std::ostream& out, const std::vector<Diagnostic>& diagnostics, const EmitOptions& options) {
+std::string emit_detail::sarif_body(const Diagnostic& d) {
+  return indented(result_json(d, "").dump(2, ' ', false, Json::error_handler_t::replace), 8);
+}
+
+std::string emit_detail::sarif_document(const EmitOptions& options) {
   Json driver;
   driver["name"] = "writ";
   if (!options.tool_version.empty()) driver["version"] = options.tool_version;
@@ -201,20 +205,20 @@ void emit_sarif(std::ostream& out, const std::vector<Diagnostic>& diagnostics, c
   driver["rules"] = Json::array();
   for (const auto& info : all_rules()) driver["rules"].push_back(rule_json(info));
 
-  const std::vector<std::string> prints = fingerprints(diagnostics);
-  Json results = Json::array();
-  for (std::size_t i = 0; i < diagnostics.size(); ++i) results.push_back(result_json(diagnostics[i], prints[i]));
-
   Json run;
   run["tool"] = {{"driver", std::move(driver)}};
   run["columnKind"] = "unicodeCodePoints";
-  run["results"] = std::move(results);
+  run["results"] = Json::array();
 
   Json root;
   root["$schema"] = kSchema;
   root["version"] = "2.1.0";
   root["runs"] = Json::array({std::move(run)});
-  out << root.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  return root.dump(2, ' ', false, Json::error_handler_t::replace);
+}
+
+void emit_sarif(std::ostream& out, const std::vector<Diagnostic>& diagnostics, const EmitOptions& options) {
+  emit_detail::emit_all(out, Format::Sarif, diagnostics, options);
 }
 
 }  // namespace writ

@@ -158,14 +158,13 @@ std::string format_diagnostic(const Diagnostic& diagnostic, bool color) {
   return out + "\n";
 }
 
+std::string emit_detail::text_summary(const Counts& counts, std::size_t files) {
+  return "writ: " + plural(counts.errors, "error") + ", " + plural(counts.warnings, "warning") + " in " +
+         plural(files, "file") + "\n";
+}
+
 void emit_text(std::ostream& out, const std::vector<Diagnostic>& diagnostics, const EmitOptions& options) {
-  for (const auto& d : diagnostics) {
-    if (d.suppressed_by && !options.show_suppressed) continue;
-    out << format_diagnostic(d, options.color);
-  }
-  const emit_detail::Counts counts = emit_detail::count_reported(diagnostics);
-  out << "writ: " << plural(counts.errors, "error") << ", " << plural(counts.warnings, "warning") << " in "
-      << plural(options.files, "file") << "\n";
+  emit_detail::emit_all(out, Format::Text, diagnostics, options);
 }
 
 }  // namespace writ

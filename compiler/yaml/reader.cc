@@ -157,14 +157,19 @@ Span Reader::span_of(const YAML::Node& node) const {
     return {at, at};
   }
   if (node.IsScalar()) {
+    const std::string* value = &node.Scalar();
+    if (auto known = scalar_spans_.find(value); known != scalar_spans_.end()) return known->second;
     ScalarText text = scalar_text(node);
-    return {text.begin, text.end};
+    return scalar_spans_.emplace(value, Span{text.begin, text.end}).first->second;
   }
   std::uint32_t start = start_of(node);
   return {start, collection_end(node, start)};
 }
 
 std::uint32_t Reader::collection_end(const YAML::Node& node, std::uint32_t start) const {
+  const bool flow = node.Style() == YAML::EmitterStyle::Flow;
+  const std::uint64_t key = (std::uint64_t{start} << 2) | (node.IsMap() ? 2u : 0u) | (flow ? 1u : 0u);
+  if (auto known = collection_ends_.find(key); known != collection_ends_.end()) return known->second;
   std::uint32_t end = start;
   auto extend = [&](const YAML::Node& child) {
     if (child.IsDefined() && !child.IsNull()) end = std::max(end, span_of(child).end);
@@ -177,9 +182,8 @@ std::uint32_t Reader::collection_end(const YAML::Node& node, std::uint32_t start
       extend(item);
     }
   }
-  if (node.Style() == YAML::EmitterStyle::Flow) {
-    end = closing_bracket(std::max(end, start + 1), node.IsMap() ? '}' : ']');
-  }
+  if (flow) end = closing_bracket(std::max(end, start + 1), node.IsMap() ? '}' : ']');
+  collection_ends_.emplace(key, end);
   return end;
 }
 

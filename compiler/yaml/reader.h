@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "compiler/ast.h"
@@ -92,6 +93,15 @@ class Reader {
   SourcePtr source_;
   std::string_view text_;
   DiagnosticSink& sink_;
+  // collection_end by node: every mapping's entries ask for their values' spans, so without it
+  // a scalar deep in the tree was re-scanned once per enclosing collection. Keyed by start
+  // offset, kind and style: two distinct collections never share all three (a block mapping
+  // starts at its first key, which is a scalar or a flow collection; anything else starts
+  // after an indicator); an alias is its anchor's node, with the same span.
+  mutable std::unordered_map<std::uint64_t, std::uint32_t> collection_ends_;
+  // span_of a scalar by node (the address of its value, which each node owns): a mapping's
+  // entries, their readers and the enclosing collections all ask for it.
+  mutable std::unordered_map<const std::string*, Span> scalar_spans_;
   std::string runbook_;
   std::string step_;
 };

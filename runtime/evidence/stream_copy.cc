@@ -4,10 +4,10 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,11 +27,6 @@ constexpr std::size_t kAlignment = 4096;  // O_DIRECT buffer, offset and length 
 // Buffered writes start writeback every kWindow bytes and await it one window later, which
 // bounds the dirty pages of a huge copy and leaves little for the final fsync.
 constexpr std::uint64_t kWindow = 16 * kStreamChunk;
-
-struct Chunk {
-  std::size_t buffer;
-  std::size_t length;
-};
 
 struct FreeDeleter {
   void operator()(std::uint8_t* p) const { std::free(p); }
@@ -121,98 +116,121 @@ class Destination {
   WritebackPacer pacer_;
 };
 
-// A bounded hand-off of filled buffers from the hashing thread to the writer thread.
-class Pipeline {
+// A ring of kBuffers buffers passed through three stages, each in order: a reader thread
+// fills them, the calling thread hashes them, a writer thread writes them. Slot n is read
+// again only once it was written, so the bytes written are exactly the bytes hashed; reading
+// (a copy out of the page cache), hashing and writing overlap instead of adding up.
+class Ring {
  public:
-  explicit Pipeline(int dst)
-      : dst_(dst), storage_(static_cast<std::uint8_t*>(std::aligned_alloc(kAlignment, kBuffers * kStreamChunk))) {
+  Ring(int src, int dst, std::uint64_t limit)
+      : storage_(static_cast<std::uint8_t*>(std::aligned_alloc(kAlignment, kBuffers * kStreamChunk))) {
     if (!storage_) throw std::bad_alloc();
-    for (std::size_t i = 0; i < kBuffers; ++i) free_.push_back(i);
-    writer_ = std::thread([this] { write_loop(); });
+    reader_ = std::thread([this, src, limit] { read_loop(src, limit); });
+    writer_ = std::thread([this, dst] { write_loop(dst); });
   }
-  ~Pipeline() { finish(); }
-  Pipeline(const Pipeline&) = delete;
-  Pipeline& operator=(const Pipeline&) = delete;
+  ~Ring() { finish(); }
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
 
-  std::span<std::uint8_t> buffer(std::size_t index) { return {storage_.get() + index * kStreamChunk, kStreamChunk}; }
-
-  // A free buffer, or nothing once the writer has failed.
-  std::optional<std::size_t> acquire() {
+  // The next buffer to hash, or nothing at the end of the input or after a failure.
+  std::optional<std::span<const std::uint8_t>> next() {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return !free_.empty() || error_; });
-    if (error_) return std::nullopt;
-    std::size_t index = free_.back();
-    free_.pop_back();
-    return index;
+    cv_.wait(lock, [&] { return hashed_ < read_ || read_done_ || write_error_; });
+    if (write_error_ || hashed_ == read_) return std::nullopt;
+    return buffer(hashed_).first(lengths_[hashed_ % kBuffers]);
   }
 
-  void submit(Chunk chunk) {
+  // Hands the buffer next() returned on to the writer.
+  void hashed() {
     {
       std::lock_guard lock(mutex_);
-      full_.push_back(chunk);
+      ++hashed_;
     }
     cv_.notify_all();
   }
 
-  void release(std::size_t index) {
-    {
-      std::lock_guard lock(mutex_);
-      free_.push_back(index);
-    }
-    cv_.notify_all();
-  }
-
-  // Waits for every submitted buffer to be written; returns the first write error.
-  std::error_code finish() {
+  // Stops the reader, lets the writer write every hashed buffer, and reports both threads' errors.
+  void finish(StreamResult* result = nullptr) {
     {
       std::lock_guard lock(mutex_);
       closed_ = true;
     }
     cv_.notify_all();
+    if (reader_.joinable()) reader_.join();
     if (writer_.joinable()) writer_.join();
-    return error_;
+    if (result) {
+      result->read_error = read_error_;
+      result->write_error = write_error_;
+    }
   }
 
  private:
-  // Takes up to kMaxBatch queued chunks, in order; empty once closed and drained.
-  std::vector<Chunk> take_batch() {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return !full_.empty() || closed_; });
-    std::vector<Chunk> batch;
-    while (!full_.empty() && batch.size() < kMaxBatch) {
-      batch.push_back(full_.front());
-      full_.pop_front();
-    }
-    return batch;
+  std::span<std::uint8_t> buffer(std::uint64_t n) {
+    return {storage_.get() + (n % kBuffers) * kStreamChunk, kStreamChunk};
   }
 
-  void write_loop() {
-    Destination dest(dst_);
-    for (auto batch = take_batch(); !batch.empty(); batch = take_batch()) {
-      std::vector<iovec> parts;
-      std::uint64_t length = 0;
-      for (const Chunk& c : batch) {
-        parts.push_back({buffer(c.buffer).data(), c.length});
-        length += c.length;
-      }
-      std::error_code ec = error_ ? error_ : dest.write(parts, length);  // after a failure, only drain
+  void read_loop(int src, std::uint64_t limit) {
+    for (std::uint64_t bytes = 0; bytes < limit;) {
+      std::uint64_t n = 0;
       {
-        std::lock_guard lock(mutex_);
-        error_ = ec;
-        for (const Chunk& c : batch) free_.push_back(c.buffer);
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return read_ < written_ + kBuffers || closed_ || write_error_; });
+        if (closed_ || write_error_) break;
+        n = read_;
       }
+      auto buf = buffer(n).first(static_cast<std::size_t>(std::min<std::uint64_t>(kStreamChunk, limit - bytes)));
+      const long got = read_full(src, buf);
+      std::lock_guard lock(mutex_);
+      if (got <= 0) {
+        if (got < 0) read_error_ = last_error();
+        break;
+      }
+      lengths_[n % kBuffers] = static_cast<std::size_t>(got);
+      bytes += static_cast<std::uint64_t>(got);
+      ++read_;
       cv_.notify_all();
     }
+    std::lock_guard lock(mutex_);
+    read_done_ = true;
+    cv_.notify_all();
   }
 
-  int dst_;
+  // Writes up to kMaxBatch hashed buffers at a time, in one pwritev.
+  void write_loop(int dst) {
+    Destination dest(dst);
+    for (;;) {
+      std::vector<iovec> parts;
+      std::uint64_t length = 0;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return written_ < hashed_ || closed_; });
+        if (written_ == hashed_) return;  // closed and drained
+        for (std::uint64_t n = written_; n < hashed_ && parts.size() < kMaxBatch; ++n) {
+          parts.push_back({buffer(n).data(), lengths_[n % kBuffers]});
+          length += lengths_[n % kBuffers];
+        }
+      }
+      const std::error_code ec = dest.write(parts, length);
+      std::lock_guard lock(mutex_);
+      written_ += parts.size();
+      write_error_ = ec;
+      cv_.notify_all();
+      if (ec) return;
+    }
+  }
+
   std::unique_ptr<std::uint8_t, FreeDeleter> storage_;
+  std::array<std::size_t, kBuffers> lengths_{};
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::vector<std::size_t> free_;
-  std::deque<Chunk> full_;
+  std::uint64_t read_ = 0;     // buffers filled so far
+  std::uint64_t hashed_ = 0;   // ... hashed
+  std::uint64_t written_ = 0;  // ... written
+  bool read_done_ = false;
   bool closed_ = false;
-  std::error_code error_;
+  std::error_code read_error_;
+  std::error_code write_error_;
+  std::thread reader_;
   std::thread writer_;
 };
 
@@ -226,25 +244,14 @@ StreamResult copy_and_hash(int src, int dst, std::uint64_t limit, const Progress
   ::posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
   StreamResult result;
   Sha256 hasher;
-  Pipeline pipeline(dst);
-  while (result.bytes < limit) {
-    auto index = pipeline.acquire();
-    if (!index) break;  // the writer failed; finish() reports why
-    auto buf = pipeline.buffer(*index);
-    buf = buf.first(static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), limit - result.bytes)));
-    long n = read_full(src, buf);
-    if (n <= 0) {
-      if (n < 0) result.read_error = last_error();
-      pipeline.release(*index);
-      break;
-    }
-    auto bytes = buf.first(static_cast<std::size_t>(n));
-    hasher.update(bytes);
-    pipeline.submit({*index, bytes.size()});
-    result.bytes += bytes.size();
+  Ring ring(src, dst, limit);
+  while (auto bytes = ring.next()) {
+    hasher.update(*bytes);
+    result.bytes += bytes->size();
+    ring.hashed();
     report(progress, result.bytes, limit);
   }
-  result.write_error = pipeline.finish();
+  ring.finish(&result);
   result.digest = hasher.finish();
   return result;
 }

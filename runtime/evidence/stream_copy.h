@@ -1,7 +1,8 @@
 // Streaming copy-and-hash in constant memory (a fixed ring of 1 MiB buffers, whatever the
-// artifact size). copy_and_hash() reads and hashes each buffer on the calling thread while a
-// writer thread writes the previous ones, so the bytes written are exactly the bytes hashed,
-// and it starts writeback as it goes so the final fsync has little left to do.
+// artifact size). copy_and_hash() hashes each buffer on the calling thread while a reader
+// thread fills the next ones and a writer thread writes the previous ones, so the bytes
+// written are exactly the bytes hashed, and it starts writeback as it goes so the final fsync
+// has little left to do.
 // Internal to runtime/evidence; errors are returned, never thrown (OpenSSL failures aside).
 #pragma once
 
