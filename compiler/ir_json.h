@@ -1,6 +1,6 @@
 // Canonical JSON of the IR and its digest (sha256 of the canonical JSON). This is the format
-// `writ compile` prints, described in docs/architecture.md ("Lowering and IR"). from_json reads it back (the runtime's
-// journal stores the digest, and fuzzers round-trip it); malformed input throws
+// `writ compile` prints, described in docs/architecture.md ("Lowering and IR"). from_json reads
+// it back (the runtime's journal stores the digest, and fuzzers round-trip it); malformed input throws
 // std::invalid_argument with a message naming the offending key.
 #pragma once
 
