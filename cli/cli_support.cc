@@ -71,6 +71,14 @@ void add_catalog_option(CLI::App* cmd, CliContext& ctx) {
       ->allow_extra_args(false);
 }
 
+void catalog_guarded(CliContext& ctx, const std::function<int()>& body) {
+  try {
+    ctx.exit_code = body();
+  } catch (const CatalogError&) {
+    ctx.exit_code = 1;
+  }
+}
+
 Catalog load_catalog_or_report(const CliContext& ctx, const std::vector<std::string>& policy_files) {
   for (const auto& catalog : ctx.catalogs) require_readable(catalog);
   for (const auto& policy : policy_files) require_readable(policy);

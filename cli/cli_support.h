@@ -2,6 +2,7 @@
 // diagnostics in the requested format.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ void add_catalog_option(CLI::App* cmd, CliContext& ctx);
 struct CatalogError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Runs a verb's body and sets ctx.exit_code to its result; a CatalogError (its diagnostics
+// already printed) exits 1.
+void catalog_guarded(CliContext& ctx, const std::function<int()>& body);
 
 // Throws UsageError when `path` does not exist or cannot be read.
 void require_readable(const std::string& path);

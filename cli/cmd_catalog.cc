@@ -38,13 +38,7 @@ void register_catalog_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--format", args->format, "text, json or md")->check(CLI::IsMember({"text", "json", "md"}));
   cmd->add_option("--policy", args->policies, "policy file (DSL or YAML) overriding the default policy");
   add_catalog_option(cmd, ctx);
-  cmd->callback([args, &ctx] {
-    try {
-      ctx.exit_code = run_catalog(*args, ctx);
-    } catch (const CatalogError&) {
-      ctx.exit_code = 1;
-    }
-  });
+  cmd->callback([args, &ctx] { catalog_guarded(ctx, [&] { return run_catalog(*args, ctx); }); });
 }
 
 }  // namespace writ::cli

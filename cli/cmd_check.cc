@@ -278,13 +278,7 @@ void add_check(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--write-baseline", opt->write_baseline, "record the current findings as a baseline");
   cmd->add_flag("--no-inline-suppressions", opt->no_inline_suppressions, "ignore writ:ignore comments");
   cmd->add_option("-j,--jobs", opt->jobs, "threads (default: all cores)");
-  cmd->callback([opt, &ctx] {
-    try {
-      ctx.exit_code = run_check(*opt, ctx);
-    } catch (const CatalogError&) {
-      ctx.exit_code = 1;
-    }
-  });
+  cmd->callback([opt, &ctx] { catalog_guarded(ctx, [&] { return run_check(*opt, ctx); }); });
 }
 
 void add_compile(CLI::App& app, CliContext& ctx) {
@@ -294,13 +288,7 @@ void add_compile(CLI::App& app, CliContext& ctx) {
   cmd->add_option("file", *path, "a runbook file (.yaml, .yml, .writ)")->required();
   cmd->add_option("-o,--output", *out, "write the IR JSON to this file");
   add_catalog_option(cmd, ctx);
-  cmd->callback([path, out, &ctx] {
-    try {
-      ctx.exit_code = run_compile(*path, *out, ctx);
-    } catch (const CatalogError&) {
-      ctx.exit_code = 1;
-    }
-  });
+  cmd->callback([path, out, &ctx] { catalog_guarded(ctx, [&] { return run_compile(*path, *out, ctx); }); });
 }
 
 void add_printers(CLI::App& app, CliContext& ctx) {
@@ -313,13 +301,7 @@ void add_printers(CLI::App& app, CliContext& ctx) {
   auto* c = app.add_subcommand("convert", "print a YAML runbook as equivalent .writ DSL");
   c->add_option("file", convert->path, "a YAML runbook")->required();
   add_catalog_option(c, ctx);
-  c->callback([convert, &ctx] {
-    try {
-      ctx.exit_code = run_convert(convert->path, ctx);
-    } catch (const CatalogError&) {
-      ctx.exit_code = 1;
-    }
-  });
+  c->callback([convert, &ctx] { catalog_guarded(ctx, [&] { return run_convert(convert->path, ctx); }); });
   auto fmt_args = std::make_shared<Args>();
   auto* f = app.add_subcommand("fmt", "format a .writ file canonically (YAML is refused: use convert)");
   f->add_option("file", fmt_args->path, "a .writ file")->required();
@@ -327,11 +309,7 @@ void add_printers(CLI::App& app, CliContext& ctx) {
   f->add_flag("--check", fmt_args->check, "print the diff formatting would make; exit 1 when there is one");
   add_catalog_option(f, ctx);
   f->callback([fmt_args, &ctx] {
-    try {
-      ctx.exit_code = run_fmt(fmt_args->path, fmt_args->write, fmt_args->check, ctx);
-    } catch (const CatalogError&) {
-      ctx.exit_code = 1;
-    }
+    catalog_guarded(ctx, [&] { return run_fmt(fmt_args->path, fmt_args->write, fmt_args->check, ctx); });
   });
 }
 

@@ -63,13 +63,7 @@ void register_report_commands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--policy", args->policies, "policy file overriding the default policy");
   add_catalog_option(cmd, ctx);
   cmd->add_flag("--no-timestamp", args->no_timestamp, "leave out generated_at (reproducible output)");
-  cmd->callback([args, &ctx] {
-    try {
-      ctx.exit_code = run_report(*args, ctx);
-    } catch (const CatalogError&) {
-      ctx.exit_code = 1;
-    }
-  });
+  cmd->callback([args, &ctx] { catalog_guarded(ctx, [&] { return run_report(*args, ctx); }); });
   register_metrics_command(app, ctx);
 }
 
