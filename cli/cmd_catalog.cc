@@ -36,7 +36,8 @@ void register_catalog_command(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("catalog", "list the actions, event fields, types, channels, roles, regulations and policy");
   cmd->add_option("section", args->section, "print only this section")->check(CLI::IsMember(catalog_sections()));
   cmd->add_option("--format", args->format, "text, json or md")->check(CLI::IsMember({"text", "json", "md"}));
-  cmd->add_option("--policy", args->policies, "policy file (DSL or YAML) overriding the default policy");
+  cmd->add_option("--policy", args->policies, "policy file (DSL or YAML) overriding the default policy")
+      ->allow_extra_args(false);
   add_catalog_option(cmd, ctx);
   cmd->callback([args, &ctx] { catalog_guarded(ctx, [&] { return run_catalog(*args, ctx); }); });
 }

@@ -271,7 +271,8 @@ void add_check(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("check", "check runbooks: syntax, bindings, approvals, rollbacks, deadlines");
   cmd->add_option("paths", opt->paths, "files or directories (*.yaml, *.yml, *.writ below them)")->required();
   cmd->add_option("--format", opt->format, "output format")->check(CLI::IsMember({"text", "json", "sarif", "github"}));
-  cmd->add_option("--policy", opt->policies, "policy file (DSL or YAML) overriding the default policy");
+  cmd->add_option("--policy", opt->policies, "policy file (DSL or YAML) overriding the default policy")
+      ->allow_extra_args(false);
   add_catalog_option(cmd, ctx);
   cmd->add_flag("--werror", opt->werror, "treat warnings as errors for the exit code");
   cmd->add_option("--baseline", opt->baseline, "report only findings not in this baseline file");

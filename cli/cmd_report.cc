@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/cli_support.h"
+#include "compiler/emit/emit.h"
 #include "compiler/pipeline.h"
 #include "report/report.h"
 
@@ -28,6 +29,25 @@ std::string now_rfc3339() {
   return buf;
 }
 
+// A file that yields no runbook because it does not compile would otherwise be missing from the
+// report without a word: its errors go to stderr (as `writ check` prints them) and the report
+// exits 1. Files that declare no runbook and have no errors (catalogs, policies) are not runbooks.
+bool report_unloadable(const std::vector<CompiledFile>& compiled) {
+  std::vector<Diagnostic> errors;
+  EmitOptions options;
+  for (const auto& file : compiled) {
+    if (!file.runbooks.empty() || !file.has_errors()) continue;
+    ++options.files;
+    for (const auto& d : file.diagnostics) {
+      if (d.severity == Severity::Error && !d.suppressed_by) errors.push_back(d);
+    }
+  }
+  if (errors.empty()) return false;
+  emit_text(std::cerr, errors, options);
+  std::cerr << "writ: report: the files above do not compile; their runbooks are not in the report\n";
+  return true;
+}
+
 int run_report(const ReportArgs& args, const CliContext& ctx) {
   std::vector<std::string> files = runbook_files(args.paths);
   Catalog catalog = load_catalog_or_report(ctx, args.policies);
@@ -36,7 +56,7 @@ int run_report(const ReportArgs& args, const CliContext& ctx) {
   ReportOptions options{WRIT_VERSION, args.no_timestamp ? std::string() : now_rfc3339()};
   auto model = build_report(compiled, catalog, options);
   // A path need not be UTF-8 (the runbooks' text is checked to be): shown with U+FFFD.
-  std::string text = args.format == "json"   ? model.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
+  std::string text = args.format == "json" ? model.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"
                      : args.format == "html" ? render_report_html(model)
                                              : render_report_markdown(model);
   if (args.output.empty()) {
@@ -45,11 +65,12 @@ int run_report(const ReportArgs& args, const CliContext& ctx) {
     std::ofstream out(args.output, std::ios::binary);
     if (!(out << text)) throw UsageError(args.output + ": cannot be written");
   }
-  // The report documents findings; it does not gate. Unparseable input still fails.
+  // The report documents findings; it does not gate. Unreadable or uncompilable input fails.
+  bool unloadable = report_unloadable(compiled);
   for (const auto& file : compiled) {
     if (!file.source) return 1;
   }
-  return 0;
+  return unloadable ? 1 : 0;
 }
 
 }  // namespace
@@ -60,7 +81,7 @@ void register_report_commands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("paths", args->paths, "runbook files or directories")->required();
   cmd->add_option("--format", args->format, "md, html or json")->check(CLI::IsMember({"md", "html", "json"}));
   cmd->add_option("-o,--output", args->output, "write the report to this file");
-  cmd->add_option("--policy", args->policies, "policy file overriding the default policy");
+  cmd->add_option("--policy", args->policies, "policy file overriding the default policy")->allow_extra_args(false);
   add_catalog_option(cmd, ctx);
   cmd->add_flag("--no-timestamp", args->no_timestamp, "leave out generated_at (reproducible output)");
   cmd->callback([args, &ctx] { catalog_guarded(ctx, [&] { return run_report(*args, ctx); }); });

@@ -122,7 +122,8 @@ void register_run_commands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--event", run->event, "the event (JSON object)");
   cmd->add_flag("--dry-run", run->engine.dry_run, "route every action to the dry-run connector (approvals are still asked)");
   cmd->add_option("--resume", run->resume, "continue a crashed run from its journal");
-  cmd->add_option("--policy", run->policies, "policy file overriding the default policy");
+  cmd->add_option("--policy", run->policies, "policy file overriding the default policy")
+      ->allow_extra_args(false);
   cmd->add_option("--artifact-root", run->artifact_root,
                   "tabletop (--dry-run): read artifacts beneath DIR as if it were / (a staged host image)");
   add_catalog_option(cmd, ctx);

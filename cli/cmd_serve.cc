@@ -170,7 +170,8 @@ void register_serve_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--public-url", args->public_url, "base URL of status and approval links (default: http://LISTEN)");
   cmd->add_option("--connectors", args->engine.connectors, "connectors file (YAML); default: every action to dry-run");
   cmd->add_option("--approvals", args->engine.approvals, "approval service URL (seed protocol) instead of approvals by POST");
-  cmd->add_option("--policy", args->policies, "policy file overriding the default policy");
+  cmd->add_option("--policy", args->policies, "policy file overriding the default policy")
+      ->allow_extra_args(false);
   add_catalog_option(cmd, ctx);
   cmd->add_option("--evidence", args->engine.evidence, "evidence store directory (default: STORE/evidence)");
   cmd->add_option("--key", args->engine.key, "Ed25519 private key (PEM) signing the evidence store's checkpoints");

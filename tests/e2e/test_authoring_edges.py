@@ -1,6 +1,8 @@
 """Rough edges a first-time author hit (issue 15, item 8), end to end: `writ run` on a broken
 runbook counts the files it compiled; a dry run collects evidence only with `--evidence`, as
-docs/runtime.md says; `evidence preserve` checks every argument before it preserves any."""
+docs/runtime.md says; `evidence preserve` checks every argument before it preserves any; `--policy`
+before the runbook paths takes one file, not the paths after it; `writ report` names a file that
+does not compile instead of leaving it out without a word."""
 import json
 import pathlib
 import sys
@@ -81,6 +83,38 @@ def test_evidence_preserve_validates_every_argument_first():
         assert proc.returncode == 0 and proc.stdout.count("preserved ") == 2, proc
 
 
+def test_policy_before_the_paths_takes_one_file():
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp)
+        policy, runbook = str(SRC / "stdlib/policy.writ"), str(SRC / "runbooks/data_exposure.writ")
+        proc = wrt.run(W, "report", "--policy", policy, runbook, "-o", str(out / "r.md"))
+        assert proc.returncode == 0, proc
+        assert "data_exposure" in (out / "r.md").read_text()
+        proc = wrt.run(W, "run", "--policy", policy, str(SRC / "runbooks"), "--event",
+                       str(SRC / "runbooks/events/critical.json"), "--dry-run", "--approvals",
+                       str(SRC / "runbooks/approvals/tabletop.json"), "--state", str(out / "state"))
+        assert "RUNBOOK" not in proc.stderr and "paths is required" not in proc.stderr, proc
+        assert proc.returncode in (0, 1), proc
+        proc = wrt.run(W, "catalog", "--policy", policy, "roles")
+        assert proc.returncode == 0 and "ciso" in proc.stdout, proc
+
+
+def test_report_names_a_file_that_does_not_compile():
+    with tempfile.TemporaryDirectory() as tmp:
+        d = pathlib.Path(tmp)
+        (d / "good.writ").write_text((SRC / "runbooks/data_exposure.writ").read_text())
+        (d / "broken.writ").write_text('runbook broken {\n  title "x"\n')
+        proc = wrt.run(W, "report", str(d), "-o", str(d / "r.md"))
+        assert proc.returncode == 1, proc
+        assert f"{d / 'broken.writ'}:3:1: error[syntax]" in proc.stderr, proc.stderr
+        assert "their runbooks are not in the report" in proc.stderr, proc.stderr
+        assert "data_exposure" in (d / "r.md").read_text()
+        (d / "broken.writ").unlink()
+        proc = wrt.run(W, "report", str(d), "-o", str(d / "r.md"))
+        assert proc.returncode == 0 and proc.stderr == "", proc
+
+
 if __name__ == "__main__":
     wrt.main([test_run_on_a_broken_runbook_counts_its_files, test_a_dry_run_collects_evidence_only_with_evidence_dir,
-              test_evidence_preserve_validates_every_argument_first])
+              test_evidence_preserve_validates_every_argument_first, test_policy_before_the_paths_takes_one_file,
+              test_report_names_a_file_that_does_not_compile])
