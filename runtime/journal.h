@@ -97,6 +97,22 @@ JournalStatus scan_journal(const std::filesystem::path& file, const JournalOptio
 // The same, collecting the records.
 JournalContents read_journal(const std::filesystem::path& file, const JournalOptions& options = {});
 
+// One record as a journal line holds it (no newline), for every store: `record` gives seq,
+// type, at and prev; its hash is set. The canonical JSON with `hash` (and `mac` under `key`).
+std::string encode_record(JournalRecord& record, const nlohmann::json& data, const JournalKey* key);
+
+// What the next record must be: its seq, the previous hash, and whether the journal is keyed
+// (with `key`, the MAC is checked too).
+struct ExpectedRecord {
+  std::uint64_t seq;
+  const std::string& prev;
+  bool keyed;
+  const JournalKey* key;
+};
+// Verifies one line (shape, canonical form, seq, chain, hash, MAC) and returns its record;
+// throws JournalError "<where>: <what>".
+JournalRecord verify_record(const std::string& line, const std::string& where, const ExpectedRecord& expected);
+
 // sha256 hex of the canonical JSON of `record` (which must hold neither `hash` nor `mac`).
 std::string record_hash(const nlohmann::json& record);
 
