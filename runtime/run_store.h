@@ -29,7 +29,7 @@ class RunStore {
   virtual std::unique_ptr<JournalSink> open(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit,
                                             JournalStatus* status) = 0;
   // Reads and verifies a run's journal without locking it (a reader beside a live writer).
-  virtual void scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const = 0;
+  virtual JournalStatus scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const = 0;
   virtual bool exists(const std::string& run_id) const = 0;
   // Every run id in the store, sorted.
   virtual std::vector<std::string> runs() const = 0;
@@ -45,7 +45,7 @@ class FileRunStore final : public RunStore {
   std::unique_ptr<JournalSink> create(const std::string& run_id, const JournalOptions& options) override;
   std::unique_ptr<JournalSink> open(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit,
                                     JournalStatus* status) override;
-  void scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const override;
+  JournalStatus scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const override;
   bool exists(const std::string& run_id) const override;
   std::vector<std::string> runs() const override;
   bool writable() const override;

@@ -119,14 +119,18 @@ JournalStatus scan_rows(Connection& connection, const std::string& run_id, const
 // One open run: appends fenced by the lease token, and a thread renewing the lease.
 class PgJournalSink final : public JournalSink {
  public:
+  // `token` 0: the run's row does not exist yet; the first append creates it (with the claim of
+  // options.claim_event) in the transaction that stores the first record.
   PgJournalSink(const PgStoreOptions& store, std::string where, std::string run_id, std::uint64_t token,
                 const JournalOptions& options, const JournalStatus& status)
       : connection_(store.dsn),
         where_(std::move(where)),
         run_id_(std::move(run_id)),
+        node_(store.node),
         token_(token),
         lease_(store.lease),
         max_record_bytes_(options.max_record_bytes),
+        claim_(options.claim_event),
         seq_(status.last_seq),
         head_(status.last_hash) {
     if (options.key) key_.emplace(*options.key);
@@ -183,7 +187,35 @@ class PgJournalSink final : public JournalSink {
         JournalProblem::in_use);
   }
 
+  // The first record of a run created with a claim: the event id, the run's row and the record
+  // commit together, or nothing does.
+  void create_with_first(const JournalRecord& record, const std::string& line) {
+    Transaction transaction(connection_);
+    const JournalKey* key = key_ ? &*key_ : nullptr;
+    if (!claim_.empty()) {
+      auto claimed = connection_.exec(
+          "INSERT INTO writ_events (event_id, run_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING 1",
+          {claim_, run_id_});
+      if (claimed.rows() != 1) {
+        auto holder = connection_.exec("SELECT run_id FROM writ_events WHERE event_id = $1", {claim_});
+        const auto other = holder.rows() ? holder.text(0, 0) : std::string("?");
+        JournalError duplicate(fmt::format("{}: event id {} belongs to run {}", where_, claim_, other), JournalProblem::duplicate);
+        duplicate.other_run = other;
+        throw duplicate;
+      }
+    }
+    auto created = connection_.exec(
+        "INSERT INTO writ_runs (run_id, last_seq, last_hash, key_id, head_mac, lease_owner, lease_token, lease_until) VALUES ($1, "
+        "1, $2, $3, $4, $5, 1, now() + $6::bigint * interval '1 millisecond') ON CONFLICT (run_id) DO NOTHING RETURNING 1",
+        {run_id_, record.hash, key_id(key), head_mac(key, run_id_, 1, record.hash), node_, std::to_string(lease_.count())});
+    if (created.rows() != 1) throw JournalError(fmt::format("{}: cannot create: the run exists", where_), JournalProblem::io);
+    connection_.exec("INSERT INTO writ_journal (run_id, seq, record) VALUES ($1, 1, $2)", {run_id_, line});
+    transaction.commit();
+    token_ = 1;
+  }
+
   void write(const JournalRecord& record, const std::string& line) {
+    if (token_ == 0) return create_with_first(record, line);
     Transaction transaction(connection_);
     const JournalKey* key = key_ ? &*key_ : nullptr;
     auto fenced = connection_.exec(
@@ -214,7 +246,7 @@ class PgJournalSink final : public JournalSink {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       wake_.wait_for(lock, lease_ / 3, [&] { return stopping_; });
-      if (stopping_ || lost_) continue;
+      if (stopping_ || lost_ || token_ == 0) continue;
       try {
         auto renewed = connection_.exec(
             "UPDATE writ_runs SET lease_until = now() + $3::bigint * interval '1 millisecond' WHERE run_id = $1 AND "
@@ -231,9 +263,11 @@ class PgJournalSink final : public JournalSink {
   Connection connection_;
   std::string where_;
   std::string run_id_;
+  std::string node_;
   std::uint64_t token_;
   std::chrono::milliseconds lease_;
   std::size_t max_record_bytes_;
+  std::string claim_;
   std::optional<JournalKey> key_;
   std::uint64_t seq_;
   std::string head_;
@@ -277,6 +311,14 @@ auto PgRunStore::with_connection(Fn&& fn, bool idempotent) const {
 }
 
 std::unique_ptr<JournalSink> PgRunStore::create(const std::string& run_id, const JournalOptions& options) {
+  if (!options.claim_event.empty()) {
+    if (exists(run_id)) throw JournalError(fmt::format("{}: cannot create: the run exists", locate(run_id)), JournalProblem::io);
+    try {
+      return std::make_unique<PgJournalSink>(options_, locate(run_id), run_id, 0, options, JournalStatus{});
+    } catch (const PgError& e) {
+      throw unreachable(e);
+    }
+  }
   const auto token = with_connection(
       [&](Connection& c) -> std::uint64_t {
         auto row = c.exec(
@@ -354,9 +396,10 @@ std::unique_ptr<JournalSink> PgRunStore::open(const std::string& run_id, const J
   }
 }
 
-void PgRunStore::scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const {
+JournalStatus PgRunStore::scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const {
   JournalStatus status;
   scan_verified(run_id, options, visit, status);
+  return status;
 }
 
 void PgRunStore::scan_verified(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit,

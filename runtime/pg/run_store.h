@@ -41,7 +41,7 @@ class PgRunStore final : public RunStore {
   std::unique_ptr<JournalSink> create(const std::string& run_id, const JournalOptions& options) override;
   std::unique_ptr<JournalSink> open(const std::string& run_id, const JournalOptions& options,
                                     const RecordVisitor& visit, JournalStatus* status) override;
-  void scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const override;
+  JournalStatus scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const override;
   bool exists(const std::string& run_id) const override;
   std::vector<std::string> runs() const override;
   bool writable() const override;

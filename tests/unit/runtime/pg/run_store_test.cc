@@ -254,3 +254,26 @@ TEST_CASE("DSNs are recognised and redacted") {
         "postgresql://h/db?user=u&password=***&sslmode=require");
   CHECK(redact_dsn("postgresql://u@h/db") == "postgresql://u@h/db");
 }
+
+TEST_CASE("an event id is claimed by one run, in the transaction that stores the run's first record") {
+  TempDatabase db;
+  auto a = store_for(db, "node-a");
+  auto b = store_for(db, "node-b");
+  JournalOptions claim;
+  claim.claim_event = "evt-1001";
+  auto first = a.create("run-1", claim);
+  CHECK_FALSE(a.exists("run-1"));  // nothing is stored before the first record
+  first->append("run_started", at(), nlohmann::json{{"event_id", "evt-1001"}});
+  CHECK(a.exists("run-1"));
+  auto second = b.create("run-2", claim);
+  try {
+    second->append("run_started", at(), nlohmann::json{{"event_id", "evt-1001"}});
+    FAIL("a second run claimed the event");
+  } catch (const JournalError& e) {
+    CHECK(e.problem == JournalProblem::duplicate);
+    CHECK(e.other_run == "run-1");
+  }
+  CHECK_FALSE(b.exists("run-2"));
+  CHECK(b.runs() == std::vector<std::string>{"run-1"});
+  CHECK(records(b, "run-1").size() == 1);
+}
