@@ -7,6 +7,8 @@
 // one writer at a time (a second open is JournalProblem::in_use).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +37,24 @@ class RunStore {
   virtual std::vector<std::string> runs() const = 0;
   // The store can take new runs (readiness).
   virtual bool writable() const = 0;
+
+  // Several processes share it (DESIGN §15): the service then indexes runs other nodes write,
+  // and resumes runs whose writer died. The file store serves one process.
+  virtual bool shared() const { return false; }
+  struct Head {
+    std::uint64_t seq = 0;  // the last record's
+    bool leased = false;    // a writer holds the run now
+  };
+  // Every run's head (shared stores; the file store returns nothing).
+  virtual std::map<std::string, Head> heads() const { return {}; }
+  // Of `candidates`, the runs no writer holds, leased to this process at once so that no
+  // other node takes them (shared stores: `SELECT … FOR UPDATE SKIP LOCKED`); the caller then
+  // opens each (this process may reopen its own lease). At most `limit`.
+  virtual std::vector<std::string> claim_unheld(const std::vector<std::string>& candidates, std::size_t limit) {
+    (void)candidates;
+    (void)limit;
+    return {};
+  }
 };
 
 class FileRunStore final : public RunStore {

@@ -346,7 +346,8 @@ std::uint64_t PgRunStore::claim(const std::string& run_id) {
         auto row = c.exec(
             "UPDATE writ_runs SET lease_owner = $2, lease_token = lease_token + 1, lease_until = now() + $3::bigint * "
             "interval '1 "
-            "millisecond' WHERE run_id = $1 AND (lease_until IS NULL OR lease_until < now()) RETURNING lease_token",
+            "millisecond' WHERE run_id = $1 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2) RETURNING "
+        "lease_token",
             {run_id, options_.node, std::to_string(options_.lease.count())});
         if (row.rows() == 1) return static_cast<std::uint64_t>(row.integer(0, 0));
         auto holder = c.exec(
@@ -424,6 +425,37 @@ std::vector<std::string> PgRunStore::runs() const {
     for (int i = 0; i < rows.rows(); ++i) ids.push_back(rows.text(i, 0));
     return ids;
   });
+}
+
+std::map<std::string, RunStore::Head> PgRunStore::heads() const {
+  return with_connection([&](Connection& c) {
+    auto rows = c.exec("SELECT run_id, last_seq, coalesce(lease_until > now(), false) FROM writ_runs");
+    std::map<std::string, Head> out;
+    for (int i = 0; i < rows.rows(); ++i) out[rows.text(i, 0)] = Head{static_cast<std::uint64_t>(rows.integer(i, 1)), rows.text(i, 2) == "t"};
+    return out;
+  });
+}
+
+std::vector<std::string> PgRunStore::claim_unheld(const std::vector<std::string>& candidates, std::size_t limit) {
+  if (candidates.empty() || limit == 0) return {};
+  // A text[] literal: every id is a valid run id (letters, digits, '-', '_', 'T', 'Z'), quoted anyway.
+  std::string array = "{";
+  for (const auto& id : candidates) array += (array.size() > 1 ? ",\"" : "\"") + id + "\"";
+  array += "}";
+  return with_connection(
+      [&](Connection& c) {
+        Transaction transaction(c);
+        auto rows = c.exec(
+            "UPDATE writ_runs SET lease_owner = $2, lease_token = lease_token + 1, lease_until = now() + $3::bigint * interval '1 "
+            "millisecond' WHERE run_id IN (SELECT run_id FROM writ_runs WHERE run_id = ANY($1::text[]) AND (lease_until IS NULL OR "
+            "lease_until < now()) ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING run_id",
+            {array, options_.node, std::to_string(options_.lease.count()), std::to_string(limit)});
+        std::vector<std::string> claimed;
+        for (int i = 0; i < rows.rows(); ++i) claimed.push_back(rows.text(i, 0));
+        transaction.commit();
+        return claimed;
+      },
+      false);
 }
 
 bool PgRunStore::writable() const {

@@ -45,6 +45,9 @@ class PgRunStore final : public RunStore {
   bool exists(const std::string& run_id) const override;
   std::vector<std::string> runs() const override;
   bool writable() const override;
+  bool shared() const override { return true; }
+  std::map<std::string, Head> heads() const override;
+  std::vector<std::string> claim_unheld(const std::vector<std::string>& candidates, std::size_t limit) override;
 
   const PgStoreOptions& options() const { return options_; }
 

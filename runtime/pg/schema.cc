@@ -35,10 +35,12 @@ CREATE TRIGGER writ_journal_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON w
   FOR EACH STATEMENT EXECUTE FUNCTION writ_journal_append_only();
 CREATE TABLE writ_events (
   event_id   text PRIMARY KEY,
-  run_id     text,
-  first_seen timestamptz NOT NULL DEFAULT now(),
-  last_seen  timestamptz NOT NULL DEFAULT now(),
-  duplicates bigint NOT NULL DEFAULT 0
+  run_id     text NOT NULL,
+  claimed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE writ_intake (
+  id     bigserial PRIMARY KEY,
+  record text NOT NULL
 );
 )sql",
 };

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
@@ -31,8 +32,10 @@ def free_port():
 class Cluster:
     """initdb into DIR/data; start(), stop(), kill(), restart(); dsn(db)."""
 
-    def __init__(self, directory, port=None):
-        self.dir = pathlib.Path(directory)
+    def __init__(self, directory=None, port=None):
+        # Its own directory under /tmp by default: the `postgres` user must reach it, which a
+        # test's private scratch directory (mode 0700, root's) does not allow.
+        self.dir = pathlib.Path(directory or tempfile.mkdtemp(prefix="writ-pg-"))
         self.data = self.dir / "data"
         self.port = port or free_port()
         self.proc = None
