@@ -13,6 +13,7 @@
 #include "runtime/journal_key.h"
 #include "runtime/metrics.h"
 #include "runtime/options.h"
+#include "runtime/pg/run_store.h"
 
 namespace writ::cli {
 
@@ -25,6 +26,19 @@ struct MetricsArgs {
   std::string output;
   std::string journal_key;
 };
+
+// A state directory, or the PostgreSQL store (DESIGN §15): unreachable is a usage error (exit 2).
+runtime::Metrics compute(const std::string& where, const runtime::MetricsOptions& options) {
+  if (!runtime::pg::is_dsn(where)) return runtime::compute_metrics(where, options);
+  try {
+    const runtime::pg::PgRunStore store(runtime::pg::PgStoreOptions{where, std::chrono::seconds(30), ""});
+    return runtime::compute_metrics(store, options);
+  } catch (const runtime::pg::PgError& e) {
+    throw UsageError(e.what());
+  } catch (const runtime::JournalError& e) {
+    throw UsageError(e.what());
+  }
+}
 
 int run_metrics(const MetricsArgs& args) {
   runtime::MetricsOptions options;
@@ -41,7 +55,7 @@ int run_metrics(const MetricsArgs& args) {
   if (!args.evidence_dir.empty()) options.evidence_dir = args.evidence_dir;
   runtime::Metrics metrics;
   try {
-    metrics = runtime::compute_metrics(args.state_dir, options);
+    metrics = compute(args.state_dir, options);
   } catch (const runtime::MetricsError& e) {
     throw UsageError(e.what());
   }
@@ -68,7 +82,7 @@ int run_metrics(const MetricsArgs& args) {
 void register_metrics_command(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<MetricsArgs>();
   auto* cmd = app.add_subcommand("metrics", "readiness metrics from the run journals of a state directory");
-  cmd->add_option("state_dir", args->state_dir, "the --state directory of `writ run`")->required();
+  cmd->add_option("state_dir", args->state_dir, "the --state of `writ run`: a directory, or postgresql://…")->required();
   cmd->add_option("--format", args->format, "json or prometheus")->check(CLI::IsMember({"json", "prometheus"}));
   cmd->add_option("--evidence", args->evidence_dir,
                   "evidence store to verify preserved objects in (default: the object paths the journals name)");

@@ -33,6 +33,7 @@ struct RunArgs {
   std::string artifact_root;  // a tabletop's staged host image (--dry-run only)
   rt::EngineConfig engine;
   std::string format = "text";
+  std::string lease = "30s";
 };
 
 int report(const rt::ExecutionLog& log, const std::string& format, const std::string& success) {
@@ -75,6 +76,7 @@ int run_new(RunArgs args, const CliContext& ctx) {
   }
   rt::SystemClock clock;
   const auto run_id = rt::new_run_id(clock.now());
+  use_run_store(args.engine, args.lease, true);
   rt::Engine engine(load_checked_runbooks(args.runbook, args.policies, ctx), args.engine, clock, cli_hooks());
   return report(engine.start(std::move(event), absolute_path(args.event), run_id), args.format, "completed");
 }
@@ -84,7 +86,9 @@ int run_resume(const RunArgs& args) {
   if (args.engine.dry_run) throw UsageError("run --resume keeps the run's own --dry-run setting");
   if (!args.artifact_root.empty()) throw UsageError("run --resume keeps the run's own --artifact-root");
   rt::SystemClock clock;
-  rt::Engine engine(nullptr, args.engine, clock, cli_hooks());
+  auto config = args.engine;
+  use_run_store(config, args.lease, false);
+  rt::Engine engine(nullptr, config, clock, cli_hooks());
   bool finished = false;
   const auto log = engine.resume(args.resume, &finished);
   if (finished) std::cerr << "writ: run " << args.resume << " has already finished (" << log.status << "); nothing to resume\n";
@@ -93,7 +97,9 @@ int run_resume(const RunArgs& args) {
 
 int run_rollback(const RunArgs& args) {
   rt::SystemClock clock;
-  rt::Engine engine(nullptr, args.engine, clock, cli_hooks());
+  auto config = args.engine;
+  use_run_store(config, args.lease, false);
+  rt::Engine engine(nullptr, config, clock, cli_hooks());
   bool already = false;
   const auto log = engine.rollback(args.resume, &already);
   if (already) std::cerr << "writ: run " << args.resume << " is already rolled back\n";
@@ -107,7 +113,11 @@ void add_common(CLI::App* cmd, RunArgs& args) {
   cmd->add_option("--key", args.engine.key,
                   "Ed25519 private key (PEM) signing the evidence store's checkpoints (default: signing_key of the "
                   "connectors file)");
-  cmd->add_option("--state", args.engine.state_dir, "state directory holding runs/RUN_ID/journal.jsonl")->capture_default_str();
+  cmd->add_option("--state", args.engine.state_dir,
+                  "where runs live: a directory (runs/RUN_ID/journal.jsonl) or postgresql://… (the shared store)")
+      ->capture_default_str();
+  cmd->add_option("--lease", args.lease, "with a postgresql:// store: how long a run's lease lasts unless renewed")
+      ->capture_default_str();
   cmd->add_option("--format", args.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   cmd->add_option("--journal-key", args.engine.journal_key,
                   "HMAC key file (>= 32 bytes, mode 600) for the run journal; default: journal_key of --connectors");

@@ -14,6 +14,7 @@
 
 #include "cli/cli_support.h"
 #include "cli/run_support.h"
+#include "runtime/pg/connection.h"
 #include "service/auth.h"
 #include "service/service.h"
 
@@ -29,6 +30,7 @@ struct ServeArgs {
   std::string auth;
   std::string listen = "127.0.0.1:8080";
   std::string store = ".writ-state";
+  std::string lease = "30s";
   std::string public_url;
   std::vector<std::string> policies;
   rt::EngineConfig engine;
@@ -73,12 +75,14 @@ void reload(const ServeArgs& args, const CliContext& ctx, sv::Service& service) 
 }
 
 int serve(ServeArgs& args, const CliContext& ctx) {
-  if (args.store.find("://") != std::string::npos) {
-    throw UsageError(fmt::format("--store {}: this build keeps runs in a directory (the file store); PostgreSQL is not built in",
-                                 args.store));
+  const bool shared = rt::pg::is_dsn(args.store);
+  if (!shared && args.store.find("://") != std::string::npos) {
+    throw UsageError(fmt::format("--store {}: expected a directory or postgresql://…", args.store));
   }
   const auto [host, port] = listen_address(args.listen);
   args.engine.state_dir = args.store;
+  args.engine.claim_events = true;
+  args.service.orphan_grace = parse_lease(args.lease, "--lease") / 2;
   args.service.public_url = args.public_url.empty() ? fmt::format("http://{}", args.listen) : args.public_url;
   auto runbooks = load_checked_runbooks(args.runbooks, args.policies, ctx);
   require_readable(args.auth);
@@ -92,7 +96,11 @@ int serve(ServeArgs& args, const CliContext& ctx) {
   } catch (const sv::AuthError& e) {
     throw UsageError(e.what());
   }
-  std::filesystem::create_directories(args.store);
+  if (shared) {
+    use_run_store(args.engine, args.lease, true);
+  } else {
+    std::filesystem::create_directories(args.store);
+  }
   sv::Authenticator auth(std::move(auth_config));
   rt::SystemClock clock;
   rt::check_approvals_source(args.engine.approvals, args.engine.dry_run);
@@ -166,7 +174,12 @@ void register_serve_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("runbooks", args->runbooks, "runbook file or directory (checked at start and on SIGHUP)")->required();
   cmd->add_option("--auth", args->auth, "auth file (YAML): hashed bearer tokens with scopes and roles, HMAC signers")->required();
   cmd->add_option("--listen", args->listen, "HOST:PORT to listen on")->capture_default_str();
-  cmd->add_option("--store", args->store, "state directory (runs/RUN_ID/journal.jsonl, intake.jsonl)")->capture_default_str();
+  cmd->add_option("--store", args->store,
+                  "where runs live: a directory (runs/RUN_ID/journal.jsonl, intake.jsonl), or postgresql://… shared by "
+                  "several nodes")
+      ->capture_default_str();
+  cmd->add_option("--lease", args->lease, "with a postgresql:// store: how long a node's hold on a run lasts unless renewed")
+      ->capture_default_str();
   cmd->add_option("--public-url", args->public_url, "base URL of status and approval links (default: http://LISTEN)");
   cmd->add_option("--connectors", args->engine.connectors, "connectors file (YAML); default: every action to dry-run");
   cmd->add_option("--approvals", args->engine.approvals, "approval service URL (seed protocol) instead of approvals by POST");

@@ -10,6 +10,7 @@
 #include "runtime/connectors_config.h"
 #include "runtime/event.h"
 #include "runtime/journal.h"
+#include "runtime/pg/run_store.h"
 #include "runtime/plan.h"
 
 namespace writ::cli {
@@ -38,6 +39,32 @@ rt::EngineHooks cli_hooks() {
 }
 
 std::string absolute_path(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
+
+std::chrono::milliseconds parse_lease(const std::string& text, const std::string& option) {
+  static const std::pair<const char*, long long> units[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  const auto digits = text.find_first_not_of("0123456789");
+  if (digits != 0 && digits != std::string::npos && digits <= 9) {
+    const long long n = std::stoll(text.substr(0, digits));
+    for (const auto& [unit, scale] : units) {
+      if (text.compare(digits, std::string::npos, unit) == 0 && n > 0) return std::chrono::milliseconds(n * scale);
+    }
+  }
+  throw UsageError(fmt::format("{} {}: expected a positive duration such as 30s, 500ms or 2m", option, text));
+}
+
+void use_run_store(rt::EngineConfig& config, const std::string& lease, bool new_runs) {
+  if (!rt::pg::is_dsn(config.state_dir)) return;
+  if (new_runs && config.evidence.empty()) {
+    throw UsageError(fmt::format("{} keeps runs in PostgreSQL; give --evidence DIR for the evidence store (a directory, shared "
+                                 "storage when several nodes share the database)",
+                                 rt::pg::redact_dsn(config.state_dir)));
+  }
+  try {
+    config.store = std::make_shared<rt::pg::PgRunStore>(rt::pg::PgStoreOptions{config.state_dir, parse_lease(lease, "--lease"), ""});
+  } catch (const rt::pg::PgError& e) {
+    throw Refused(e.what());
+  }
+}
 
 void run_guarded(CliContext& ctx, const std::function<int()>& body) {
   try {

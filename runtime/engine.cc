@@ -95,7 +95,8 @@ nlohmann::json typed_fields(const Event& event) {
     case JournalProblem::in_use: throw RunRefused(fmt::format("run {} is in use by another writ process", run_id));
     case JournalProblem::unreadable: throw RunUsageError(e.what());
     case JournalProblem::key:
-    case JournalProblem::io: throw RunRefused(e.what());
+    case JournalProblem::io:
+    case JournalProblem::duplicate: throw RunRefused(e.what());
     case JournalProblem::corrupt: break;
   }
   throw RunRefused(fmt::format("corrupt journal, refusing to continue: {}", e.what()));
@@ -295,7 +296,9 @@ ExecutionLog Engine::start(Event event, const std::string& origin, const std::st
                {"approver_identity", policy.approver_identity_required ? "required" : "optional"},
                {"journal_key_id", key ? nlohmann::json(key->id()) : nlohmann::json(nullptr)},
                {"deadlines", clocks_to_json(start_clocks(runbook, set->catalog(), clock_start(event, clock_)))}});
-  auto journal = store_->create(run_id, journal_options(key, config_.options));
+  auto options = journal_options(key, config_.options);
+  if (config_.claim_events) options.claim_event = event.id();
+  auto journal = store_->create(run_id, options);
   progress(fmt::format("run {} started", run_id));
   Interpreter interpreter(state, *journal, s.services(clock_, hooks_.stop), s.options);
   if (run_now) {

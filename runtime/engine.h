@@ -96,6 +96,8 @@ struct EngineConfig {
   RuntimeOptions options;
   // Where the runs live; null: a FileRunStore over state_dir.
   std::shared_ptr<RunStore> store;
+  // New runs claim their event's id in the store (JournalOptions::claim_event): `writ serve`.
+  bool claim_events = false;
 };
 
 struct EngineHooks {

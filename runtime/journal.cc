@@ -59,16 +59,10 @@ UniqueFd open_journal(const std::filesystem::path& file, int flags) {
   throw JournalError(opened.error, opened.problem == FileProblem::missing ? JournalProblem::corrupt : JournalProblem::unreadable);
 }
 
-// What a line must be, given the record before it and whether the journal is keyed.
-struct Expected {
-  std::uint64_t seq;
-  const std::string& prev;
-  bool keyed;
-  const JournalKey* key;
-};
+}  // namespace
 
-JournalRecord verify_line(const std::string& line, std::size_t number, const Expected& expected, const std::filesystem::path& file) {
-  auto fail = [&](const std::string& what) { return JournalError(fmt::format("{}:{}: {}", file.string(), number, what)); };
+JournalRecord verify_record(const std::string& line, const std::string& where, const ExpectedRecord& expected) {
+  auto fail = [&](const std::string& what) { return JournalError(fmt::format("{}: {}", where, what)); };
   nlohmann::json json;
   try {
     json = parse_json(line, "record", kMaxRecordDepth);
@@ -119,6 +113,20 @@ JournalRecord verify_line(const std::string& line, std::size_t number, const Exp
   record.data = untag_floats(json["data"]);
   return record;
 }
+
+std::string encode_record(JournalRecord& record, const nlohmann::json& data, const JournalKey* key) {
+  const auto body = canonical_json(
+      nlohmann::json{{"seq", record.seq}, {"type", record.type}, {"at", record.at}, {"data", tag_floats(data)}, {"prev", record.prev}});
+  record.hash = sha256_hex(body);
+  const auto members = spliced_members(record.hash, key ? std::optional<std::string>(key->mac(body)) : std::nullopt);
+  const auto split = body.size() - record_tail(record.prev, record.seq, record.type).size();
+  std::string line;
+  line.reserve(body.size() + members.size() + 1);
+  line.append(body, 0, split).append(members).append(body, split);
+  return line;
+}
+
+namespace {
 
 // Where the records read so far stand against the head: the record ending exactly at the
 // head's size must be the one it names; records after it are counted.
@@ -187,7 +195,8 @@ JournalStatus scan(int fd, const std::filesystem::path& file, const JournalOptio
       st.torn_tail = true;  // never fsynced as a whole record: no effect followed it
       break;
     }
-    auto record = verify_line(line->text, line->number, Expected{st.last_seq + 1, st.last_hash, st.keyed, options.key}, file);
+    auto record = verify_record(line->text, fmt::format("{}:{}", file.string(), line->number),
+                                ExpectedRecord{st.last_seq + 1, st.last_hash, st.keyed, options.key});
     st.valid_bytes += line->text.size() + 1;
     ++st.record_count;
     st.last_seq = record.seq;
@@ -291,15 +300,8 @@ void JournalWriter::abandon_empty() {
 
 JournalRecord JournalWriter::append(const std::string& type, WallTime at, nlohmann::json data) {
   JournalRecord record{seq_ + 1, type, format_rfc3339(at), {}, head_, ""};
-  std::string line;
-  {
-    const auto body = canonical_json(nlohmann::json{{"seq", record.seq}, {"type", type}, {"at", record.at}, {"data", tag_floats(data)}, {"prev", head_}});
-    record.hash = sha256_hex(body);
-    const auto members = spliced_members(record.hash, key_ ? std::optional<std::string>(key_->mac(body)) : std::nullopt);
-    const auto split = body.size() - record_tail(head_, record.seq, type).size();
-    line.reserve(body.size() + members.size() + 1);
-    line.append(body, 0, split).append(members).append(body, split).push_back('\n');
-  }
+  std::string line = encode_record(record, data, key_ ? &*key_ : nullptr);
+  line.push_back('\n');
   if (line.size() - 1 > max_record_bytes_) {
     if (seq_ == 0 && size_ == 0) abandon_empty();
     throw JournalError(fmt::format("{}: record {} ({}) would be {} bytes, more than the limit of {} (max_journal_record_bytes); "

@@ -42,13 +42,15 @@ enum class JournalProblem {
   in_use,      // another writ process holds the run's lock
   unreadable,  // the journal or its head is a FIFO, socket, device, symlink, or cannot be opened
   key,         // keyed without a key given, a key for an unkeyed journal, or another key's id
-  io,          // the disk refused a write
+  io,          // the disk (or the database) refused a write, or is unreachable
+  duplicate,   // the event id is claimed by another run (JournalError::other_run names it)
 };
 
 struct JournalError : std::runtime_error {
   explicit JournalError(const std::string& what, JournalProblem p = JournalProblem::corrupt)
       : std::runtime_error(what), problem(p) {}
   JournalProblem problem;
+  std::string other_run;  // duplicate: the run that holds the event id
 };
 
 struct JournalRecord {
@@ -68,6 +70,11 @@ struct JournalOptions {
   // keyed journal's MACs are not checked (JournalStatus::keyed says so). A writer keeps a
   // copy; the pointer need only live through the call.
   const JournalKey* key = nullptr;
+  // A new run (RunStore::create) claims this event id store-wide (the service's dedupe,
+  // DESIGN §14-15): the PostgreSQL store commits the claim, the run and its first record in
+  // one transaction, and refuses that first append with JournalProblem::duplicate when
+  // another run holds the id (nothing of this run is stored). The file store ignores it.
+  std::string claim_event = {};
 };
 
 struct JournalStatus {
@@ -96,6 +103,22 @@ using RecordVisitor = std::function<void(JournalRecord&&)>;
 JournalStatus scan_journal(const std::filesystem::path& file, const JournalOptions& options, const RecordVisitor& visit);
 // The same, collecting the records.
 JournalContents read_journal(const std::filesystem::path& file, const JournalOptions& options = {});
+
+// One record as a journal line holds it (no newline), for every store: `record` gives seq,
+// type, at and prev; its hash is set. The canonical JSON with `hash` (and `mac` under `key`).
+std::string encode_record(JournalRecord& record, const nlohmann::json& data, const JournalKey* key);
+
+// What the next record must be: its seq, the previous hash, and whether the journal is keyed
+// (with `key`, the MAC is checked too).
+struct ExpectedRecord {
+  std::uint64_t seq;
+  const std::string& prev;
+  bool keyed;
+  const JournalKey* key;
+};
+// Verifies one line (shape, canonical form, seq, chain, hash, MAC) and returns its record;
+// throws JournalError "<where>: <what>".
+JournalRecord verify_record(const std::string& line, const std::string& where, const ExpectedRecord& expected);
 
 // sha256 hex of the canonical JSON of `record` (which must hold neither `hash` nor `mac`).
 std::string record_hash(const nlohmann::json& record);

@@ -1,5 +1,7 @@
 #include "runtime/metrics.h"
 
+#include "runtime/run_store.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -407,6 +409,18 @@ Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOpt
     scan_run(metrics, run_id, options, [&](const auto& read) {
       status = scan_journal(dir / "journal.jsonl", JournalOptions{options.max_record_bytes, options.key},
                             [&](JournalRecord&& record) { read(record); });
+    });
+    if (status.keyed && !status.macs_checked) metrics.macs_unchecked.push_back(run_id);
+  }
+  return metrics;
+}
+
+Metrics compute_metrics(const RunStore& store, const MetricsOptions& options) {
+  Metrics metrics;
+  for (const auto& run_id : store.runs()) {
+    JournalStatus status;
+    scan_run(metrics, run_id, options, [&](const auto& read) {
+      status = store.scan(run_id, JournalOptions{options.max_record_bytes, options.key}, [&](JournalRecord&& record) { read(record); });
     });
     if (status.keyed && !status.macs_checked) metrics.macs_unchecked.push_back(run_id);
   }

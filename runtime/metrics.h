@@ -40,6 +40,8 @@
 
 namespace writ::runtime {
 
+class RunStore;
+
 struct MetricsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -183,6 +185,8 @@ struct MetricsOptions {
 
 // Every run below STATE/runs, in run-id order. Throws MetricsError (see above).
 Metrics compute_metrics(const std::filesystem::path& state_dir, const MetricsOptions& options);
+// Every run of `store` (the PostgreSQL store of DESIGN §15, or a file store), in run-id order.
+Metrics compute_metrics(const RunStore& store, const MetricsOptions& options);
 
 // The JSON document of docs/report.md ("writ metrics --format json"): a `live` and a
 // `tabletop` object, and the version-1 top-level figures, which are the live ones.

@@ -22,8 +22,8 @@ std::unique_ptr<JournalSink> FileRunStore::open(const std::string& run_id, const
   return std::make_unique<JournalWriter>(JournalWriter::open(journal_file(run_id), options, visit, status));
 }
 
-void FileRunStore::scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const {
-  scan_journal(journal_file(run_id), options, visit);
+JournalStatus FileRunStore::scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const {
+  return scan_journal(journal_file(run_id), options, visit);
 }
 
 bool FileRunStore::exists(const std::string& run_id) const {

@@ -7,6 +7,8 @@
 // one writer at a time (a second open is JournalProblem::in_use).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,12 +31,30 @@ class RunStore {
   virtual std::unique_ptr<JournalSink> open(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit,
                                             JournalStatus* status) = 0;
   // Reads and verifies a run's journal without locking it (a reader beside a live writer).
-  virtual void scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const = 0;
+  virtual JournalStatus scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const = 0;
   virtual bool exists(const std::string& run_id) const = 0;
   // Every run id in the store, sorted.
   virtual std::vector<std::string> runs() const = 0;
   // The store can take new runs (readiness).
   virtual bool writable() const = 0;
+
+  // Several processes share it (DESIGN §15): the service then indexes runs other nodes write,
+  // and resumes runs whose writer died. The file store serves one process.
+  virtual bool shared() const { return false; }
+  struct Head {
+    std::uint64_t seq = 0;  // the last record's
+    bool leased = false;    // a writer holds the run now
+  };
+  // Every run's head (shared stores; the file store returns nothing).
+  virtual std::map<std::string, Head> heads() const { return {}; }
+  // Of `candidates`, the runs no writer holds, leased to this process at once so that no
+  // other node takes them (shared stores: `SELECT … FOR UPDATE SKIP LOCKED`); the caller then
+  // opens each (this process may reopen its own lease). At most `limit`.
+  virtual std::vector<std::string> claim_unheld(const std::vector<std::string>& candidates, std::size_t limit) {
+    (void)candidates;
+    (void)limit;
+    return {};
+  }
 };
 
 class FileRunStore final : public RunStore {
@@ -45,7 +65,7 @@ class FileRunStore final : public RunStore {
   std::unique_ptr<JournalSink> create(const std::string& run_id, const JournalOptions& options) override;
   std::unique_ptr<JournalSink> open(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit,
                                     JournalStatus* status) override;
-  void scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const override;
+  JournalStatus scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const override;
   bool exists(const std::string& run_id) const override;
   std::vector<std::string> runs() const override;
   bool writable() const override;

@@ -8,6 +8,7 @@ packages=(
   tao-pegtl-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev
   libfmt-dev catch2 libcli11-dev libcpp-httplib-dev libbenchmark-dev openssl
   python3-jsonschema python3-yaml time ccache prometheus prometheus-alertmanager cmark-gfm
+  libpq-dev postgresql
 )
 if [[ "${WRIT_WITH_CHROMIUM:-0}" == 1 ]]; then packages+=(chromium); fi
 missing=()

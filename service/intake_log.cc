@@ -46,6 +46,56 @@ IntakeLog IntakeLog::open(const std::filesystem::path& file) {
   return log;
 }
 
+IntakeLog IntakeLog::open_shared(const std::string& dsn) {
+  IntakeLog log(runtime::pg::redact_dsn(dsn), UniqueFd{});
+  try {
+    log.db_ = std::make_unique<runtime::pg::Connection>(dsn);
+  } catch (const runtime::pg::PgError& e) {
+    throw IntakeError(e.what());
+  }
+  log.refresh();
+  return log;
+}
+
+void IntakeLog::refresh() {
+  if (!db_) return;
+  try {
+    if (!db_->healthy()) db_->reset();
+    const runtime::pg::Params after{std::to_string(last_row_)};
+    const auto query = "SELECT id, record FROM writ_intake WHERE id > $1 ORDER BY id";
+    auto rows = [&] {
+      try {
+        return db_->exec(query, after);
+      } catch (const runtime::pg::PgError& e) {
+        if (!e.connection_lost) throw;
+        db_->reset();  // the server restarted since the last query: once more on a new connection
+        return db_->exec(query, after);
+      }
+    }();
+    for (int i = 0; i < rows.rows(); ++i) {
+      const auto id = rows.integer(i, 0);
+      try {
+        apply(nlohmann::json::parse(rows.text(i, 1)));
+      } catch (const std::exception& e) {
+        throw IntakeError(fmt::format("{} writ_intake row {}: {}", file_.string(), id, e.what()));
+      }
+      last_row_ = id;
+    }
+  } catch (const runtime::pg::PgError& e) {
+    throw IntakeError(e.what());
+  }
+}
+
+void IntakeLog::append_shared(const nlohmann::json& record) {
+  try {
+    if (!db_->healthy()) db_->reset();
+    db_->exec("INSERT INTO writ_intake (record) VALUES ($1)", {record.dump()});
+  } catch (const runtime::pg::PgError& e) {
+    throw IntakeError(e.what());
+  }
+  refresh();  // applies it, in order after what other nodes added before it
+}
+
 void IntakeLog::apply(const nlohmann::json& record) {
   const auto kind = field(record, "kind");
   if (kind == "unrouted") {
@@ -66,6 +116,7 @@ void IntakeLog::apply(const nlohmann::json& record) {
 }
 
 void IntakeLog::append(const nlohmann::json& record) {
+  if (db_) return append_shared(record);
   const auto line = record.dump() + "\n";
   std::size_t done = 0;
   while (done < line.size()) {

@@ -8,6 +8,7 @@
 #include "runtime/callback_approval.h"
 #include "runtime/json_input.h"
 #include "runtime/metrics.h"
+#include "runtime/pg/connection.h"
 #include "runtime/router.h"
 #include "service/alertmanager.h"
 #include "service/service.h"
@@ -79,7 +80,25 @@ Response Service::handle(const Request& request) {
     return response;
   }
   if (stopping_) return error(503, "the service is shutting down");
-  return route(request, *auth.principal);
+  return guarded(request, *auth.principal);
+}
+
+// With the shared store, anything a request needs from the database may be unreachable: the
+// answer is then 503 (retry later; nothing was lost), never a 500.
+Response Service::guarded(const Request& request, const Principal& who) {
+  try {
+    return route(request, who);
+  } catch (const std::exception& e) {
+    const auto* journal = dynamic_cast<const rt::JournalError*>(&e);
+    const bool database = dynamic_cast<const rt::pg::PgError*>(&e) || dynamic_cast<const IntakeError*>(&e) ||
+                          (journal && journal->problem == rt::JournalProblem::io);
+    if (shared_ && (database || store_down())) {
+      auto out = error(503, fmt::format("the store is unreachable: {}", e.what()));
+      out.headers["Retry-After"] = std::to_string(options_.retry_after.count());
+      return out;
+    }
+    throw;
+  }
 }
 
 Response Service::route(const Request& request, const Principal& who) {
@@ -155,17 +174,28 @@ Response Service::intake_one(const nlohmann::json& event, nlohmann::json& runs, 
   const auto event_id = event_id_of(event);
   const auto at = rt::format_rfc3339(clock_.now());
   std::lock_guard intake(intake_mutex_);
-  if (auto it = run_of_event_.find(event_id); !event_id.empty() && it != run_of_event_.end()) {
-    intake_->add_duplicate(event_id, it->second, at);
+  auto duplicate = [&](const std::string& run_id) {
+    intake_->add_duplicate(event_id, run_id, at);
     std::lock_guard lock(mutex_);
     ++events_["duplicate"];
-    runs.push_back(run_entry(it->second, runs_[it->second]));
+    runs.push_back(run_entry(run_id, runs_[run_id]));
     return Response{200, "", "", {}};
+  };
+  std::optional<std::string> known;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = run_of_event_.find(event_id); !event_id.empty() && it != run_of_event_.end()) known = it->second;
   }
+  if (known) return duplicate(*known);
   int status = 0;
   std::string message;
   bool unroutable = false;
-  const auto run = begin_run(event.dump(), status, message, unroutable);
+  std::string duplicate_of;  // another node's run holds the id (shared store)
+  const auto run = begin_run(event.dump(), status, message, unroutable, &duplicate_of);
+  if (!run && !duplicate_of.empty()) {
+    index_run(duplicate_of);
+    return duplicate(duplicate_of);
+  }
   std::lock_guard lock(mutex_);
   if (run) {
     if (!event_id.empty()) run_of_event_[event_id] = *run;
@@ -184,6 +214,7 @@ Response Service::intake_one(const nlohmann::json& event, nlohmann::json& runs, 
 }
 
 Response Service::get_runs(const Request& request) {
+  refresh_index();  // the same list on every node of a shared store
   const auto wanted = request.query.count("status") ? request.query.at("status") : "";
   auto out = nlohmann::json::array();
   std::lock_guard lock(mutex_);
@@ -194,6 +225,7 @@ Response Service::get_runs(const Request& request) {
 }
 
 Response Service::get_run(const std::string& run_id) {
+  refresh_index();
   RunSummary summary;
   {
     std::lock_guard lock(mutex_);
@@ -206,6 +238,7 @@ Response Service::get_run(const std::string& run_id) {
   auto body = rt::to_json(log);
   body["awaiting"] = summary.awaiting;
   std::lock_guard intake(intake_mutex_);
+  intake_->refresh();
   const auto* repeats = intake_->duplicates(run_id);
   body["duplicates"] = repeats ? repeats->count : 0;
   body["last_seen_at"] = repeats ? nlohmann::json(repeats->last_seen_at) : nlohmann::json(nullptr);
@@ -220,6 +253,7 @@ Response Service::post_approval(const std::string& run_id, const std::string& st
     return error(400, e.what());
   }
   if (auto why = vote_shape_error(vote)) return error(400, *why);
+  refresh_index();
   {
     std::lock_guard lock(mutex_);
     if (!runs_.count(run_id)) return error(404, fmt::format("no run {}", run_id));
@@ -241,9 +275,17 @@ Response Service::post_approval(const std::string& run_id, const std::string& st
   for (const auto& v : p->votes) {
     if (v.approver == who.name) return error(409, fmt::format("`{}` has already answered for step `{}`", who.name, step));
   }
-  const auto after = engine_->append(run_id, "approval_vote",
+  rt::RunState after;
+  try {
+    after = engine_->append(run_id, "approval_vote",
                                      {{"step", step}, {"approver", who.name}, {"roles", who.roles}, {"approved", vote["approved"]},
                                       {"rollback", vote.value("rollback", false)}, {"reason", vote.value("reason", "")}});
+  } catch (const rt::RunRefused& e) {
+    if (store_down()) throw;
+    auto out = error(409, fmt::format("run {} is busy (another writ node holds it for a moment): {}; send the vote again", run_id, e.what()));
+    out.headers["Retry-After"] = std::to_string(options_.retry_after.count());
+    return out;
+  }
   const auto decision = rt::decide_votes(after.find_step(step)->votes, required);
   if (!decision.pending) enqueue(Job{JobKind::proceed, run_id, ""}, true);
   std::vector<rt::Approver> approvers;
@@ -255,6 +297,7 @@ Response Service::post_approval(const std::string& run_id, const std::string& st
 }
 
 Response Service::post_rollback(const std::string& run_id) {
+  refresh_index();
   {
     std::lock_guard lock(mutex_);
     if (!runs_.count(run_id)) return error(404, fmt::format("no run {}", run_id));
@@ -271,6 +314,7 @@ Response Service::get_intake(const Request& request) {
   if (wanted != "unrouted" && wanted != "replayed") return error(400, "status must be unrouted or replayed");
   auto out = nlohmann::json::array();
   std::lock_guard intake(intake_mutex_);
+  intake_->refresh();
   for (const auto& u : intake_->unrouted()) {
     if ((wanted == "replayed") != !u.replayed_run.empty()) continue;
     out.push_back({{"id", u.id}, {"event_id", u.event_id}, {"received_at", u.at}, {"reason", u.reason},
@@ -281,6 +325,7 @@ Response Service::get_intake(const Request& request) {
 
 Response Service::replay(const std::string& id) {
   std::lock_guard intake(intake_mutex_);
+  intake_->refresh();
   const auto* u = intake_->find_unrouted(id);
   if (!u) return error(404, fmt::format("no intake entry {}", id));
   if (!u->replayed_run.empty()) return error(409, fmt::format("{} was replayed into run {}", id, u->replayed_run));
@@ -299,7 +344,9 @@ Response Service::replay(const std::string& id) {
 Response Service::metrics() {
   std::string text;
   try {
-    text = rt::metrics_to_prometheus(rt::compute_metrics(engine_->config().state_dir, rt::MetricsOptions{}));
+    const auto figures = shared_ ? rt::compute_metrics(engine_->store(), rt::MetricsOptions{})
+                                 : rt::compute_metrics(engine_->config().state_dir, rt::MetricsOptions{});
+    text = rt::metrics_to_prometheus(figures);
   } catch (const std::exception& e) {
     return error(500, fmt::format("metrics: {}", e.what()));
   }

@@ -37,6 +37,16 @@ rt::EngineHooks Service::engine_hooks(rt::EngineHooks base) {
 
 void Service::start() {
   if (!engine_) throw std::logic_error("Service::start before attach");
+  shared_ = engine_->store().shared();
+  if (shared_) {
+    // Other nodes may be driving any unfinished run: index them all, resume none here; the
+    // sweep takes over those whose writer is gone.
+    intake_.emplace(IntakeLog::open_shared(engine_->config().state_dir));
+    refresh_index();
+    for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker(); });
+    threads_.emplace_back([this] { ticker(); });
+    return;
+  }
   intake_.emplace(IntakeLog::open(fs::path(engine_->config().state_dir) / "intake.jsonl"));
   for (const auto& id : engine_->store().runs()) {
     try {
@@ -144,6 +154,16 @@ void Service::ticker() {
   while (!stopping_) {
     wake_.wait_for(lock, options_.tick);
     if (stopping_) return;
+    if (shared_) {
+      lock.unlock();
+      try {
+        refresh_index();
+        sweep();
+      } catch (const std::exception& e) {
+        log_line(fmt::format("the shared store cannot be read: {}", e.what()));
+      }
+      lock.lock();
+    }
     std::vector<std::string> due;
     std::vector<Job> reminders;
     for (auto& [id, summary] : runs_) {
@@ -167,6 +187,7 @@ void Service::ticker() {
 
 void Service::index_run(const std::string& run_id) {
   const auto state = engine_->read(run_id);
+  if (state.start().value("event_origin", "").rfind(kOrigin, 0) != 0) return;  // not a run of the service
   RunSummary summary;
   summary.status = state.finished() ? *state.finished() : "running";
   summary.runbook = state.plan().runbook;
@@ -188,8 +209,61 @@ void Service::index_run(const std::string& run_id) {
     if (p->announced && !p->reminded) summary.remind = std::make_pair(*asked + timeout / 2, step.id);
   }
   std::lock_guard lock(mutex_);
+  if (!summary.event_id.empty()) run_of_event_.emplace(summary.event_id, run_id);
   runs_[run_id] = std::move(summary);
 }
+
+void Service::refresh_index() {
+  if (!shared_) return;
+  std::lock_guard refreshing(refresh_mutex_);
+  const auto heads = engine_->store().heads();
+  std::vector<std::string> changed;
+  for (const auto& [id, head] : heads) {
+    auto it = seen_.find(id);
+    if (it == seen_.end() || it->second.seq != head.seq) changed.push_back(id);
+  }
+  for (const auto& id : changed) {
+    if (!rt::valid_run_id(id)) continue;
+    try {
+      index_run(id);
+    } catch (const std::exception& e) {
+      log_line(fmt::format("run {}: cannot be read: {}", id, e.what()));
+    }
+  }
+  std::lock_guard lock(mutex_);
+  seen_ = heads;
+}
+
+// Orphans: running, not waiting for a person, and unheld by any node for orphan_grace (its
+// writer died or drained). Claimed with SKIP LOCKED, so two nodes never take the same one.
+void Service::sweep() {
+  std::vector<std::string> candidates;
+  const auto now = clock_.now();
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, head] : seen_) {
+      auto it = runs_.find(id);
+      const bool orphan = it != runs_.end() && it->second.status == "running" && it->second.awaiting.empty() && !head.leased &&
+                          !queued_.count(id);
+      if (!orphan) {
+        unheld_since_.erase(id);
+        continue;
+      }
+      const auto since = unheld_since_.emplace(id, now).first->second;
+      if (now - since >= options_.orphan_grace) candidates.push_back(id);
+    }
+  }
+  for (const auto& id : engine_->store().claim_unheld(candidates, static_cast<std::size_t>(options_.workers))) {
+    log_line(fmt::format("run {}: its writer is gone; resuming it here", id));
+    {
+      std::lock_guard lock(mutex_);
+      unheld_since_.erase(id);
+    }
+    enqueue(Job{JobKind::resume, id, ""}, true);
+  }
+}
+
+bool Service::store_down() const { return shared_ && !engine_->store().writable(); }
 
 std::shared_ptr<std::mutex> Service::run_lock(const std::string& run_id) {
   std::lock_guard lock(mutex_);
@@ -198,7 +272,8 @@ std::shared_ptr<std::mutex> Service::run_lock(const std::string& run_id) {
   return slot;
 }
 
-std::optional<std::string> Service::begin_run(const std::string& event_text, int& status, std::string& error, bool& unroutable) {
+std::optional<std::string> Service::begin_run(const std::string& event_text, int& status, std::string& error, bool& unroutable,
+                                              std::string* duplicate_of) {
   rt::Event event;
   try {
     event = rt::parse_event(event_text, "event", options_.max_json_depth);
@@ -235,6 +310,11 @@ std::optional<std::string> Service::begin_run(const std::string& event_text, int
   } catch (const rt::PlanError& e) {
     status = 422;
     error = fmt::format("the runbook cannot run for this event: {}", e.what());
+    return std::nullopt;
+  } catch (const rt::JournalError& e) {  // nothing of this run was stored
+    status = e.problem == rt::JournalProblem::duplicate ? 200 : e.problem == rt::JournalProblem::io ? 503 : 422;
+    error = e.what();
+    if (duplicate_of && e.problem == rt::JournalProblem::duplicate) *duplicate_of = e.other_run;
     return std::nullopt;
   } catch (const std::exception& e) {  // preflight, connectors, journal: nothing was started
     status = 422;

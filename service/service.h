@@ -42,6 +42,8 @@ struct ServiceOptions {
   std::chrono::milliseconds tick{std::chrono::milliseconds(250)};  // approval timeouts are checked this often
   std::size_t max_json_depth = 64;
   std::string public_url = "http://127.0.0.1:8080";  // status_url and approval links
+  // Shared store (DESIGN §15): a running run no node has held for this long is resumed here.
+  std::chrono::milliseconds orphan_grace{std::chrono::seconds(15)};
 };
 
 struct Request {
@@ -115,10 +117,19 @@ class Service {
   Response replay(const std::string& id);
   Response metrics();
   Response ready();
+  Response guarded(const Request& request, const Principal& who);
+
+  // Shared store: indexes the runs other nodes wrote since the last look, and resumes the
+  // runs whose writer is gone (running, not waiting, unheld for orphan_grace).
+  void refresh_index();
+  void sweep();
+  bool store_down() const;
 
   // A new run for `event_text` (typed and routed now). Sets `status`/`error` on failure:
   // 400 bad event, 422 unroutable or unrunnable, 429 queue full.
-  std::optional<std::string> begin_run(const std::string& event_text, int& status, std::string& error, bool& unroutable);
+  // `duplicate_of`: the run that already holds the event's id (shared store; status 200).
+  std::optional<std::string> begin_run(const std::string& event_text, int& status, std::string& error, bool& unroutable,
+                                       std::string* duplicate_of = nullptr);
   bool enqueue(Job job, bool force = false);
   void worker();
   void ticker();
@@ -148,6 +159,11 @@ class Service {
   std::map<std::string, std::shared_ptr<std::mutex>> run_locks_;
   std::map<std::string, std::uint64_t> events_;  // accepted, duplicate, unrouted, invalid
   std::vector<std::thread> threads_;
+
+  bool shared_ = false;                                 // the store is shared by several nodes
+  std::mutex refresh_mutex_;                            // one refresh at a time
+  std::map<std::string, runtime::RunStore::Head> seen_;  // heads as last indexed (shared store)
+  std::map<std::string, runtime::WallTime> unheld_since_;
 };
 
 }  // namespace writ::service

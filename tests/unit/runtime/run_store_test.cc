@@ -50,7 +50,9 @@ class CountingStore final : public RunStore {
     ++opens;
     return inner_.open(id, o, v, s);
   }
-  void scan(const std::string& id, const JournalOptions& o, const RecordVisitor& v) const override { inner_.scan(id, o, v); }
+  JournalStatus scan(const std::string& id, const JournalOptions& o, const RecordVisitor& v) const override {
+    return inner_.scan(id, o, v);
+  }
   bool exists(const std::string& id) const override { return inner_.exists(id); }
   std::vector<std::string> runs() const override { return inner_.runs(); }
   bool writable() const override { return inner_.writable(); }
