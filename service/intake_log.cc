@@ -1,21 +1,23 @@
 #include "service/intake_log.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
-#include <fmt/format.h>
-
 namespace writ::service {
 
 namespace {
 
+constexpr std::size_t kMaxSharedRecordBytes = 8 * 1024 * 1024;  // a 1 MiB event, every byte escaped
+
 std::string field(const nlohmann::json& record, const char* key) {
   auto it = record.find(key);
-  if (it == record.end() || !it->is_string()) throw std::invalid_argument(fmt::format("`{}` is missing or not a string", key));
+  if (it == record.end() || !it->is_string())
+    throw std::invalid_argument(fmt::format("`{}` is missing or not a string", key));
   return it->get<std::string>();
 }
 
@@ -75,7 +77,12 @@ void IntakeLog::refresh() {
     for (int i = 0; i < rows.rows(); ++i) {
       const auto id = rows.integer(i, 0);
       try {
-        apply(nlohmann::json::parse(rows.text(i, 1)));
+        const auto text = rows.text(i, 1);
+        // An event is at most the request body limit; its record a little more. Rows are data
+        // another party can write: a larger one is refused, never parsed.
+        if (text.size() > kMaxSharedRecordBytes)
+          throw std::invalid_argument(fmt::format("{} bytes, more than a record can be", text.size()));
+        apply(nlohmann::json::parse(text));
       } catch (const std::exception& e) {
         throw IntakeError(fmt::format("{} writ_intake row {}: {}", file_.string(), id, e.what()));
       }
@@ -99,8 +106,8 @@ void IntakeLog::append_shared(const nlohmann::json& record) {
 void IntakeLog::apply(const nlohmann::json& record) {
   const auto kind = field(record, "kind");
   if (kind == "unrouted") {
-    unrouted_.push_back(UnroutedEvent{field(record, "id"), field(record, "event_id"), field(record, "at"), field(record, "reason"),
-                                      field(record, "event_text"), ""});
+    unrouted_.push_back(UnroutedEvent{field(record, "id"), field(record, "event_id"), field(record, "at"),
+                                      field(record, "reason"), field(record, "event_text"), ""});
   } else if (kind == "replayed") {
     const auto id = field(record, "id");
     for (auto& u : unrouted_) {
@@ -125,12 +132,18 @@ void IntakeLog::append(const nlohmann::json& record) {
     if (n <= 0) throw IntakeError(fmt::format("{}: write failed: {}", file_.string(), std::strerror(errno)));
     done += static_cast<std::size_t>(n);
   }
-  if (::fdatasync(fd_.get()) != 0) throw IntakeError(fmt::format("{}: fsync failed: {}", file_.string(), std::strerror(errno)));
+  if (::fdatasync(fd_.get()) != 0)
+    throw IntakeError(fmt::format("{}: fsync failed: {}", file_.string(), std::strerror(errno)));
   apply(record);
 }
 
 void IntakeLog::add_unrouted(const UnroutedEvent& e) {
-  append({{"kind", "unrouted"}, {"id", e.id}, {"event_id", e.event_id}, {"at", e.at}, {"reason", e.reason}, {"event_text", e.event_text}});
+  append({{"kind", "unrouted"},
+          {"id", e.id},
+          {"event_id", e.event_id},
+          {"at", e.at},
+          {"reason", e.reason},
+          {"event_text", e.event_text}});
 }
 
 void IntakeLog::add_replayed(const std::string& id, const std::string& run_id, const std::string& at) {

@@ -93,7 +93,7 @@ Response Service::guarded(const Request& request, const Principal& who) {
     const bool database = dynamic_cast<const rt::pg::PgError*>(&e) || dynamic_cast<const IntakeError*>(&e) ||
                           (journal && journal->problem == rt::JournalProblem::io);
     if (shared_ && (database || store_down())) {
-      auto out = error(503, fmt::format("the store is unreachable: {}", e.what()));
+      auto out = error(503, fmt::format("the store cannot be used now: {}", e.what()));
       out.headers["Retry-After"] = std::to_string(options_.retry_after.count());
       return out;
     }
