@@ -30,6 +30,10 @@ struct Rollback {
 
 enum class OnFailure { Halt, Rollback, Continue };
 
+struct Output { std::string name; expr::Type type; };
+struct ForEach { expr::NodePtr list; std::string variable; };  // list: checked, type list<T>
+struct Task { std::string assignee; std::int64_t within_seconds = 0; };  // a role
+
 struct Step {
   std::string id;
   std::string action;
@@ -44,6 +48,10 @@ struct Step {
   int retries = 0;
   OnFailure on_failure = OnFailure::Halt;
   std::vector<std::string> satisfies;
+  std::optional<ForEach> for_each;
+  int parallel_block = 0;       // 0 sequential; k>0: member of the k-th parallel block (members consecutive)
+  std::optional<Task> task;     // the built-in action `task`, effect "manual"
+  std::vector<Output> returns;  // the action's declared outputs
 };
 
 struct EventField {

@@ -54,7 +54,9 @@ struct Session {
   bool collect_evidence = true;
   nlohmann::json described = nlohmann::json::object();  // connectors/approvals/evidence, journaled
 
-  Services services(Clock& clock, const std::atomic<bool>* stop) { return Services{*connectors, *gate, clock, evidence.get(), stop}; }
+  Services services(Clock& clock, const std::atomic<bool>* stop) {
+    return Services{*connectors, *gate, clock, evidence.get(), stop, &evidence_roots};
+  }
 };
 
 JournalOptions journal_options(const std::optional<JournalKey>& key, const RuntimeOptions& runtime) {
