@@ -101,10 +101,11 @@ struct Param {
 struct ActionDecl {
   Name name;
   std::vector<Param> params;
-  Name effect;                  // observe notify collect contain eradicate
+  Name effect;                  // observe notify collect contain eradicate recover manual
   std::optional<Name> inverse;  // the compensating action
   std::optional<Located<std::int64_t>> timeout_seconds;
   std::optional<Located<std::string>> doc;
+  std::vector<Param> returns;  // `returns { NAME: TYPE, ... }`: the action's outputs
   Span span;
 };
 

@@ -231,7 +231,10 @@ class Lowerer {
     out.id = step.id.value;
     out.action = step.action.value;
     const ActionInfo* action = find_action(step.action, step.id.value, false);
-    if (action) out.effect = action->effect;
+    if (action) {
+      out.effect = action->effect;
+      out.returns = action->returns;
+    }
     StepArguments given = step_arguments(step, action);
     out.args = lower_args(given.args, action, step.action, step.head, step.id.value, given.misspelt);
     out.approval = lower_approval(step);

@@ -216,8 +216,14 @@ struct param_list
 struct effect_stmt : seq<kw_effect, sp, must<name>> {};
 struct inverse_stmt : seq<kw_inverse, sp, must<action_ref>> {};
 struct doc_stmt : seq<kw_doc, sp, must<string_lit>> {};
+struct kw_returns : kw<'r', 'e', 't', 'u', 'r', 'n', 's'> {};
+struct returns_open : one<'{'> {};
+struct returns_close : one<'}'> {};
+struct returns_stmt : seq<kw_returns, sp, must<returns_open>, nlsp,
+                          opt<event_field, star<field_sep, nlsp, event_field>, opt<sp, one<','>>>, nlsp,
+                          must<returns_close>> {};
 struct action_unknown : identifier {};
-struct action_stmt : sor<effect_stmt, inverse_stmt, timeout_stmt, doc_stmt, action_unknown> {};
+struct action_stmt : sor<effect_stmt, inverse_stmt, timeout_stmt, doc_stmt, returns_stmt, action_unknown> {};
 struct decl_close : one<'}'> {};
 struct action_decl
     : seq<kw_action, sp, must<decl_name>, sp, param_list, sp, opt<at<one<'{'>>, block<action_stmt, decl_close>>> {};
@@ -299,7 +305,7 @@ inline constexpr const char* kStepKeywords[] = {"approve", "rollback", "preserve
                                                 "when",    "retries",  "on_failure", "satisfies"};
 inline constexpr const char* kRunbookKeywords[] = {"title",        "severity", "comply", "version", "owner",
                                                    "last_updated", "event",    "when",   "step"};
-inline constexpr const char* kActionKeywords[] = {"effect", "inverse", "timeout", "doc"};
+inline constexpr const char* kActionKeywords[] = {"effect", "inverse", "timeout", "doc", "returns"};
 inline constexpr const char* kRegulationKeywords[] = {"tag", "obligation"};
 inline constexpr const char* kObligationKeywords[] = {"trigger", "notify", "cite"};
 inline constexpr const char* kPolicyKeywords[] = {"severity", "approval_timeout", "step_timeout", "asap",
@@ -352,6 +358,8 @@ template <> inline constexpr const char* error_message<decl_name> = "expected a 
 template <> inline constexpr const char* error_message<params_open> = "expected `(` and the action's parameters";
 template <> inline constexpr const char* error_message<param_colon> = "expected `:` and a type after the parameter name";
 template <> inline constexpr const char* error_message<param_next> = "expected a parameter `name: type` after `,`";
+template <> inline constexpr const char* error_message<returns_open> = "expected `{` and the outputs, e.g. `returns { image_id: string }`";
+template <> inline constexpr const char* error_message<returns_close> = "expected `}` to close the outputs (separate them with `,` or a newline)";
 template <> inline constexpr const char* error_message<params_close> = "expected `,` or `)` in the parameter list";
 template <> inline constexpr const char* error_message<decl_close> = "expected `}` to close the declaration of `{decl}`";
 template <> inline constexpr const char* error_message<regime_title> = "expected the regime's title as a quoted string, e.g. \"EU GDPR\"";
@@ -401,7 +409,7 @@ using selector = pegtl::parse_tree::selector<
               argument, arg_list, event_field, event_block, step_head, step, approve_stmt, rollback_stmt, preserve_stmt,
               deadline_stmt, timeout_stmt, when_stmt, retries_stmt, on_failure_stmt, satisfies_stmt, runbook_head,
               title_stmt, severity_stmt, comply_stmt, version_stmt, owner_stmt, last_updated_stmt, runbook, type_decl,
-              enum_decl, param, param_list, effect_stmt, inverse_stmt, doc_stmt, action_decl, trigger_stmt, notify_stmt,
+              enum_decl, param, param_list, effect_stmt, inverse_stmt, doc_stmt, returns_stmt, action_decl, trigger_stmt, notify_stmt,
               cite_stmt, obligation, tag_stmt, regulation_decl, policy_approve, severity_rule, approval_timeout_stmt,
               step_timeout_stmt, asap_stmt, evidence_roots_stmt, approver_identity_stmt, policy_decl, event_decl>>;
 

@@ -73,6 +73,7 @@ class Lowering {
   ast::TypeDecl type_decl(const Node& node) const;
   ast::EnumDecl enum_decl(const Node& node) const;
   ast::ActionDecl action_decl(const Node& node);
+  std::vector<ast::Param> outputs(const Node& returns);
   ast::RegulationDecl regulation_decl(const Node& node);
   ast::Obligation obligation(const Node& node);
   ast::PolicyDecl policy_decl(const Node& node);
