@@ -149,6 +149,10 @@ void print_text(std::ostream& out, const ExecutionLog& log) {
                        d.met_at.empty() ? "" : " at " + d.met_at);
   }
   for (const auto& note : log.notes) out << fmt::format("  note: {}\n", note);
+  for (const auto& [step, what] : log.waiting_tasks) {
+    out << fmt::format("  waiting: task {} ({}): mark it done with `writ task done {} {}`, then `writ run --resume {}`\n", step, what,
+                       log.run_id, step, log.run_id);
+  }
   out << fmt::format("status: {}\n", log.status);
 }
 

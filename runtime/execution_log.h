@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -81,6 +82,7 @@ struct ExecutionLog {
   std::vector<EvidenceEntry> evidence;
   std::vector<DeadlineClock> deadlines;  // DESIGN §14: one clock per obligation of the runbook
   std::vector<std::string> notes;  // text output only: skipped evidence, uncompensated steps
+  std::map<std::string, std::string> waiting_tasks;  // text output only: a parked run's task -> what it waits for
 };
 
 // Exactly the object of DESIGN §9.

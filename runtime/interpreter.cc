@@ -246,7 +246,7 @@ Interpreter::Outcome Interpreter::run_calls(const PlannedStep& step) {
   for (int element : units_of(step)) {
     auto& unit = p.unit(element);
     const auto label = element < 0 ? std::string() : fmt::format("[{}] {}: ", element, step.elements[static_cast<std::size_t>(element)].target.dump());
-    if (!unit.applied && block_failed_) {
+    if (!unit.applied && element > 0 && block_failed_) {  // the call a branch started with is made
       return finish_step(step, Finish{"failed", std::string("stopped before its next call: another branch of its parallel block failed"), "", true});
     }
     if (!unit.applied) {
@@ -451,6 +451,8 @@ nlohmann::json Interpreter::result_record(const PlannedStep& step, int element, 
   auto read = read_outputs(result.reply, step, options_);
   if (read.error) {
     data["outputs_error"] = *read.error;
+  } else if (read.absent) {
+    data["outputs_absent"] = true;
   } else {
     data["outputs"] = tag_floats(read.outputs);
   }

@@ -57,7 +57,8 @@ nlohmann::json placeholder(const expr::Type& type) {
 
 OutputsRead read_outputs(const std::optional<std::string>& reply, const PlannedStep& step, const RuntimeOptions& options) {
   const auto where = fmt::format("step `{}`", step.id);
-  if (!reply || reply->empty()) return {{}, fmt::format("{}: the connector's reply holds no outputs (expected {{\"outputs\": {{...}}}})", where)};
+  const auto first = reply ? reply->find_first_not_of(" \t\r\n") : std::string::npos;
+  if (first == std::string::npos || (*reply)[first] != '{') return {{}, std::nullopt, true};
   if (reply->size() > options.max_output_bytes) {
     return {{}, fmt::format("{}: the reply is {} bytes, more than the limit of {} for outputs (max_output_bytes)", where, reply->size(),
                             options.max_output_bytes)};
@@ -68,13 +69,12 @@ OutputsRead read_outputs(const std::optional<std::string>& reply, const PlannedS
   } catch (const JsonInputError& e) {
     return {{}, fmt::format("{}: the reply is not valid JSON: {}", where, e.what())};
   }
-  if (!body.is_object() || !body.contains("outputs") || !body["outputs"].is_object()) {
-    return {{}, fmt::format("{}: the reply holds no `outputs` object (expected {{\"outputs\": {{...}}}})", where)};
-  }
+  if (!body.contains("outputs")) return {{}, std::nullopt, true};
+  if (!body["outputs"].is_object()) return {{}, fmt::format("{}: the reply's `outputs` is not an object", where)};
   auto outputs = body["outputs"];
   if (auto why = check_outputs(outputs, step)) return {{}, *why};
   if (auto at = nul_path(outputs, "")) return {{}, fmt::format("{}: output `{}` holds a NUL character (U+0000)", where, *at)};
-  return {std::move(outputs), std::nullopt};
+  return {std::move(outputs), std::nullopt, false};
 }
 
 nlohmann::json placeholder_outputs(const PlannedStep& step) {

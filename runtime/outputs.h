@@ -1,9 +1,12 @@
 // Step outputs (DESIGN §17): what a connector's reply says a step produced, typed against the
 // action's declared `returns`. The reply is hostile data: it is read only for a step that
 // declares outputs, at most RuntimeOptions::max_output_bytes of it, with the JSON reader that
-// refuses deep nesting, duplicate keys and NUL (json_input.h), and it must be an object whose
-// `outputs` object holds exactly the declared names, each of its declared type (nominal
-// values validated as event fields are). Other top-level keys of the reply are ignored.
+// refuses deep nesting, duplicate keys and NUL (json_input.h). A reply that carries no
+// outputs at all — empty, not a JSON object (its first non-blank byte is not `{`), or an
+// object without an `outputs` key — leaves the step without outputs (connectors written
+// before outputs existed keep working; a later step reading them then fails). A reply with
+// `outputs` must hold exactly the declared names, each of its declared type (nominal values
+// validated as event fields are). Other top-level keys of the reply are ignored.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,8 +21,9 @@
 namespace writ::runtime {
 
 struct OutputsRead {
-  nlohmann::json outputs = nlohmann::json::object();  // valid when !error
+  nlohmann::json outputs = nlohmann::json::object();  // valid when !error and !absent
   std::optional<std::string> error;                   // names the step and the output
+  bool absent = false;                                // the reply carried no outputs
 };
 
 // Reads `reply` (nothing: the connector gave none) for `step`'s declared outputs.

@@ -194,6 +194,9 @@ void RunState::on_call_record(const JournalRecord& record, const std::string& id
       if (auto o = record.data.find("outputs"); o != record.data.end() && o->is_object()) u.outputs = *o;
       if (auto e = record.data.find("outputs_error"); e != record.data.end() && e->is_string()) u.outputs_error = e->get<std::string>();
       if (record.data.value("outputs_placeholder", false)) log_.notes.push_back(fmt::format("{}: outputs are dry-run placeholders", id));
+      if (record.data.value("outputs_absent", false) && element <= 0) {
+        log_.notes.push_back(fmt::format("{}: the connector's reply carried no outputs", id));
+      }
     } else {
       ++u.failures;
       u.last_error = get_error(record);
@@ -220,6 +223,7 @@ void RunState::on_task_record(const JournalRecord& record, const std::string& id
   if (record.type == "task_requested") {
     p.task_pending = !p.task_done;
     p.task_due_at = get<std::string>(record, "due_at");
+    if (p.task_pending) log_.waiting_tasks[id] = fmt::format("for {}, due {}", step->task->assignee, p.task_due_at);
     return;
   }
   if (p.task_done) throw JournalError(fmt::format("record {} (task_done): task `{}` was already marked done", record.seq, id));
@@ -227,6 +231,7 @@ void RunState::on_task_record(const JournalRecord& record, const std::string& id
     throw JournalError(fmt::format("record {} (task_done): step `{}` is not waiting for its task to be done", record.seq, id));
   }
   p.task_pending = false;
+  log_.waiting_tasks.erase(id);
   p.task_done = TaskDone{get<std::string>(record, "by"), get<std::string>(record, "note"), record.at};
 }
 
@@ -265,6 +270,7 @@ void RunState::on_step_finished(const JournalRecord& record, const std::string& 
   p.status = get<std::string>(record, "status");
   p.stopped = record.data.value("stopped", false);
   p.task_pending = false;
+  log_.waiting_tasks.erase(id);
   auto& e = entry(id);
   e.action = step.action;
   e.status = *p.status;
