@@ -194,12 +194,12 @@ void report_conditional(const Context& ctx, const ast::Step& ast, const Candidat
   const auto& step = ctx.ir.steps[best.step];
   Span at = ast.when ? ast.when->span : ast.head;
   auto& d = ctx.report(Rule::RegulatoryDeadline, at,
-                       fmt::format("{} is met only when `{}`: step `{}` runs only then", describe(ob),
-                                   expr::to_source(*step.when), step.id),
+                       fmt::format("{} is met only when {}: step `{}` runs only then", describe(ob),
+                                   run_condition(step), step.id),
                        step.id);
-  d.help.push_back(fmt::format("an obligation needs a step that always runs: add one without `when` that "
+  d.help.push_back(fmt::format("an obligation needs a step that always runs: add one without `when`{} that "
                                "satisfies `{}` within {}, or drop this step's condition",
-                               ob.id, dsl_duration(bound_of(ctx, ob))));
+                               may_be_empty(step) ? " or `for`" : "", ob.id, dsl_duration(bound_of(ctx, ob))));
 }
 
 void check_obligation(const Context& ctx, const ObligationStatus& status) {

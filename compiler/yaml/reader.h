@@ -108,8 +108,13 @@ class Reader {
 
 // The `steps` list of a playbook (compiler/yaml/step.cc). Steps without an action are reported and left
 // out; more than `max_steps` is an input-limit finding.
-std::vector<ast::Step> load_steps(Reader& reader, const Entry& steps, const std::string& runbook,
-                                  std::size_t max_steps);
+// `- parallel: [step, ...]` entries are opened: their steps are listed in order, marked with
+// the block's number (1, 2, ...), and `parallel` holds each block's span.
+struct LoadedSteps {
+  std::vector<ast::Step> steps;
+  std::vector<Span> parallel;
+};
+LoadedSteps load_steps(Reader& reader, const Entry& steps, const std::string& runbook, std::size_t max_steps);
 
 // Error node for a value already reported.
 expr::NodePtr error_node(Span span);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "common/text.h"
@@ -21,7 +22,9 @@ const std::vector<std::string>& step_keys() {
                                                 "rollback",       "preserve_artifacts",
                                                 "deadline_hours", "timeout_minutes",
                                                 "when",           "retries",
-                                                "on_failure",     "satisfies"};
+                                                "on_failure",     "satisfies",
+                                                "for_each",       "as",
+                                                "assignee",       "within_minutes"};
   return keys;
 }
 
@@ -100,6 +103,7 @@ class StepReader {
       }
     }
     finish_approval(step);
+    finish_for_each(step);
     if (step.action.value.empty()) {
       if (!action_seen_) {
         Diagnostic& d = r_.error(Rule::Syntax, step.head, "this step has no `action`");
@@ -164,7 +168,54 @@ class StepReader {
       on_failure(step, e);
     } else if (key == "satisfies") {
       if (auto n = r_.names(e, true, "an obligation id or a list of them, e.g. `gdpr.authority`")) step.satisfies = *n;
+    } else if (key == "for_each") {
+      for_each_ = e;
+    } else if (key == "as") {
+      as_ = e;
+    } else if (key == "assignee") {
+      if (auto n = r_.name(e, "a role, e.g. `ir_lead`")) {
+        step.assignee = *n;
+      } else {
+        step.misspelt.push_back(key);  // reported: not "missing" as well
+      }
+    } else if (key == "within_minutes") {
+      step.within_seconds = r_.seconds(e, 60, "minutes");
+      if (!step.within_seconds) step.misspelt.push_back(key);
     }
+  }
+
+  // `for_each: "{{ event.users }}"` with `as: u` (DESIGN §17): each needs the other.
+  void finish_for_each(ast::Step& step) {
+    if (!for_each_ && !as_) return;
+    if (!for_each_ || !as_) {
+      const Entry& given = for_each_ ? *for_each_ : *as_;
+      Diagnostic& d = r_.error(Rule::Syntax, given.span,
+                               for_each_ ? "`for_each` needs `as`: the name of the loop variable"
+                                         : "`as` names the loop variable of a `for_each`, and this step has none");
+      d.help.push_back("for_each: \"{{ event.users }}\"\nas: u");
+      return;
+    }
+    if (!for_each_->value.IsScalar()) {
+      Diagnostic& d = r_.error(Rule::Syntax, for_each_->value.IsNull() ? for_each_->span : for_each_->value_span,
+                               "`for_each` must be a template naming a list");
+      d.help.push_back("for example: for_each: \"{{ event.users }}\"");
+      return;
+    }
+    auto variable = r_.name(*as_, "a name for the loop variable, e.g. `u`");
+    if (!variable) return;
+    if (!is_identifier(variable->value)) {
+      Diagnostic& d = r_.error(Rule::Syntax, variable->span,
+                               fmt::format("the loop variable `{}` is not a name", variable->value));
+      d.help.push_back("use letters, digits and `_`, starting with a letter: `as: u`");
+      return;
+    }
+    step.for_each = ast::ForEach{r_.template_of(for_each_->value), *variable, for_each_->span};
+  }
+
+  static bool is_identifier(std::string_view text) {
+    auto first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+    auto other = [&](char c) { return first(c) || std::isdigit(static_cast<unsigned char>(c)) != 0; };
+    return !text.empty() && first(text[0]) && std::all_of(text.begin() + 1, text.end(), other);
   }
 
   ast::Argument argument(const Entry& e) {
@@ -310,35 +361,98 @@ class StepReader {
   }
 
   Reader& r_;
-  std::optional<Entry> requires_, approvers_, approval_timeout_;
+  std::optional<Entry> requires_, approvers_, approval_timeout_, for_each_, as_;
   bool action_seen_ = false;  // an `action` key was present (a bad value is already reported)
 };
 
 }  // namespace
 
-std::vector<ast::Step> load_steps(Reader& reader, const Entry& steps, const std::string& runbook,
-                                  std::size_t max_steps) {
-  std::vector<ast::Step> out;
+namespace {
+
+// One entry of `steps` once `- parallel: [...]` blocks are opened: the step and its block.
+struct Listed {
+  YAML::Node node;
+  int block = 0;
+};
+
+bool is_parallel(const YAML::Node& node) {
+  if (!node.IsMap()) return false;
+  return std::any_of(node.begin(), node.end(),
+                     [](const auto& item) { return item.first.IsScalar() && item.first.Scalar() == "parallel"; });
+}
+
+const std::vector<std::string>& parallel_keys() {
+  static const std::vector<std::string> keys = {"parallel"};
+  return keys;
+}
+
+// The steps of `- parallel: [step, ...]`; a nested parallel block is reported (not supported).
+std::vector<YAML::Node> parallel_members(Reader& reader, const YAML::Node& node, std::vector<Span>& blocks) {
+  std::vector<YAML::Node> out;
+  for (const Entry& e : reader.entries(node, parallel_keys(), "a parallel block")) {
+    if (!e.value.IsSequence() || e.value.size() == 0) {
+      Diagnostic& d = reader.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span,
+                                   "`parallel` must be a list of the steps that start together");
+      d.help.push_back("- parallel:\n    - action: trigger_forensic_imaging\n    - action: notify_regulatory_contact");
+      continue;
+    }
+    blocks.push_back(reader.span_of(node));
+    for (const auto& member : e.value) {
+      if (is_parallel(member)) {
+        Diagnostic& d = reader.error(Rule::Syntax, reader.span_of(member),
+                                     "a `parallel` block cannot hold another `parallel` block (not supported)");
+        d.help.push_back("put its steps in the outer block");
+        continue;
+      }
+      out.push_back(member);
+    }
+  }
+  return out;
+}
+
+std::vector<Listed> listed_steps(Reader& reader, const Entry& steps, const std::string& runbook, std::size_t max_steps,
+                                 std::vector<Span>& blocks) {
+  std::vector<Listed> out;
+  for (const auto& node : steps.value) {
+    std::vector<YAML::Node> members{node};
+    int block = 0;
+    if (is_parallel(node)) {
+      members = parallel_members(reader, node, blocks);
+      block = static_cast<int>(blocks.size());
+    }
+    for (const auto& member : members) {
+      if (out.size() == max_steps) {
+        reader.set_context(runbook, "");
+        reader.error(Rule::InputLimit, reader.span_of(member),
+                     fmt::format("playbook `{}` has more than {} steps (the limit)", runbook, max_steps));
+        return out;
+      }
+      out.push_back({member, block});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+LoadedSteps load_steps(Reader& reader, const Entry& steps, const std::string& runbook, std::size_t max_steps) {
+  LoadedSteps out;
   if (!steps.value.IsSequence()) {
     Diagnostic& d = reader.error(Rule::Syntax, steps.value.IsNull() ? steps.span : steps.value_span,
                                  "`steps` must be a list of steps");
     d.help.push_back("steps:\n  - action: isolate_host\n    target: \"{{ event.host_id }}\"");
     return out;
   }
+  std::vector<Listed> listed = listed_steps(reader, steps, runbook, max_steps, out.parallel);
   std::vector<YAML::Node> nodes;
-  for (const auto& node : steps.value) {
-    if (nodes.size() == max_steps) {
-      reader.set_context(runbook, "");
-      reader.error(Rule::InputLimit, reader.span_of(node),
-                   fmt::format("playbook `{}` has more than {} steps (the limit)", runbook, max_steps));
-      break;
-    }
-    nodes.push_back(node);
-  }
+  for (const auto& item : listed) nodes.push_back(item.node);
   std::vector<std::string> ids = step_ids(nodes);
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     reader.set_context(runbook, ids[i]);
-    if (auto step = StepReader(reader).read(nodes[i], ids[i])) out.push_back(std::move(*step));
+    if (auto step = StepReader(reader).read(nodes[i], ids[i])) {
+      step->parallel_block = listed[i].block;
+      out.steps.push_back(std::move(*step));
+    }
   }
   reader.set_context(runbook, "");
   return out;

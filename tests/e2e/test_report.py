@@ -228,8 +228,9 @@ def make_tests(writ, source):
         assert proc.returncode == 0, proc.stderr
         model = json.loads(proc.stdout)
         runbooks = {rb["id"]: rb for rb in model["runbooks"]}
-        assert [rb["id"] for rb in model["runbooks"]] == ["active_breach", "credential_compromise", "data_exposure",
-                                                        "ransomware_containment", "phishing_triage"]
+        assert [rb["id"] for rb in model["runbooks"]] == ["active_breach", "credential_compromise", "credential_sweep",
+                                                        "data_exposure", "ransomware_containment", "password_spray",
+                                                        "phishing_triage", "ransomware_recovery"]
         breach = runbooks["active_breach"]
         assert breach["files"] == ["runbooks/active_breach.yaml", "runbooks/dsl/active_breach.writ"]
         assert breach["file"] == "runbooks/active_breach.yaml"  # the version-1 key: the first file
@@ -237,15 +238,16 @@ def make_tests(writ, source):
         assert runbooks["ransomware_containment"]["files"] == ["runbooks/dsl/ransomware_containment.writ",
                                                                "runbooks/ransomware_containment.yaml"]
         assert runbooks["phishing_triage"]["files"] == ["runbooks/phishing_triage.writ"]
-        # active_breach's obligations once: 4 met and its one open follow-up, plus data_exposure's.
-        assert model["summary"]["totals"] == {"met": 5, "violated": 0, "open": 1}
+        # active_breach's obligations once: 4 met and its one open follow-up, plus data_exposure's,
+        # credential_sweep's and password_spray's GDPR notice and ransomware_recovery's four.
+        assert model["summary"]["totals"] == {"met": 11, "violated": 0, "open": 1}
         assert len([c for c in model["summary"]["matrix"] if c["runbook"] == "active_breach"]) == 3
         md = report(writ, source, "runbooks/", "--no-timestamp").stdout
-        assert "**Obligations: 5 met, 0 violated, 1 open** across 5 runbook(s)." in md
+        assert "**Obligations: 11 met, 0 violated, 1 open** across 8 runbook(s)." in md
         assert md.count("\n## active_breach ") == 1
         assert "- Files: runbooks/active_breach.yaml, runbooks/dsl/active_breach.writ (twins: the same IR)" in md
         page = report(writ, source, "runbooks/", "--format", "html", "--no-timestamp").stdout
-        assert page.count("<section id=") == 5 and "5 runbook(s)" in page
+        assert page.count("<section id=") == 8 and "8 runbook(s)" in page
         # The same id with another digest is another runbook.
         with tempfile.TemporaryDirectory() as tmp:
             original = (source / "runbooks" / "active_breach.yaml").read_text()
