@@ -38,7 +38,7 @@ runbook imaging {
   severity low
   event    { host_id: host }
   step image = trigger_forensic_imaging(target: event.host_id)
-  step note = notify_ciso_and_legal(channels: [slack], message: "image {{ steps.image.outputs.image_id }} taken")
+  step note = open_ticket(summary: "image {{ steps.image.outputs.image_id }} taken")
 }
 """
 
@@ -100,8 +100,8 @@ def test_output_flows_into_a_later_argument():
     with rs.Scratch() as s, rs.Service(respond) as edr:
         proc = run(s, OUTPUTS, edr.url())
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        later = [r.json() for r in edr.seen() if r.json()["action"] == "notify_ciso_and_legal"]
-        assert later[0]["args"]["message"] == "image img-77 taken", later
+        later = [r.json() for r in edr.seen() if r.json()["action"] == "open_ticket"]
+        assert later[0]["args"]["summary"] == "image img-77 taken", later
         log = json.loads(proc.stdout)
         assert log["steps"][0]["outputs"] == {"image_id": "img-77"}
 
