@@ -98,6 +98,8 @@ class StepReader {
       } else if (auto meant = did_you_mean(entry.key, step_keys()); meant || entry.key == "<<") {
         r_.unknown_key(entry.key, entry.key_span, step_keys(), "a step");  // a misspelt step key
         if (meant) step.misspelt.push_back(*meant);
+      } else if (entry.key == "parallel" || did_you_mean(entry.key, std::vector<std::string>{"parallel"})) {
+        misplaced_parallel(entry);
       } else {
         step.key_args.push_back(argument(entry));  // an argument, if the action has the parameter
       }
@@ -184,6 +186,17 @@ class StepReader {
     }
   }
 
+  // `- paralel: [...]`, or `parallel` beside a step's keys: a parallel block is a `steps`
+  // entry with the one key `parallel`.
+  void misplaced_parallel(const Entry& entry) {
+    std::string message = entry.key == "parallel"
+                              ? "`parallel` is a `steps` entry of its own, not a key of a step"
+                              : fmt::format("unknown key `{}` in a step; did you mean `parallel`?", entry.key);
+    Diagnostic& d = r_.error(entry.key == "parallel" ? Rule::Syntax : Rule::UnknownKey, entry.key_span, message);
+    d.help.push_back("- parallel:\n    - action: trigger_forensic_imaging\n    - action: notify_regulatory_contact");
+    action_seen_ = true;  // the entry is reported: not also "this step has no `action`"
+  }
+
   // `for_each: "{{ event.users }}"` with `as: u` (DESIGN §17): each needs the other.
   void finish_for_each(ast::Step& step) {
     if (!for_each_ && !as_) return;
@@ -195,9 +208,9 @@ class StepReader {
       d.help.push_back("for_each: \"{{ event.users }}\"\nas: u");
       return;
     }
-    if (!for_each_->value.IsScalar()) {
+    if (!for_each_->value.IsScalar() && !for_each_->value.IsSequence()) {
       Diagnostic& d = r_.error(Rule::Syntax, for_each_->value.IsNull() ? for_each_->span : for_each_->value_span,
-                               "`for_each` must be a template naming a list");
+                               "`for_each` must be a template naming a list, or a list");
       d.help.push_back("for example: for_each: \"{{ event.users }}\"");
       return;
     }
@@ -209,7 +222,8 @@ class StepReader {
       d.help.push_back("use letters, digits and `_`, starting with a letter: `as: u`");
       return;
     }
-    step.for_each = ast::ForEach{r_.template_of(for_each_->value), *variable, for_each_->span};
+    step.for_each = ast::ForEach{r_.argument_value(for_each_->value, for_each_->value_span, "for_each"), *variable,
+                                 for_each_->span};
   }
 
   static bool is_identifier(std::string_view text) {
