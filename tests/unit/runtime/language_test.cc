@@ -401,11 +401,16 @@ ir::Runbook task_runbook() {
 runbook call {
   title    "Call"
   severity critical
-  step call = task(instructions: "Call the bank's fraud line")
+  step call = task(instructions: "Call the bank's fraud line") {
+    assignee ciso
+    within   2h
+  }
   step after = notify_ciso_and_legal(channels: [slack])
 }
 )writ");
-  runbook.steps[0].task = ir::Task{"ciso", 7200};
+  REQUIRE(runbook.steps[0].task);
+  CHECK(runbook.steps[0].task->assignee == "ciso");
+  CHECK(runbook.steps[0].task->within_seconds == 7200);
   return runbook;
 }
 
