@@ -72,9 +72,14 @@ class Checker {
   Type conform(Node& node, Type actual, const Type* expected) {
     if (!actual.is_error() && expected && !assignable(actual, *expected)) {
       bool element = expected->kind == K::List && expected->element && assignable(actual, *expected->element);
+      bool many = actual.kind == K::List && actual.element && assignable(*actual.element, *expected);
+      std::string help = element ? "a list is expected: put the value in brackets"
+                         : many  ? "to run the step once per element, write `for x in LIST` (YAML: `for_each` and `as`) "
+                                   "and pass `x`"
+                                 : "";
       return fail_with_help(node, node.span,
                             "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()),
-                            element ? "a list is expected: put the value in brackets" : "");
+                            std::move(help));
     }
     node.type = actual;
     return actual;

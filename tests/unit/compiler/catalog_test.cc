@@ -78,3 +78,23 @@ TEST_CASE("catalog: the stdlib's task is manual and imaging returns an image id"
   CHECK(imaging[0].name == "image_id");
   CHECK(built->catalog.actions.at("open_ticket").returns.at(0).type == expr::Type::nominal("ticket"));
 }
+
+TEST_CASE("catalog: an organisation action's outputs are readable by later steps", "[catalog]") {
+  auto built = build(
+      "action take_snapshot(target: cloud_resource) {\n"
+      "  effect  collect\n"
+      "  returns { snapshot_id: string }\n"
+      "  doc     \"Snapshot a resource\"\n"
+      "}\n");
+  REQUIRE(built->sink.diagnostics().empty());
+  auto source = std::make_shared<const SourceFile>(
+      "r.writ",
+      "runbook r {\n  title \"t\"\n  severity low\n  event { res: cloud_resource }\n"
+      "  step snap = take_snapshot(target: event.res)\n"
+      "  step note = open_ticket(summary: \"snapshot {{ steps.snap.outputs.snapshot_id }}\") {\n"
+      "    when steps.snap.status == \"executed\"\n  }\n}\n");
+  auto compiled = compile_source(source, built->catalog, CompileOptions{});
+  CHECK_FALSE(compiled.has_errors());
+  REQUIRE(compiled.runbooks.size() == 1);
+  CHECK(compiled.runbooks[0].steps[0].returns.at(0).name == "snapshot_id");
+}

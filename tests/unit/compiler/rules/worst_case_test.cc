@@ -107,3 +107,22 @@ TEST_CASE("approval coverage and rollback hold for a for-each step as for any st
   INFO(relative.dump());
   CHECK(relative.of(Rule::EvidencePath).size() == 1);
 }
+
+TEST_CASE("regulatory deadline: a late parallel block names its longest branch", "[rules][worst-case]") {
+  auto c = compile_dsl(
+      "runbook r {\n  title \"t\"\n  severity high\n  comply NIS2.early_warning\n  event { host_id: host }\n"
+      "  parallel {\n"
+      "    step image = trigger_forensic_imaging(target: event.host_id) { approve ciso within 20h; timeout 1h }\n"
+      "    step dump = collect_memory(target: event.host_id) { approve ciso within 23h; timeout 2h }\n"
+      "  }\n"
+      "  step warn = notify_regulatory_contact(channels: [secure_portal]) {\n"
+      "    deadline 24h\n    satisfies nis2.early_warning\n  }\n}\n");
+  INFO(c.dump());
+  auto late = c.of(Rule::RegulatoryDeadline);
+  REQUIRE(late.size() == 1);
+  CHECK(late[0]->message.starts_with("`dump` approval up to 23h 0m, steps before it up to 2h 0m → step `warn` reached at "
+                                     "25h 0m > 24h"));
+  REQUIRE(late[0]->notes.size() == 2);
+  CHECK(late[0]->notes[0].message == "+23h 0m: `dump` waits up to this long for approval (the longest branch of its "
+                                     "parallel block)");
+}
