@@ -57,6 +57,13 @@ json step_schema() {
       {"retries", {{"type", "integer"}, {"minimum", 0}}},
       {"on_failure", {{"enum", {"halt", "rollback", "continue"}}}},
       {"satisfies", string_or_list()},
+      {"for_each",
+       {{"type", "string"},
+        {"description", "run the step once per element of this list, e.g. \"{{ event.users }}\"; needs `as`"}}},
+      {"as", {{"type", "string"}, {"pattern", "^[A-Za-z_][A-Za-z0-9_]*$"}, {"description", "the loop variable of `for_each`"}}},
+      {"assignee", {{"type", "string"}, {"description", "`task` steps only: the role that does the task"}}},
+      {"within_minutes",
+       {{"type", "number"}, {"exclusiveMinimum", 0}, {"description", "`task` steps only: how long the assignee has"}}},
   };
   // Other keys are arguments of the action (`summary: ...`); writ check resolves them against
   // the catalog and reports any that is not a parameter as unknown-key.
@@ -100,7 +107,13 @@ json schema() {
                   {"compliance_tags", string_or_list()},
                   {"when", condition()},
                   {"event", {{"$ref", "#/$defs/event"}}},
-                  {"steps", {{"type", "array"}, {"items", {{"$ref", "#/$defs/step"}}}}}}}};
+                  {"steps", {{"type", "array"}, {"items", {{"oneOf", {{{"$ref", "#/$defs/step"}}, {{"$ref", "#/$defs/parallel"}}}}}}}}}}};
+  // `- parallel: [step, ...]`: steps that start together (not nested).
+  json parallel{{"type", "object"},
+                {"required", {"parallel"}},
+                {"additionalProperties", false},
+                {"description", "steps that start together; the block ends when all have"},
+                {"properties", {{"parallel", {{"type", "array"}, {"minItems", 1}, {"items", {{"$ref", "#/$defs/step"}}}}}}}};
   json metadata{{"type", "object"},
                 {"additionalProperties", false},
                 {"properties",
@@ -122,7 +135,12 @@ json schema() {
             {"event", {{"$ref", "#/$defs/event"}}},
             {"playbooks", {{"type", "object"}, {"additionalProperties", {{"$ref", "#/$defs/playbook"}}}}},
             {"policy", {{"$ref", "#/$defs/policy"}}}}},
-          {"$defs", {{"step", step_schema()}, {"playbook", playbook}, {"event", event}, {"policy", policy_schema()}}}};
+          {"$defs",
+           {{"step", step_schema()},
+            {"parallel", parallel},
+            {"playbook", playbook},
+            {"event", event},
+            {"policy", policy_schema()}}}};
 }
 
 }  // namespace

@@ -42,6 +42,13 @@ struct Rollback {
 
 enum class OnFailure { Halt, Rollback, Continue };
 
+// DSL `for X in LIST` / YAML `for_each: "{{ LIST }}"` with `as: X` (DESIGN §17).
+struct ForEach {
+  expr::NodePtr list;
+  Name variable;
+  Span span;  // the whole clause / the `for_each` key
+};
+
 struct Step {
   Name id;  // explicit id, or the action name (de-duplicated by the loader)
   bool id_explicit = false;
@@ -50,8 +57,9 @@ struct Step {
   // YAML only: other step keys (`summary: ...`). Lowering makes each an argument when the
   // action has that parameter, else reports it as an unknown key.
   std::vector<Argument> key_args;
-  // Keys the step misspelt, by their did-you-mean (`chanels` -> "channels"): already reported
-  // as unknown-key, so lowering does not report that argument missing as well.
+  // Keys the step misspelt, by their did-you-mean (`chanels` -> "channels"), or gave a bad
+  // value (`within_minutes: 0`): already reported, so lowering does not report that argument
+  // missing as well.
   std::vector<std::string> misspelt;
   std::optional<Approval> approval;  // absent or `requires_approval: false`: none
   bool approval_declared_false = false;
@@ -63,6 +71,10 @@ struct Step {
   std::optional<Located<std::int64_t>> retries;  // 0..kMaxRetries once lowered
   std::optional<Located<OnFailure>> on_failure;
   std::vector<Name> satisfies;  // "gdpr.authority", "nis2.early_warning", ...
+  std::optional<ForEach> for_each;
+  int parallel_block = 0;  // k > 0: inside the runbook's k-th `parallel` block (Runbook::parallel)
+  std::optional<Name> assignee;                         // `task` only: a role
+  std::optional<Located<std::int64_t>> within_seconds;  // `task` only: DSL `within`, YAML `within_minutes`
   Span span;                    // the whole step
   Span head;                    // where step-level findings point: `- action: x` / `step x = ...`
 };
@@ -84,6 +96,7 @@ struct Runbook {
   bool event_declared = false;
   expr::NodePtr when;  // routing condition; null: always
   std::vector<Step> steps;
+  std::vector<Span> parallel;  // the k-th `parallel` block's span is parallel[k - 1]
   // YAML metadata (version, last_updated, owner); DSL `version`, `owner`. Not in the IR digest.
   std::optional<Name> version, owner, last_updated;
   Span span;
@@ -101,10 +114,11 @@ struct Param {
 struct ActionDecl {
   Name name;
   std::vector<Param> params;
-  Name effect;                  // observe notify collect contain eradicate
+  Name effect;                  // observe notify collect contain eradicate recover manual
   std::optional<Name> inverse;  // the compensating action
   std::optional<Located<std::int64_t>> timeout_seconds;
   std::optional<Located<std::string>> doc;
+  std::vector<Param> returns;  // `returns { NAME: TYPE, ... }`: the action's outputs
   Span span;
 };
 

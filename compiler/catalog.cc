@@ -53,6 +53,21 @@ void add_event(Catalog& catalog, const ast::File& file, DiagnosticSink& sink) {
   }
 }
 
+// `returns { NAME: TYPE }`: each output once, of a known type.
+void add_returns(const Catalog& catalog, const ast::ActionDecl& decl, ActionInfo& info, const ast::File& file,
+                 DiagnosticSink& sink) {
+  for (const auto& output : decl.returns) {
+    auto same = [&](const ir::Output& o) { return o.name == output.name.value; };
+    if (std::any_of(info.returns.begin(), info.returns.end(), same)) {
+      sink.report(Rule::Syntax, file.source, output.name.span,
+                  fmt::format("action `{}` declares the output `{}` twice", decl.name.value, output.name.value));
+      continue;
+    }
+    auto type = resolve_type(catalog, output.type, file.source, sink);
+    info.returns.push_back({output.name.value, type.value_or(expr::Type::error())});
+  }
+}
+
 void add_actions(Catalog& catalog, const ast::File& file, DiagnosticSink& sink) {
   for (const auto& decl : file.actions) {
     ActionInfo info;
@@ -69,6 +84,7 @@ void add_actions(Catalog& catalog, const ast::File& file, DiagnosticSink& sink) 
     if (decl.inverse) info.inverse = decl.inverse->value;
     if (decl.timeout_seconds) info.timeout_seconds = decl.timeout_seconds->value;
     if (decl.doc) info.doc = decl.doc->value;
+    add_returns(catalog, decl, info, file, sink);
     catalog.actions[info.name] = std::move(info);
   }
 }

@@ -21,8 +21,9 @@ namespace writ {
 
 // The effects an action may declare, in the order the catalog lists them (DESIGN §6, §17):
 // what it does to the world decides which approvals the policy requires.
-inline constexpr std::array<std::string_view, 6> kEffects = {"observe", "notify",    "collect",
-                                                             "contain", "eradicate", "recover"};
+// `manual` is the effect of the built-in `task`: a person does the work.
+inline constexpr std::array<std::string_view, 7> kEffects = {"observe",   "notify",  "collect", "contain",
+                                                             "eradicate", "recover", "manual"};
 
 struct ActionParam {
   std::string name;
@@ -37,7 +38,12 @@ struct ActionInfo {
   std::optional<std::string> inverse;
   std::optional<std::int64_t> timeout_seconds;
   std::string doc;
+  std::vector<ir::Output> returns;  // declared outputs, in declaration order
 };
+
+// The built-in action a human task calls (effect manual, DESIGN §17): its steps need an
+// `assignee` and a `within`.
+inline constexpr std::string_view kTaskAction = "task";
 
 struct ObligationInfo {
   std::string id;       // "nis2.early_warning"

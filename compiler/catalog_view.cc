@@ -23,6 +23,12 @@ std::string parameters(const ActionInfo& action) {
   return join(parts, ", ");
 }
 
+std::string outputs(const ActionInfo& action) {
+  std::vector<std::string> parts;
+  for (const auto& o : action.returns) parts.push_back(o.name + ": " + o.type.to_string());
+  return join(parts, ", ");
+}
+
 std::string case_folded(std::string text, int (*fold)(int)) {
   for (char& c : text) c = static_cast<char>(fold(static_cast<unsigned char>(c)));
   return text;
@@ -61,10 +67,13 @@ json actions_json(const Catalog& catalog) {
   for (const auto& [name, action] : catalog.actions) {
     json params = json::array();
     for (const auto& p : action.params) params.push_back({{"name", p.name}, {"type", param_type(p)}});
+    json returns = json::array();
+    for (const auto& o : action.returns) returns.push_back({{"name", o.name}, {"type", o.type.to_string()}});
     out.push_back({{"name", name},
                    {"effect", action.effect},
                    {"inverse", action.inverse ? json(*action.inverse) : json(nullptr)},
                    {"params", params},
+                   {"returns", returns},
                    {"timeout", action.timeout_seconds ? json(dsl_print::duration(*action.timeout_seconds)) : json(nullptr)},
                    {"doc", action.doc}});
   }
@@ -162,13 +171,16 @@ Section actions_section(const Catalog& catalog) {
   Section out{"Actions",
               "Every action a step may call, grouped by effect (the policy decides which effects need approval). "
               "A reversible action names its `inverse`: a step calling it declares that inverse as its `rollback`. "
-              "A parameter marked `?` is optional. Without a `timeout`, the policy's step timeout applies.",
+              "A parameter marked `?` is optional. An action's `returns` are the outputs a later step reads as "
+              "`steps.ID.outputs.NAME`. Without a `timeout`, the policy's step timeout applies.",
               {}};
   for (auto effect : kEffects) {
-    Table table{std::string(effect), {"action", "parameters", "inverse", "timeout", "description"}, {}};
+    Table table{std::string(effect), {"action", "parameters", "returns", "inverse", "timeout", "description"}, {}};
     for (const auto& [name, action] : catalog.actions) {
       if (action.effect != effect) continue;
-      table.rows.push_back({code(name), action.params.empty() ? "–" : code(parameters(action)), action.inverse ? "`" + *action.inverse + "`" : "–",
+      table.rows.push_back({code(name), action.params.empty() ? "–" : code(parameters(action)),
+                            action.returns.empty() ? "–" : code(outputs(action)),
+                            action.inverse ? "`" + *action.inverse + "`" : "–",
                             action.timeout_seconds ? dsl_print::duration(*action.timeout_seconds) : "–",
                             or_dash(action.doc)});
     }

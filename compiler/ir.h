@@ -30,10 +30,31 @@ struct Rollback {
 
 enum class OnFailure { Halt, Rollback, Continue };
 
+// An output an action declares (`returns { NAME: TYPE }`); later steps read it as
+// `steps.ID.outputs.NAME` (a for-each step's output is a list, one value per element).
+struct Output {
+  std::string name;
+  expr::Type type;
+};
+
+// `for X in LIST`: the step runs once per element of `list` (checked, type list<T>), with
+// `variable` bound to the element (type T) in its arguments, preserve paths and rollback.
+struct ForEach {
+  expr::NodePtr list;
+  std::string variable;
+};
+
+// The built-in action `task` (effect manual): a person with role `assignee` marks it done
+// within `within_seconds`, else the step fails.
+struct Task {
+  std::string assignee;  // a role
+  std::int64_t within_seconds = 0;
+};
+
 struct Step {
   std::string id;
   std::string action;
-  std::string effect;  // observe notify collect contain eradicate
+  std::string effect;  // observe notify collect contain eradicate recover manual
   std::vector<Argument> args;
   std::optional<Approval> approval;
   std::optional<Rollback> rollback;
@@ -44,6 +65,11 @@ struct Step {
   int retries = 0;
   OnFailure on_failure = OnFailure::Halt;
   std::vector<std::string> satisfies;
+  std::optional<ForEach> for_each;
+  int parallel_block = 0;  // 0: sequential; k > 0: member of the runbook's k-th parallel block
+                           // (its members are consecutive in `steps`)
+  std::optional<Task> task;    // set exactly for the built-in action `task` (effect manual)
+  std::vector<Output> returns;  // the action's declared outputs (empty: none)
 };
 
 struct EventField {

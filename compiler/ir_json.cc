@@ -1,5 +1,7 @@
 #include "compiler/ir_json.h"
 
+#include <set>
+
 #include "common/canonical_json.h"
 
 namespace writ::ir {
@@ -50,7 +52,49 @@ json args_json(const std::vector<Argument>& args) {
 
 json optional_node(const expr::NodePtr& node) { return node ? to_json(*node) : json(nullptr); }
 
-json step_json(const Step& step) {
+// The ids of the steps whose outputs some expression reads (`steps.ID.outputs.NAME`).
+void collect_output_reads(const expr::Node& node, std::set<std::string>& out) {
+  if (node.kind == expr::Node::Kind::Path && node.path.size() > 2 && node.path[0] == "steps" && node.path[2] == "outputs")
+    out.insert(node.path[1]);
+  for (const auto& child : node.children) {
+    if (child) collect_output_reads(*child, out);
+  }
+}
+
+std::set<std::string> output_reads(const Runbook& runbook) {
+  std::set<std::string> out;
+  auto visit = [&](const expr::NodePtr& node) {
+    if (node) collect_output_reads(*node, out);
+  };
+  for (const auto& step : runbook.steps) {
+    for (const auto& arg : step.args) visit(arg.value);
+    if (step.rollback) {
+      for (const auto& arg : step.rollback->args) visit(arg.value);
+    }
+    for (const auto& path : step.preserve) visit(path);
+    visit(step.when);
+    if (step.for_each) visit(step.for_each->list);
+  }
+  return out;
+}
+
+// The issue-18 constructs appear only when used, so the JSON (and digest) of a runbook
+// without them is what it was before they existed. A step's `returns` (its action's
+// declared outputs) appear when a later step reads them: an output nobody reads changes
+// nothing the runbook does, and stdlib actions that gained outputs (open_ticket) leave the
+// digests of the runbooks calling them unchanged.
+void add_constructs(json& out, const Step& step, bool outputs_read) {
+  if (step.for_each) out["for_each"] = {{"list", optional_node(step.for_each->list)}, {"as", step.for_each->variable}};
+  if (step.parallel_block > 0) out["parallel"] = step.parallel_block;
+  if (step.task) out["task"] = {{"assignee", step.task->assignee}, {"within_seconds", step.task->within_seconds}};
+  if (outputs_read && !step.returns.empty()) {
+    json returns = json::object();
+    for (const auto& output : step.returns) returns[output.name] = to_json(output.type);
+    out["returns"] = returns;
+  }
+}
+
+json step_json(const Step& step, bool outputs_read) {
   json out{{"id", step.id},
            {"action", step.action},
            {"effect", step.effect},
@@ -68,6 +112,7 @@ json step_json(const Step& step) {
   for (const auto& path : step.preserve) preserve.push_back(optional_node(path));
   out["preserve"] = preserve;
   out["deadline_seconds"] = step.deadline_seconds ? json(*step.deadline_seconds) : json(nullptr);
+  add_constructs(out, step, outputs_read);
   return out;
 }
 
@@ -106,7 +151,8 @@ json to_json(const Runbook& runbook) {
   json event = json::array();
   for (const auto& field : runbook.event) event.push_back({{"name", field.name}, {"type", to_json(field.type)}});
   json steps = json::array();
-  for (const auto& step : runbook.steps) steps.push_back(step_json(step));
+  auto reads = output_reads(runbook);
+  for (const auto& step : runbook.steps) steps.push_back(step_json(step, reads.contains(step.id)));
   return json{{"ir_version", 1},
               {"id", runbook.id},
               {"title", runbook.title},

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "common/text.h"
 
@@ -38,8 +39,15 @@ class Lowerer {
     out.event = event_schema();
     scope_ = runbook_scope(rb_, out.event, catalog_);
     scope_.source = file_.source;
+    scope_.step_results = true;
+    for (const auto& step : rb_.steps) {
+      scope_.unreadable_steps[step.id.value] = "the runbook's `when` is decided before any step runs";
+    }
     out.when = check_condition(rb_.when);
-    for (const auto& step : rb_.steps) out.steps.push_back(lower_step(step));
+    for (std::size_t i = 0; i < rb_.steps.size(); ++i) {
+      step_results_before(out.steps, i);
+      out.steps.push_back(lower_step(rb_.steps[i]));
+    }
     return out;
   }
 
@@ -166,6 +174,36 @@ class Lowerer {
     return out;
   }
 
+  // The results step `i` may read: the steps strictly before it on every path, that is every
+  // earlier step except its siblings in the same parallel block (DESIGN §17).
+  void step_results_before(const std::vector<ir::Step>& lowered, std::size_t i) {
+    const ast::Step& current = rb_.steps[i];
+    scope_.readable_steps.clear();
+    scope_.unreadable_steps.clear();
+    for (std::size_t j = 0; j < rb_.steps.size(); ++j) {
+      const std::string& id = rb_.steps[j].id.value;
+      bool sibling = current.parallel_block != 0 && rb_.steps[j].parallel_block == current.parallel_block;
+      if (j < i && !sibling) {
+        scope_.readable_steps[id] = step_result(lowered[j]);
+      } else if (j == i) {
+        scope_.unreadable_steps[id] = fmt::format("step `{}` cannot read its own result", id);
+      } else if (sibling) {
+        scope_.unreadable_steps[id] = fmt::format(
+            "step `{}` runs at the same time as this one (the same `parallel` block): its result is not known yet", id);
+      } else {
+        scope_.unreadable_steps[id] = fmt::format("step `{}` runs after this one: its result is not known yet", id);
+      }
+    }
+  }
+
+  static expr::Scope::StepResult step_result(const ir::Step& step) {
+    expr::Scope::StepResult out{step.action, {}};
+    for (const auto& output : step.returns) {
+      out.outputs[output.name] = step.for_each ? expr::Type::list(output.type) : output.type;
+    }
+    return out;
+  }
+
   const ActionInfo* find_action(const ast::Name& name, const std::string& step, bool is_rollback) {
     auto it = catalog_.actions.find(name.value);
     if (it != catalog_.actions.end()) return &it->second;
@@ -225,13 +263,113 @@ class Lowerer {
     return out;
   }
 
+  // `for X in LIST`: LIST must be a list; X, typed by its elements, is in scope for the step's
+  // arguments, preserve paths and rollback (not its `when`).
+  std::optional<ir::ForEach> lower_for_each(const ast::Step& step) {
+    if (!step.for_each) return std::nullopt;
+    const auto& loop = *step.for_each;
+    const std::string& variable = loop.variable.value;
+    expr::Type type = loop.list ? expr::check(*loop.list, nullptr, scope_, sink_) : expr::Type::error();
+    expr::Type element = type.kind == expr::Type::Kind::List && type.element ? *type.element : expr::Type::error();
+    if (type.kind == expr::Type::Kind::List && !type.element) {
+      report(Rule::TemplateBinding, loop.list->span, "`for` over an empty list: the step would never run", step.id.value)
+          .help.push_back("iterate over a list that holds the targets, such as an event field of type list<user>");
+    } else if (!type.is_error() && type.kind != expr::Type::Kind::List) {
+      report(Rule::TemplateBinding, loop.list->span,
+             fmt::format("`for` needs a list to iterate over, found `{}`", type.to_string()), step.id.value)
+          .help.push_back("without `for`, the step runs once on this value");
+    }
+    if (scope_.variables.contains(variable) || variable == "steps") {
+      report(Rule::TemplateBinding, loop.variable.span,
+             fmt::format("the loop variable cannot be named `{}`: that name is taken by `{}.…`", variable, variable),
+             step.id.value)
+          .help.push_back("name it after what it holds, e.g. `for u in event.users`");
+    } else {
+      scope_.locals[variable] = element;
+    }
+    return ir::ForEach{loop.list, variable};
+  }
+
+  // A step's `when` is decided once for the whole step: its loop variable is not readable.
+  expr::NodePtr check_step_condition(const ast::Step& step) {
+    for (const auto& [name, type] : scope_.locals) {
+      scope_.hidden[name] = fmt::format(
+          "the loop variable `{}` cannot be read in `when`: the condition is decided once for the whole step, "
+          "before any element runs",
+          name);
+    }
+    auto saved = std::exchange(scope_.locals, {});
+    auto out = check_condition(step.when);
+    scope_.locals = std::move(saved);
+    scope_.hidden.clear();
+    return out;
+  }
+
+  // `task` needs `assignee` (a role) and `within`; no other action takes them (DESIGN §17).
+  std::optional<ir::Task> lower_task(const ast::Step& step, const ActionInfo* action) {
+    bool is_task = action && step.action.value == kTaskAction;
+    if (!is_task) {
+      if (!action) return std::nullopt;  // an unknown action is reported already
+      std::optional<Span> given = step.assignee ? std::optional(step.assignee->span)
+                                  : step.within_seconds ? std::optional(step.within_seconds->span)
+                                                        : std::nullopt;
+      if (given) {
+        report(Rule::ActionArguments, *given,
+               fmt::format("`{}` applies only to a `task` step; `{}` is done by its connector",
+                           step.assignee ? "assignee" : "within", step.action.value),
+               step.id.value)
+            .help.push_back("for work a person does, call `task(instructions: \"…\")` with `assignee` and `within`");
+      }
+      return std::nullopt;
+    }
+    ir::Task out;
+    auto reported = [&](const char* key) {
+      return std::find(step.misspelt.begin(), step.misspelt.end(), key) != step.misspelt.end();
+    };
+    if (step.assignee) {
+      check_assignee(*step.assignee, step.id.value);
+      out.assignee = step.assignee->value;
+    } else if (!reported("assignee")) {
+      report(Rule::ActionArguments, step.head, "a `task` needs an `assignee`: the role of the person who does it",
+             step.id.value)
+          .help.push_back("DSL: `assignee ir_lead`; YAML: `assignee: ir_lead`");
+    }
+    if (step.within_seconds && step.within_seconds->value > 0) {
+      out.within_seconds = step.within_seconds->value;
+    } else if (step.within_seconds) {
+      report(Rule::ActionArguments, step.within_seconds->span, "a `task`'s `within` must be longer than zero",
+             step.id.value);
+    } else if (!reported("within_minutes")) {
+      report(Rule::ActionArguments, step.head, "a `task` needs `within`: how long the assignee has to do it",
+             step.id.value)
+          .help.push_back("DSL: `within 2h`; YAML: `within_minutes: 120`");
+    }
+    return out;
+  }
+
+  void check_assignee(const ast::Name& role, const std::string& step) {
+    const auto& known = catalog_.enums.contains("role") ? catalog_.enums.at("role") : std::set<std::string>{};
+    if (known.contains(role.value)) return;
+    auto& d = report(Rule::ActionArguments, role.span, fmt::format("unknown assignee role `{}`", role.value), step);
+    std::vector<std::string> names(known.begin(), known.end());
+    if (auto hint = did_you_mean(role.value, names)) {
+      d.help.push_back(fmt::format("did you mean `{}`?", *hint));
+    } else {
+      d.help.push_back(fmt::format("the roles: {}", join(names, ", ")));
+    }
+  }
+
   ir::Step lower_step(const ast::Step& step) {
     scope_.step = step.id.value;
     ir::Step out;
     out.id = step.id.value;
     out.action = step.action.value;
     const ActionInfo* action = find_action(step.action, step.id.value, false);
-    if (action) out.effect = action->effect;
+    if (action) {
+      out.effect = action->effect;
+      out.returns = action->returns;
+    }
+    out.for_each = lower_for_each(step);  // binds the loop variable for what follows
     StepArguments given = step_arguments(step, action);
     out.args = lower_args(given.args, action, step.action, step.head, step.id.value, given.misspelt);
     out.approval = lower_approval(step);
@@ -245,7 +383,10 @@ class Lowerer {
     out.timeout_seconds = step.timeout_seconds                ? step.timeout_seconds->value
                           : action && action->timeout_seconds ? *action->timeout_seconds
                                                               : catalog_.policy().step_timeout_seconds;
-    out.when = check_condition(step.when);
+    out.when = check_step_condition(step);
+    out.task = lower_task(step, action);
+    out.parallel_block = step.parallel_block;
+    scope_.locals.clear();
     if (step.retries && step.retries->value <= ast::kMaxRetries) {
       out.retries = static_cast<int>(step.retries->value);
     } else if (step.retries) {  // the YAML loader bounds it already; the DSL grammar takes any integer

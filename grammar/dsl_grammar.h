@@ -131,13 +131,21 @@ struct kw_when : kw<'w', 'h', 'e', 'n'> {};
 struct kw_retries : kw<'r', 'e', 't', 'r', 'i', 'e', 's'> {};
 struct kw_on_failure : kw<'o', 'n', '_', 'f', 'a', 'i', 'l', 'u', 'r', 'e'> {};
 struct kw_satisfies : kw<'s', 'a', 't', 'i', 's', 'f', 'i', 'e', 's'> {};
+struct kw_assignee : kw<'a', 's', 's', 'i', 'g', 'n', 'e', 'e'> {};
+struct kw_for : kw<'f', 'o', 'r'> {};
+struct kw_in : kw<'i', 'n'> {};
 
 // Ids may also hold '-' and '.' (YAML ids such as `notify-1` convert as written).
 struct step_id : tag {};
 struct step_equals : one<'='> {};
 struct action_ref : identifier {};
 struct call_args : seq<arg_list> {};
-struct step_head : seq<kw_step, sp, must<step_id>, sp, must<step_equals>, sp, must<action_ref>, sp, must<call_args>> {};
+// `for u in event.users`: the step runs once per element (DESIGN §17).
+struct loop_variable : identifier {};
+struct loop_in : kw_in {};
+struct for_clause : seq<kw_for, sp, must<loop_variable>, sp, must<loop_in>, sp, must<expression>> {};
+struct step_head
+    : seq<kw_step, sp, must<step_id>, sp, must<step_equals>, sp, must<action_ref>, sp, must<call_args>, opt<sp, for_clause>> {};
 
 struct role_name : seq<not_at<kw_within>, identifier> {};
 // `approve ciso legal`: roles after a missing comma, matched only to be reported with the fix
@@ -157,11 +165,24 @@ struct on_failure_value : sor<kw<'h', 'a', 'l', 't'>, kw<'r', 'o', 'l', 'l', 'b'
                               kw<'c', 'o', 'n', 't', 'i', 'n', 'u', 'e'>> {};
 struct on_failure_stmt : seq<kw_on_failure, sp, must<on_failure_value>> {};
 struct satisfies_stmt : seq<kw_satisfies, sp, must<obligation_ref>, star<comma, must<obligation_ref>>> {};
+struct assignee_role : identifier {};
+struct assignee_stmt : seq<kw_assignee, sp, must<assignee_role>> {};
+struct within_stmt : seq<kw_within, sp, must<duration>> {};
 struct step_unknown : identifier {};
 struct step_stmt : sor<approve_stmt, rollback_stmt, preserve_stmt, deadline_stmt, timeout_stmt, when_stmt, retries_stmt,
-                       on_failure_stmt, satisfies_stmt, step_unknown> {};
+                       on_failure_stmt, satisfies_stmt, assignee_stmt, within_stmt, step_unknown> {};
 struct step_close : one<'}'> {};
 struct step : seq<step_head, sp, opt<at<one<'{'>>, block<step_stmt, step_close>>> {};
+
+// `parallel { step … step … }`: branches that start together. A parallel block holds steps
+// only: another `parallel` inside one is reported (not supported).
+struct kw_parallel : kw<'p', 'a', 'r', 'a', 'l', 'l', 'e', 'l'> {};
+struct no_nested_parallel : pegtl::failure {};
+struct nested_parallel : seq<at<kw_parallel>, must<no_nested_parallel>> {};
+struct parallel_unknown : identifier {};
+struct parallel_member : sor<nested_parallel, step, parallel_unknown> {};
+struct parallel_close : one<'}'> {};
+struct parallel_block : seq<kw_parallel, sp, block<parallel_member, parallel_close>> {};
 
 // ---------------------------------------------------------------------------------------
 // Runbooks
@@ -185,7 +206,7 @@ struct owner_stmt : seq<kw_owner, sp, must<string_lit>> {};
 struct last_updated_stmt : seq<kw_last_updated, sp, must<string_lit>> {};
 struct runbook_unknown : identifier {};
 struct runbook_stmt : sor<title_stmt, severity_stmt, comply_stmt, version_stmt, owner_stmt, last_updated_stmt,
-                          event_block, when_stmt, step, runbook_unknown> {};
+                          event_block, when_stmt, step, parallel_block, runbook_unknown> {};
 struct runbook_close : one<'}'> {};
 struct runbook : seq<runbook_head, sp, block<runbook_stmt, runbook_close>> {};
 
@@ -216,8 +237,14 @@ struct param_list
 struct effect_stmt : seq<kw_effect, sp, must<name>> {};
 struct inverse_stmt : seq<kw_inverse, sp, must<action_ref>> {};
 struct doc_stmt : seq<kw_doc, sp, must<string_lit>> {};
+struct kw_returns : kw<'r', 'e', 't', 'u', 'r', 'n', 's'> {};
+struct returns_open : one<'{'> {};
+struct returns_close : one<'}'> {};
+struct returns_stmt : seq<kw_returns, sp, must<returns_open>, nlsp,
+                          opt<event_field, star<field_sep, nlsp, event_field>, opt<sp, one<','>>>, nlsp,
+                          must<returns_close>> {};
 struct action_unknown : identifier {};
-struct action_stmt : sor<effect_stmt, inverse_stmt, timeout_stmt, doc_stmt, action_unknown> {};
+struct action_stmt : sor<effect_stmt, inverse_stmt, timeout_stmt, doc_stmt, returns_stmt, action_unknown> {};
 struct decl_close : one<'}'> {};
 struct action_decl
     : seq<kw_action, sp, must<decl_name>, sp, param_list, sp, opt<at<one<'{'>>, block<action_stmt, decl_close>>> {};
@@ -256,7 +283,6 @@ struct regulation_decl
 // ---------------------------------------------------------------------------------------
 // Policies
 struct kw_policy : kw<'p', 'o', 'l', 'i', 'c', 'y'> {};
-struct kw_for : kw<'f', 'o', 'r'> {};
 struct kw_approval_timeout : kw<'a', 'p', 'p', 'r', 'o', 'v', 'a', 'l', '_', 't', 'i', 'm', 'e', 'o', 'u', 't'> {};
 struct kw_step_timeout : kw<'s', 't', 'e', 'p', '_', 't', 'i', 'm', 'e', 'o', 'u', 't'> {};
 struct kw_evidence_roots : kw<'e', 'v', 'i', 'd', 'e', 'n', 'c', 'e', '_', 'r', 'o', 'o', 't', 's'> {};
@@ -297,9 +323,12 @@ struct file : seq<opt<pegtl::utf8::bom>, gap, star<declaration, sp, must<end_of_
 // Statement keywords per context, for did-you-mean hints on unknown statements.
 inline constexpr const char* kStepKeywords[] = {"approve", "rollback", "preserve",   "deadline", "timeout",
                                                 "when",    "retries",  "on_failure", "satisfies"};
-inline constexpr const char* kRunbookKeywords[] = {"title",        "severity", "comply", "version", "owner",
-                                                   "last_updated", "event",    "when",   "step"};
-inline constexpr const char* kActionKeywords[] = {"effect", "inverse", "timeout", "doc"};
+// Statements of a `task` step only: offered as a did-you-mean, not in the list every step shows.
+inline constexpr const char* kTaskStepKeywords[] = {"assignee", "within"};
+inline constexpr const char* kRunbookKeywords[] = {"title", "severity", "comply", "version", "owner",
+                                                   "last_updated", "event", "when", "step", "parallel"};
+inline constexpr const char* kParallelKeywords[] = {"step"};
+inline constexpr const char* kActionKeywords[] = {"effect", "inverse", "timeout", "doc", "returns"};
 inline constexpr const char* kRegulationKeywords[] = {"tag", "obligation"};
 inline constexpr const char* kObligationKeywords[] = {"trigger", "notify", "cite"};
 inline constexpr const char* kPolicyKeywords[] = {"severity", "approval_timeout", "step_timeout", "asap",
@@ -345,6 +374,11 @@ template <> inline constexpr const char* error_message<call_args> = "expected `(
 template <> inline constexpr const char* error_message<role_name> = "expected a role after `,`";
 template <> inline constexpr const char* error_message<preserve_path> = "expected an artifact path as a quoted string";
 template <> inline constexpr const char* error_message<on_failure_value> = "expected `halt`, `rollback` or `continue`";
+template <> inline constexpr const char* error_message<loop_variable> = "expected the loop variable after `for`, e.g. `for u in event.users`";
+template <> inline constexpr const char* error_message<loop_in> = "expected `in` and a list after the loop variable, e.g. `for u in event.users`";
+template <> inline constexpr const char* error_message<assignee_role> = "expected a role after `assignee`, e.g. `assignee ir_lead`";
+template <> inline constexpr const char* error_message<no_nested_parallel> = "a `parallel` block cannot hold another `parallel` block (not supported): put its steps in the outer block";
+template <> inline constexpr const char* error_message<parallel_close> = "expected `}` to close the `parallel` block";
 template <> inline constexpr const char* error_message<step_close> = "expected `}` to close step `{step}`";
 template <> inline constexpr const char* error_message<runbook_id> = "expected the runbook's name after `runbook`";
 template <> inline constexpr const char* error_message<runbook_close> = "expected `}` to close runbook `{runbook}`";
@@ -352,6 +386,8 @@ template <> inline constexpr const char* error_message<decl_name> = "expected a 
 template <> inline constexpr const char* error_message<params_open> = "expected `(` and the action's parameters";
 template <> inline constexpr const char* error_message<param_colon> = "expected `:` and a type after the parameter name";
 template <> inline constexpr const char* error_message<param_next> = "expected a parameter `name: type` after `,`";
+template <> inline constexpr const char* error_message<returns_open> = "expected `{` and the outputs, e.g. `returns { image_id: string }`";
+template <> inline constexpr const char* error_message<returns_close> = "expected `}` to close the outputs (separate them with `,` or a newline)";
 template <> inline constexpr const char* error_message<params_close> = "expected `,` or `)` in the parameter list";
 template <> inline constexpr const char* error_message<decl_close> = "expected `}` to close the declaration of `{decl}`";
 template <> inline constexpr const char* error_message<regime_title> = "expected the regime's title as a quoted string, e.g. \"EU GDPR\"";
@@ -396,14 +432,15 @@ using selector = pegtl::parse_tree::selector<
               name, tag, obligation_ref, string_lit, integer, duration, type_name, expression, step_id, action_ref,
               role_name, preserve_path, on_failure_value, runbook_id, decl_name, enum_kind, optional_mark, regime_title,
               obligation_name, obligation_title, asap, conditional_flag, policy_role, effect_name, evidence_root,
-              identity_level,
+              identity_level, loop_variable, assignee_role,
               // structure
               argument, arg_list, event_field, event_block, step_head, step, approve_stmt, rollback_stmt, preserve_stmt,
               deadline_stmt, timeout_stmt, when_stmt, retries_stmt, on_failure_stmt, satisfies_stmt, runbook_head,
               title_stmt, severity_stmt, comply_stmt, version_stmt, owner_stmt, last_updated_stmt, runbook, type_decl,
-              enum_decl, param, param_list, effect_stmt, inverse_stmt, doc_stmt, action_decl, trigger_stmt, notify_stmt,
+              enum_decl, param, param_list, effect_stmt, inverse_stmt, doc_stmt, returns_stmt, action_decl, trigger_stmt, notify_stmt,
               cite_stmt, obligation, tag_stmt, regulation_decl, policy_approve, severity_rule, approval_timeout_stmt,
-              step_timeout_stmt, asap_stmt, evidence_roots_stmt, approver_identity_stmt, policy_decl, event_decl>>;
+              step_timeout_stmt, asap_stmt, evidence_roots_stmt, approver_identity_stmt, policy_decl, event_decl,
+              for_clause, assignee_stmt, within_stmt, parallel_block>>;
 
 // ---------------------------------------------------------------------------------------
 // Actions: a depth limit on every rule; the names of the enclosing constructs (for messages
@@ -421,12 +458,15 @@ struct ParseContext {
   std::string help;                // a fix for the parse error being raised, if one is known
 };
 
-// "unknown statement `aprove`; did you mean `approve`?"
+// "unknown statement `aprove`; did you mean `approve`?" `extra` words are offered as a
+// did-you-mean only.
 template <std::size_t N>
-std::string unknown_message(std::string_view what, std::string_view word, const char* const (&keywords)[N]) {
+std::string unknown_message(std::string_view what, std::string_view word, const char* const (&keywords)[N],
+                            std::vector<std::string> extra = {}) {
   std::vector<std::string> candidates(std::begin(keywords), std::end(keywords));
   std::string message = "unknown " + std::string(what) + " `" + std::string(word) + "`";
-  if (auto hint = did_you_mean(word, candidates)) {
+  extra.insert(extra.begin(), candidates.begin(), candidates.end());
+  if (auto hint = did_you_mean(word, extra)) {
     message += "; did you mean `" + *hint + "`?";
   } else {
     message += "; expected one of: " + join(candidates, ", ");
@@ -527,12 +567,17 @@ template <typename Keywords>
 struct reject_unknown {
   template <typename ActionInput, typename... States>
   static void apply(const ActionInput& in, States&... /*states*/) {
-    throw pegtl::parse_error(unknown_message(Keywords::what, in.string_view(), Keywords::words), in.position());
+    if constexpr (requires { Keywords::hints; }) {
+      std::vector<std::string> hints(std::begin(Keywords::hints), std::end(Keywords::hints));
+      throw pegtl::parse_error(unknown_message(Keywords::what, in.string_view(), Keywords::words, hints), in.position());
+    } else {
+      throw pegtl::parse_error(unknown_message(Keywords::what, in.string_view(), Keywords::words), in.position());
+    }
   }
 };
 
 // clang-format off
-struct step_words { static constexpr const char* what = "statement"; static constexpr auto& words = kStepKeywords; };
+struct step_words { static constexpr const char* what = "statement"; static constexpr auto& words = kStepKeywords; static constexpr auto& hints = kTaskStepKeywords; };
 struct runbook_words { static constexpr const char* what = "statement"; static constexpr auto& words = kRunbookKeywords; };
 struct action_words { static constexpr const char* what = "statement"; static constexpr auto& words = kActionKeywords; };
 struct regulation_words { static constexpr const char* what = "statement"; static constexpr auto& words = kRegulationKeywords; };
@@ -540,6 +585,7 @@ struct obligation_words { static constexpr const char* what = "statement"; stati
 struct policy_words { static constexpr const char* what = "statement"; static constexpr auto& words = kPolicyKeywords; };
 struct severity_words { static constexpr const char* what = "statement"; static constexpr auto& words = kSeverityKeywords; };
 struct declaration_words { static constexpr const char* what = "declaration"; static constexpr auto& words = kDeclarationKeywords; };
+struct parallel_words { static constexpr const char* what = "statement"; static constexpr auto& words = kParallelKeywords; };
 template <> struct action<step_unknown> : reject_unknown<step_words> {};
 template <> struct action<runbook_unknown> : reject_unknown<runbook_words> {};
 template <> struct action<action_unknown> : reject_unknown<action_words> {};
@@ -548,6 +594,7 @@ template <> struct action<obligation_unknown> : reject_unknown<obligation_words>
 template <> struct action<policy_unknown> : reject_unknown<policy_words> {};
 template <> struct action<severity_unknown> : reject_unknown<severity_words> {};
 template <> struct action<declaration_unknown> : reject_unknown<declaration_words> {};
+template <> struct action<parallel_unknown> : reject_unknown<parallel_words> {};
 // clang-format on
 
 }  // namespace writ::grammar::dsl

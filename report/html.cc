@@ -145,7 +145,15 @@ void summary(std::ostringstream& out, const json& report) {
 void steps_table(std::ostringstream& out, const json& rb) {
   out << "<h3>Approval matrix and rollback coverage</h3><table><tr><th>step</th><th>action</th><th>effect</th>"
          "<th>required roles</th><th>approval</th><th>rollback</th><th>evidence</th></tr>\n";
-  for (const auto& s : rb["steps"]) {
+  const json& steps = rb["steps"];
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const json& s = steps[i];
+    if (auto heading = parallel_heading(steps, i); !heading.empty()) {
+      out << "<tr><td colspan=7><em>" << esc(heading) << "</em></td></tr>\n";
+    }
+    std::string construct = step_construct_text(s);
+    std::string id = (s.contains("parallel") ? "&#8627; " : "") + std::string("<code>") + str(s["id"]) + "</code>" +
+                     (construct.empty() ? "" : "<small>" + esc(construct) + "</small>");
     std::string approval = "none";
     if (!s["approval"].is_null()) {
       approval = names(s["approval"]["roles"]) + " within " + dur(s["approval"]["timeout_seconds"]) +
@@ -155,8 +163,8 @@ void steps_table(std::ostringstream& out, const json& rb) {
     if (status == "exempt") approval += "<small>exempt: reversible containment with rollback</small>";
     if (status == "missing") approval += "<small class=warn>required roles missing</small>";
     std::string rollback = s["rollback"].is_null() ? "" : "<code>" + str(s["rollback"]) + "</code> ";
-    out << fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>\n",
-                       str(s["id"]), str(s["action"]), str(s["effect"]), names(s["required_roles"]), approval, rollback,
+    out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>\n",
+                       id, str(s["action"]), str(s["effect"]), names(s["required_roles"]), approval, rollback,
                        str(s["rollback_status"]), names(s["evidence"]));
   }
   out << "</table>\n";

@@ -111,10 +111,17 @@ void md_header(std::ostringstream& out, const json& rb) {
 
 void md_steps(std::ostringstream& out, const json& rb) {
   out << "### Steps\n\n| step | action | effect | required roles | approval | rollback | evidence |\n|---|---|---|---|---|---|---|\n";
-  for (const auto& s : rb["steps"]) {
+  const json& steps = rb["steps"];
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const json& s = steps[i];
+    if (auto heading = parallel_heading(steps, i); !heading.empty()) {
+      out << fmt::format("| *{}* | | | | | | |\n", markdown_escape(heading));
+    }
     std::string rollback = s["rollback"].is_null() ? md(s["rollback_status"])
                                                    : fmt::format("{} ({})", md(s["rollback"]), md(s["rollback_status"]));
-    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", md(s["id"]), md(s["action"]), md(s["effect"]),
+    std::string id = (s.contains("parallel") ? "↳ " : "") + md(s["id"]);
+    if (auto construct = step_construct_text(s); !construct.empty()) id += " (" + markdown_escape(construct) + ")";
+    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", id, md(s["action"]), md(s["effect"]),
                        list_or_dash(s["required_roles"]), approval_cell(s), rollback, list_or_dash(s["evidence"]));
   }
   const auto& rc = rb["rollback_coverage"];

@@ -1,8 +1,11 @@
 #include "report/report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 
+#include "common/text.h"
 #include "compiler/ir_json.h"
 #include "compiler/rules/worst_case.h"
 
@@ -53,6 +56,13 @@ std::string approval_status(const ir::Step& step, const std::vector<std::string>
   return step.effect == "contain" && step.rollback && reversible ? "exempt" : "missing";
 }
 
+// The issue-18 constructs, as keys present only when used.
+void add_constructs(json& out, const ir::Step& step) {
+  if (step.for_each) out["for_each"] = {{"variable", step.for_each->variable}, {"list", literal_text(step.for_each->list)}};
+  if (step.parallel_block > 0) out["parallel"] = step.parallel_block;
+  if (step.task) out["task"] = {{"assignee", step.task->assignee}, {"within_seconds", step.task->within_seconds}};
+}
+
 json step_json(const ir::Runbook& rb, const ir::Step& step, const ast::Step* ast_step, const Catalog& catalog) {
   json evidence = json::array();
   for (const auto& path : step.preserve) evidence.push_back(path_text(path));
@@ -63,7 +73,7 @@ json step_json(const ir::Runbook& rb, const ir::Step& step, const ast::Step* ast
                 {"timeout_declared", ast_step && ast_step->approval && ast_step->approval->timeout_seconds.has_value()}};
   }
   const auto required = required_roles(rb, step, catalog);
-  return {{"id", step.id},
+  json out = {{"id", step.id},
           {"action", step.action},
           {"effect", step.effect},
           {"required_roles", required},
@@ -75,6 +85,8 @@ json step_json(const ir::Runbook& rb, const ir::Step& step, const ast::Step* ast
           {"rollback_status", rollback_status(step, catalog)},
           {"evidence", evidence},
           {"satisfies", step.satisfies}};
+  add_constructs(out, step);
+  return out;
 }
 
 json obligation_json(const rules::ObligationStatus& status, const ir::Runbook& rb, const Catalog& catalog) {
@@ -110,7 +122,7 @@ json obligation_json(const rules::ObligationStatus& status, const ir::Runbook& r
   }
   out["path"] = path;
   if (best.in_time() && best.conditional) {
-    out["reason"] = "the step runs only when `" + expr::to_source(*step.when) + "`: no step that always runs meets it";
+    out["reason"] = "the step runs only when " + rules::run_condition(step) + ": no step that always runs meets it";
   } else if (!best.deadline_ok) {
     out["reason"] = "the step's deadline is later than the obligation's";
   } else if (!best.arrival_ok) {
@@ -235,6 +247,31 @@ json summary_json(const json& runbooks) {
 }
 
 }  // namespace
+
+std::string step_construct_text(const json& step) {
+  std::vector<std::string> parts;
+  if (step.contains("for_each")) {
+    parts.push_back("for each " + step["for_each"].value("variable", "") + " in " + step["for_each"].value("list", ""));
+  }
+  if (step.contains("task")) {
+    const auto& task = step["task"];
+    parts.push_back("task for " + task.value("assignee", "") + " within " +
+                    format_duration(task.value("within_seconds", std::int64_t{0})));
+  }
+  return join(parts, "; ");
+}
+
+std::string parallel_heading(const json& steps, std::size_t index) {
+  const json& step = steps.at(index);
+  if (!step.contains("parallel")) return {};
+  int block = step["parallel"].get<int>();
+  if (index > 0 && steps.at(index - 1).value("parallel", 0) == block) return {};
+  std::vector<std::string> members;
+  for (std::size_t i = index; i < steps.size() && steps.at(i).value("parallel", 0) == block; ++i) {
+    members.push_back(steps.at(i).value("id", ""));
+  }
+  return fmt::format("parallel block {}: {} start together; the block ends when all have", block, join(members, ", "));
+}
 
 json build_report(const std::vector<CompiledFile>& files, const Catalog& catalog, const ReportOptions& options) {
   json runbooks = json::array();

@@ -23,6 +23,13 @@ struct ReportOptions {
 nlohmann::json build_report(const std::vector<CompiledFile>& files, const Catalog& catalog,
                             const ReportOptions& options);
 
+// What a step's issue-18 constructs add to its row, in plain text (renderers escape it):
+// "for each u in event.users", "task for ir_lead within 2h"; empty for a plain step.
+std::string step_construct_text(const nlohmann::json& step);
+// The heading of the parallel block `step` opens ("parallel block 1: branches start
+// together; it ends when all have"), or empty when the step does not open one.
+std::string parallel_heading(const nlohmann::json& steps, std::size_t index);
+
 std::string render_report_markdown(const nlohmann::json& report);
 // One self-contained HTML page: inline CSS, no scripts, no external assets, printable.
 std::string render_report_html(const nlohmann::json& report);

@@ -87,12 +87,17 @@ ApprovalDecision RefuseAllGate::decide(const ApprovalRequest&, std::chrono::mill
 }
 
 nlohmann::json approval_request_body(const ApprovalRequest& request) {
-  return {{"action", request.action},
-          {"context", {{"event", request.event}, {"runbook", request.runbook}, {"args", request.args}, {"effect", request.effect}}},
-          {"requested_at", format_rfc3339(request.requested_at)},
-          {"run_id", request.run_id},
-          {"step", request.step},
-          {"required_roles", request.required_roles}};
+  nlohmann::json body{{"action", request.action},
+                      {"context", {{"event", request.event}, {"runbook", request.runbook}, {"args", request.args}, {"effect", request.effect}}},
+                      {"requested_at", format_rfc3339(request.requested_at)},
+                      {"run_id", request.run_id},
+                      {"step", request.step},
+                      {"required_roles", request.required_roles}};
+  if (!request.targets.is_null()) {
+    body["context"]["targets"] = request.targets;
+    body["context"]["elements"] = request.elements;
+  }
+  return body;
 }
 
 std::vector<std::string> uncovered_roles(const std::vector<Approver>& approvers, const std::vector<std::string>& required_roles) {

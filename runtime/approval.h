@@ -37,6 +37,10 @@ struct ApprovalRequest {
   std::string effect;
   std::vector<std::string> required_roles;
   nlohmann::json args = nlohmann::json::object();  // the step's rendered arguments
+  // A for-each step: every target it will act on, and each element's arguments (one
+  // approval covers them all); null otherwise.
+  nlohmann::json targets;
+  nlohmann::json elements;
   nlohmann::json event = nlohmann::json::object(); // the event as received
   nlohmann::json runbook = nlohmann::json::object();  // {"id","title","severity","digest"}
   WallTime requested_at{};

@@ -14,8 +14,24 @@ void SystemClock::sleep_for(Millis duration) {
 
 ManualClock::ManualClock(WallTime start) : wall_(start) {}
 
+WallTime ManualClock::now() const {
+  std::lock_guard lock(mutex_);
+  return wall_;
+}
+
+std::chrono::steady_clock::time_point ManualClock::steady() const {
+  std::lock_guard lock(mutex_);
+  return steady_;
+}
+
+Millis ManualClock::total_slept() const {
+  std::lock_guard lock(mutex_);
+  return slept_;
+}
+
 void ManualClock::advance(Millis duration) {
   if (duration.count() <= 0) return;
+  std::lock_guard lock(mutex_);
   wall_ += duration;
   steady_ += duration;
   slept_ += duration;

@@ -1,11 +1,12 @@
 // Time as the runtime sees it. The interpreter, approval gate and connectors never read the
 // system clock or sleep directly: they go through a Clock handed to them, so tests drive time
-// with ManualClock and never wait. Thread-safety: SystemClock is stateless; ManualClock is
-// for single-threaded tests.
+// with ManualClock and never wait. Thread-safety: SystemClock is stateless; ManualClock
+// serialises its readings and advances (the branches of a parallel block share the clock).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,13 +39,14 @@ class SystemClock final : public Clock {
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(WallTime start = WallTime{} + std::chrono::hours(24 * 365 * 56));
-  WallTime now() const override { return wall_; }
-  std::chrono::steady_clock::time_point steady() const override { return steady_; }
+  WallTime now() const override;
+  std::chrono::steady_clock::time_point steady() const override;
   void sleep_for(Millis duration) override { advance(duration); }
   void advance(Millis duration);
-  Millis total_slept() const { return slept_; }
+  Millis total_slept() const;
 
  private:
+  mutable std::mutex mutex_;
   WallTime wall_;
   std::chrono::steady_clock::time_point steady_{};
   Millis slept_{0};

@@ -11,8 +11,14 @@ namespace writ::runtime {
 std::optional<std::string> Connector::refuse(const ConnectorCall&) const { return std::nullopt; }
 
 ConnectorResult DryRunConnector::call(const ConnectorCall& call) {
+  std::lock_guard lock(mutex_);
   calls_.push_back(call);
   return ConnectorResult{true, false, "dry-run", ""};
+}
+
+std::vector<ConnectorCall> DryRunConnector::calls() const {
+  std::lock_guard lock(mutex_);
+  return calls_;
 }
 
 ConnectorSet::ConnectorSet() { connectors_["dry-run"] = std::make_unique<DryRunConnector>(); }

@@ -2,12 +2,14 @@
 // ConnectorCall to the connector routed for the action and gets a ConnectorResult back;
 // transport faults, timeouts and refusals are results, never exceptions.
 // Implementations: DryRunConnector (here), HttpConnector (http_connector.h), ExecConnector
-// (exec_connector.h). A Connector is used from one thread at a time.
+// (exec_connector.h). A Connector's call() may be entered from several threads at once (the
+// branches of a parallel block share the run's connectors).
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -31,6 +33,10 @@ struct ConnectorResult {
   bool retryable = true;  // false: retrying cannot help (HTTP 4xx other than 408/429)
   std::string detail;     // short outcome for the journal: "HTTP 200", "exit 0", "dry-run"
   std::string error;      // why it failed, when !ok
+  // On success, the text that may carry the step's outputs (`{"outputs": {...}}`): an http
+  // connector's 2xx body, an exec connector's last non-empty stdout line. Unparsed: the
+  // interpreter reads it (bounded, hostile) only for a step that declares `returns`.
+  std::optional<std::string> reply = std::nullopt;
 };
 
 class Connector {
@@ -49,9 +55,10 @@ class DryRunConnector final : public Connector {
  public:
   std::string_view kind() const override { return "dry-run"; }
   ConnectorResult call(const ConnectorCall& call) override;
-  const std::vector<ConnectorCall>& calls() const { return calls_; }
+  std::vector<ConnectorCall> calls() const;
 
  private:
+  mutable std::mutex mutex_;
   std::vector<ConnectorCall> calls_;
 };
 

@@ -54,7 +54,9 @@ struct Session {
   bool collect_evidence = true;
   nlohmann::json described = nlohmann::json::object();  // connectors/approvals/evidence, journaled
 
-  Services services(Clock& clock, const std::atomic<bool>* stop) { return Services{*connectors, *gate, clock, evidence.get(), stop}; }
+  Services services(Clock& clock, const std::atomic<bool>* stop) {
+    return Services{*connectors, *gate, clock, evidence.get(), stop, &evidence_roots};
+  }
 };
 
 JournalOptions journal_options(const std::optional<JournalKey>& key, const RuntimeOptions& runtime) {
@@ -470,6 +472,28 @@ bool Engine::announce(const std::string& run_id, const std::string& step_id, boo
     refuse_journal(e, run_id);
   }
   return result.ok;
+}
+
+std::optional<std::string> task_refusal(const RunState& state, const std::string& step) {
+  const auto& run = state.run_id();
+  const auto* planned = state.plan().find(step);
+  if (!planned) return fmt::format("run {} has no step `{}`", run, step);
+  if (!planned->task) return fmt::format("step `{}` of run {} is not a task (action `{}`)", step, run, planned->action);
+  const auto* p = state.find_step(step);
+  if (p && p->task_done) return fmt::format("task `{}` of run {} was already marked done by {} at {}", step, run, p->task_done->by, p->task_done->at);
+  if (state.finished()) return fmt::format("run {} has finished ({}): task `{}` can no longer be marked done", run, *state.finished(), step);
+  if (!p || !p->task_pending || p->status) return fmt::format("task `{}` of run {} is not waiting to be done (the run has not reached it)", step, run);
+  return std::nullopt;
+}
+
+RunState Engine::complete_task(const std::string& run_id, const std::string& step, const std::string& by, const std::string& note,
+                               const std::string& via) {
+  if (note.size() > 1024) throw RunUsageError(fmt::format("the note has {} bytes, more than 1024", note.size()));
+  if (note.find('\0') != std::string::npos) throw RunUsageError("the note holds a NUL character (U+0000)");
+  if (!valid_run_id(run_id)) throw RunUsageError(fmt::format("`{}` is not a run id", run_id));
+  if (!store_->exists(run_id)) throw RunUsageError(fmt::format("no run {} under {}", run_id, store_->describe()));
+  if (auto why = task_refusal(read(run_id), step)) throw RunRefused(*why);
+  return append(run_id, "task_done", {{"step", step}, {"by", by}, {"note", note}, {"via", via}});
 }
 
 RunState Engine::read(const std::string& run_id) const {

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ struct RunRefused : std::runtime_error {
 struct RunUsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Why the task `step` of `state` cannot be marked done now, or nothing.
+std::optional<std::string> task_refusal(const RunState& state, const std::string& step);
 
 // Throws RunUsageError when `path` does not exist or is not a readable regular file or
 // directory (a FIFO or device is refused without blocking, DESIGN §13).
@@ -142,6 +146,13 @@ class Engine {
   // Appends one record to a run that is not executing (an approval vote) and returns the
   // state after it. Throws RunRefused when the run is in use or its journal is bad.
   RunState append(const std::string& run_id, const std::string& type, nlohmann::json data);
+  // Marks the human task `step` of a parked run done (`writ task done`, serve's complete
+  // route): journals task_done {step, by, note, via}; the run is continued by resume or
+  // proceed. RunRefused naming run and step for a finished run, an unknown step, a step that
+  // is no task, a task not waiting yet, or one already done; RunUsageError for a note over
+  // 1024 bytes. Returns the state after it.
+  RunState complete_task(const std::string& run_id, const std::string& step, const std::string& by, const std::string& note,
+                         const std::string& via);
 
   // Sends the approval request of `step` (waiting for approval) through the connector routed
   // for the pseudo-action `approval_request` — only an explicit route, never "*" — and

@@ -94,6 +94,15 @@ expr::Value convert(const nlohmann::json& json, const expr::Type& type) {
 
 }  // namespace
 
+std::optional<expr::Value> typed_value(const nlohmann::json& json, const expr::Type& type, std::string* why) {
+  try {
+    return convert(json, type);
+  } catch (const Mismatch& m) {
+    if (why) *why = m.message;
+    return std::nullopt;
+  }
+}
+
 std::string quote_for_message(std::string_view value, std::size_t limit) {
   const bool cut = value.size() > limit;
   auto quoted = nlohmann::json(std::string(value.substr(0, limit))).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

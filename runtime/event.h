@@ -42,6 +42,11 @@ Event parse_event(std::string text, std::string origin, std::size_t max_depth);
 // hostname or IP address".
 void type_event(Event& event, std::span<const ir::EventField> schema);
 
+// `json` as a value of `type`, by the rules event fields follow (nominal values validated):
+// nothing, with `*why` ("expected host, got integer"), when it does not fit. Step outputs are
+// typed with it.
+std::optional<expr::Value> typed_value(const nlohmann::json& json, const expr::Type& type, std::string* why);
+
 // The environment templates and `when` conditions evaluate in: event.<field> and run.id.
 expr::Environment make_environment(const Event& event, const std::string& run_id);
 

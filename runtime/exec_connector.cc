@@ -64,6 +64,13 @@ std::optional<std::string> element_refusal(const ArgvTemplate& element, std::siz
   return std::nullopt;
 }
 
+// The last non-empty line of a program's stdout: where it reports its outputs (docs/runtime.md).
+std::string last_line(std::string_view out) {
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.remove_suffix(1);
+  const auto start = out.find_last_of('\n');
+  return std::string(start == std::string_view::npos ? out : out.substr(start + 1));
+}
+
 }  // namespace
 
 std::string ArgvTemplate::source() const {
@@ -144,6 +151,7 @@ ConnectorResult ExecConnector::call(const ConnectorCall& call) {
   if (result.succeeded()) {
     out.ok = true;
     out.retryable = false;
+    if (!result.out_truncated) out.reply = last_line(result.out);
     return out;
   }
   out.retryable = result.started;

@@ -28,14 +28,47 @@ nlohmann::json step_json(const StepEntry& step) {
                 {"approvers", approvers_json(step.approval->approvers)},
                 {"latency_ms", step.approval->latency_ms}};
   }
-  return {{"step", step.step},
-          {"action", step.action},
-          {"status", step.status},
-          {"attempts", step.attempts},
-          {"started_at", step.started_at},
-          {"finished_at", step.finished_at},
-          {"approval", approval},
-          {"error", optional_string(step.error)}};
+  nlohmann::json out{{"step", step.step},
+                     {"action", step.action},
+                     {"status", step.status},
+                     {"attempts", step.attempts},
+                     {"started_at", step.started_at},
+                     {"finished_at", step.finished_at},
+                     {"approval", approval},
+                     {"error", optional_string(step.error)}};
+  if (step.reason) out["reason"] = *step.reason;
+  if (step.elements) {
+    auto elements = nlohmann::json::array();
+    for (const auto& e : *step.elements) {
+      elements.push_back({{"target", e.target}, {"status", e.status}, {"attempts", e.attempts}, {"error", optional_string(e.error)}});
+    }
+    out["elements"] = elements;
+  }
+  if (step.outputs) out["outputs"] = *step.outputs;
+  if (step.task) {
+    const auto& t = *step.task;
+    out["task"] = {{"assignee", t.assignee}, {"due_at", t.due_at},
+                   {"done_by", t.done_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.done_by)},
+                   {"done_at", t.done_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.done_at)}, {"note", t.note}};
+  }
+  return out;
+}
+
+void print_step_details(std::ostream& out, const StepEntry& step) {
+  if (step.reason) out << fmt::format("{:16}skipped: {}\n", "", *step.reason);
+  if (step.elements) {
+    for (std::size_t i = 0; i < step.elements->size(); ++i) {
+      const auto& e = (*step.elements)[i];
+      out << fmt::format("{:16}[{}] {}  {}{}\n", "", i, e.target.is_string() ? e.target.get<std::string>() : e.target.dump(), e.status,
+                         e.error ? "  error: " + *e.error : "");
+    }
+  }
+  if (step.outputs) out << fmt::format("{:16}outputs: {}\n", "", step.outputs->dump());
+  if (step.task) {
+    const auto& t = *step.task;
+    out << fmt::format("{:16}task for {} due {}{}\n", "", t.assignee, t.due_at,
+                       t.done_by.empty() ? "" : fmt::format(", done by {} at {}{}", t.done_by, t.done_at, t.note.empty() ? "" : ": " + t.note));
+  }
 }
 
 // "08:00:00.123" from "2026-11-27T08:00:00.123Z".
@@ -75,7 +108,10 @@ nlohmann::json to_json(const ExecutionLog& log) {
   auto steps = nlohmann::json::array();
   for (const auto& step : log.steps) steps.push_back(step_json(step));
   auto rollbacks = nlohmann::json::array();
-  for (const auto& r : log.rollbacks) rollbacks.push_back({{"step", r.step}, {"action", r.action}, {"status", r.status}});
+  for (const auto& r : log.rollbacks) {
+    rollbacks.push_back({{"step", r.step}, {"action", r.action}, {"status", r.status}});
+    if (r.element >= 0) rollbacks.back()["element"] = r.element;
+  }
   auto evidence = nlohmann::json::array();
   for (const auto& e : log.evidence) evidence.push_back({{"artifact", e.artifact}, {"sha256", e.sha256}, {"size", e.size}});
   return {{"run_id", log.run_id},
@@ -100,9 +136,11 @@ void print_text(std::ostream& out, const ExecutionLog& log) {
     out << '\n';
     if (step.approval) out << fmt::format("{:16}{}\n", "", approval_text(*step.approval));
     if (step.error) out << fmt::format("{:16}error: {}\n", "", *step.error);
+    print_step_details(out, step);
   }
   for (const auto& r : log.rollbacks) {
-    out << fmt::format("  rollback      {:<{}} {:<{}} {}\n", r.step, width.step, r.action, width.action, r.status);
+    const auto step = r.element < 0 ? r.step : fmt::format("{}[{}]", r.step, r.element);
+    out << fmt::format("  rollback      {:<{}} {:<{}} {}\n", step, width.step, r.action, width.action, r.status);
     if (r.error) out << fmt::format("{:16}error: {}\n", "", *r.error);
   }
   for (const auto& e : log.evidence) out << fmt::format("  evidence      {}  sha256:{}  {} bytes\n", e.artifact, e.sha256, e.size);
@@ -111,6 +149,10 @@ void print_text(std::ostream& out, const ExecutionLog& log) {
                        d.met_at.empty() ? "" : " at " + d.met_at);
   }
   for (const auto& note : log.notes) out << fmt::format("  note: {}\n", note);
+  for (const auto& [step, what] : log.waiting_tasks) {
+    out << fmt::format("  waiting: task {} ({}): mark it done with `writ task done {} {}`, then `writ run --resume {}`\n", step, what,
+                       log.run_id, step, log.run_id);
+  }
   out << fmt::format("status: {}\n", log.status);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -23,6 +24,23 @@ struct ApprovalEntry {
   std::string reason;  // text output only
 };
 
+// One element of a for-each step (its own call and rollback).
+struct ElementEntry {
+  nlohmann::json target;  // the loop variable's value
+  std::string status;     // executed failed compensated pending
+  int attempts = 0;
+  std::optional<std::string> error;
+};
+
+// A human task's completion (`writ task done`, or serve's complete route).
+struct TaskEntry {
+  std::string assignee;
+  std::string due_at;
+  std::string done_by;  // empty: not done
+  std::string done_at;
+  std::string note;
+};
+
 struct StepEntry {
   std::string step;
   std::string action;
@@ -33,6 +51,11 @@ struct StepEntry {
   std::optional<ApprovalEntry> approval;
   std::optional<std::string> error;
   std::string connector;  // text output only
+  // Keys added by the language constructs, each printed only for the steps that have them:
+  std::optional<std::string> reason = std::nullopt;  // "reason": why a step was skipped (an empty for-each list)
+  std::optional<std::vector<ElementEntry>> elements = std::nullopt;  // "elements": a for-each step's calls, in order
+  std::optional<nlohmann::json> outputs = std::nullopt;  // "outputs": a step that declares returns
+  std::optional<TaskEntry> task = std::nullopt;           // "task": a human task
 };
 
 struct RollbackEntry {
@@ -40,6 +63,7 @@ struct RollbackEntry {
   std::string action;
   std::string status;  // executed failed
   std::optional<std::string> error;  // text output only
+  int element = -1;  // a for-each step's element ("element" in the JSON), else -1 (no key)
 };
 
 struct EvidenceEntry {
@@ -58,6 +82,7 @@ struct ExecutionLog {
   std::vector<EvidenceEntry> evidence;
   std::vector<DeadlineClock> deadlines;  // DESIGN §14: one clock per obligation of the runbook
   std::vector<std::string> notes;  // text output only: skipped evidence, uncompensated steps
+  std::map<std::string, std::string> waiting_tasks;  // text output only: a parked run's task -> what it waits for
 };
 
 // Exactly the object of DESIGN §9.

@@ -32,6 +32,7 @@ ConnectorResult HttpConnector::call(const ConnectorCall& call) {
   if (response.status >= 200 && response.status < 300) {
     result.ok = true;
     result.retryable = false;
+    result.reply = response.body;
     return result;
   }
   const long s = response.status;

@@ -11,11 +11,22 @@
 //   - artifacts of an executed step go to the evidence sink (skipped, and said so, in a
 //     dry run); a preservation failure fails the step;
 //   - no step starts after RuntimeOptions::max_run_time.
+// The language constructs (DESIGN §17, docs/runtime.md):
+//   - a for-each step asks one approval for all its targets, then makes one call per element
+//     (idempotency key of "STEP[i]"), each with its own journal records, artifacts and rollback;
+//   - the branches of a parallel block run on threads of their own; every append goes through
+//     one lock, so the journal stays one chain in the order of the appends; when a branch fails,
+//     the others stop before their next call and the failed branch's on_failure applies;
+//   - a step declaring `returns` has its reply typed (outputs.h) and its outputs journaled;
+//   - a deferred step (plan.h) is rendered when reached, checked like preflight, and journaled;
+//   - a task step makes no call: the run waits (Next::Wait, no thread held) until task_done is
+//     journaled, and the step fails when its `within` has passed.
 // Resume and rollback continue from a RunState rebuilt from the journal: a completed step is
 // never repeated, an in-flight call is re-sent with the same idempotency key.
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -40,6 +51,9 @@ struct Services {
   // When set and true, no further step starts: the run stays unfinished (journaled up to its
   // last call) and is resumed later (`writ serve` draining on SIGTERM).
   const std::atomic<bool>* stop = nullptr;
+  // The evidence roots a deferred step's artifact paths are checked against when it is
+  // rendered (null: no roots, every path refused).
+  const EvidenceRoots* evidence_roots = nullptr;
 };
 
 // Problems that must stop a run before its first effect: an action or rollback no route
@@ -50,6 +64,11 @@ struct Services {
 // `run_id` is the run's (calls are rendered as they will be).
 std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const EvidenceRoots& evidence_roots,
                                    const std::string& run_id, const EvidenceSink* evidence = nullptr);
+
+// preflight() for one step: also asked of a deferred step once it is rendered, before any
+// effect of that step.
+std::vector<std::string> step_problems(const PlannedStep& step, const ConnectorSet& connectors, const EvidenceRoots& evidence_roots,
+                                       const std::string& run_id);
 
 class Interpreter {
  public:
@@ -80,22 +99,43 @@ class Interpreter {
     std::string status;   // for Halt
     std::string trigger;  // for Compensate
   };
+  struct Finish {  // how a step ends
+    std::string status;
+    std::optional<std::string> error;
+    std::string reason = {};  // a skipped step's, when not its `when`
+    bool stopped = false;     // a parallel branch stopped because another failed
+  };
 
   void record(const std::string& type, nlohmann::json data);
   void load_run_settings();
   Millis time_left() const;
   void execute();
+  Outcome step_outcome(const PlannedStep& step);
+  Outcome run_block(std::size_t first, std::size_t last);
   Outcome run_step(const PlannedStep& step);
+  Outcome run_calls(const PlannedStep& step);
+  Outcome run_task(const PlannedStep& step);
+  std::optional<Outcome> render_now(const PlannedStep& step);
   Outcome outcome_of(const PlannedStep& step, const StepProgress& progress);
   void ask_approval(const PlannedStep& step);
   std::int64_t latency_ms(const PlannedStep& step, std::chrono::steady_clock::time_point asked) const;
-  ConnectorResult send(const PlannedStep& step, const PlannedCall& call, const std::string& phase);
-  std::optional<std::string> preserve(const PlannedStep& step);
-  Outcome finish_step(const PlannedStep& step, const std::string& status, const std::optional<std::string>& error);
+  ConnectorResult send(const PlannedStep& step, int element, const std::string& phase);
+  nlohmann::json result_record(const PlannedStep& step, int element, const std::string& phase, int attempt, const ConnectorResult& result,
+                               const std::string& connector_kind);
+  std::optional<std::string> preserve(const PlannedStep& step, int element);
+  Outcome finish_step(const PlannedStep& step, const Finish& how);
+  Outcome fail(const PlannedStep& step, const std::string& error);
   Outcome on_failure(const PlannedStep& step);
   void compensate(const std::string& trigger);
+  void compensate_unit(const std::string& id, int element, bool& complete);
   void finish(const std::string& status);
   void journal_overdue();
+
+  // One lock for every append and every read of state another branch may change.
+  std::recursive_mutex mutex_;
+  // Set when a branch of the running parallel block failed: the others start no new call.
+  std::atomic<bool> block_failed_{false};
+  std::string failed_branch_;  // under mutex_
 
   RunState& state_;
   JournalSink& journal_;

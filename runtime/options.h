@@ -19,6 +19,13 @@ struct RuntimeOptions {
 
   // Steps one runbook may hold for the runtime to accept it. (plan_test.cc)
   std::size_t max_steps = 1000;
+  // Elements one for-each step may run over (each is a call, a log entry and journal
+  // records); a longer list fails the step when it is rendered, before any of its calls.
+  // (plan_test.cc)
+  std::size_t max_for_each_elements = 1000;
+  // Bytes of a connector reply read for a step's outputs (`{"outputs": {...}}`); a longer one
+  // fails the step. (interpreter_test.cc)
+  std::size_t max_output_bytes = 64 * 1024;
 
   // Body bytes accepted from a connector or the approval service; more aborts the transfer
   // and counts as a failure (fail closed). (http_client_test.cc)

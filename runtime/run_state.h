@@ -27,7 +27,26 @@ struct ApprovalVote {
   std::string reason;
 };
 
-struct StepProgress {
+// The calls of one unit: a step, or one element of a for-each step.
+struct CallProgress {
+  int sends = 0;           // connector calls sent for the action (attempts)
+  int failures = 0;        // of which failed
+  bool in_flight = false;  // the last call has no result: re-sent on resume, same key
+  bool applied = false;    // a call succeeded: the action took effect
+  std::optional<std::string> last_error;
+  std::set<std::string> artifacts_done;  // preserved (or skipped by --dry-run)
+  nlohmann::json outputs;                // the typed outputs the reply gave (null: none)
+  std::optional<std::string> outputs_error;  // the reply's outputs were refused
+};
+
+// A human task (record task_done).
+struct TaskDone {
+  std::string by;
+  std::string note;
+  std::string at;
+};
+
+struct StepProgress : CallProgress {
   bool started = false;
   std::string started_at;
   bool approval_pending = false;  // requested, not yet decided (re-asked on resume)
@@ -37,12 +56,15 @@ struct StepProgress {
   bool reminded = false;
   std::optional<ApprovalDecision> decision;
   std::int64_t approval_latency_ms = 0;
-  int sends = 0;           // connector calls sent for the action (attempts)
-  int failures = 0;        // of which failed
-  bool in_flight = false;  // the last call has no result: re-sent on resume, same key
-  bool applied = false;    // a call succeeded: the action took effect
-  std::set<std::string> artifacts_done;  // preserved (or skipped by --dry-run)
+  std::map<int, CallProgress> elements;  // a for-each step's, by index (the step's own: the base)
+  bool task_pending = false;             // task_requested, not yet done
+  std::string task_due_at;
+  std::optional<TaskDone> task_done;
   std::optional<std::string> status;     // set by step_finished
+  bool stopped = false;  // failed only because another branch of its parallel block failed
+
+  CallProgress& unit(int element) { return element < 0 ? static_cast<CallProgress&>(*this) : elements[element]; }
+  const CallProgress* find_unit(int element) const;
 };
 
 struct RollbackProgress {
@@ -66,9 +88,20 @@ class RunState {
 
   StepProgress& step(const std::string& id) { return steps_[id]; }
   const StepProgress* find_step(const std::string& id) const;
-  RollbackProgress& rollback(const std::string& id) { return rollbacks_[id]; }
-  // Steps whose action took effect, in the order they did.
+  RollbackProgress& rollback(const std::string& id, int element = -1) { return rollbacks_[{id, element}]; }
+  // Steps whose action took effect, in the order they did (a for-each step once per element).
   const std::vector<std::string>& applied_order() const { return applied_order_; }
+  // The units (step, element; -1 for the step itself) that took effect, in that order.
+  const std::vector<std::pair<std::string, int>>& applied_units() const { return applied_units_; }
+
+  // What a deferred step may read when it is rendered: steps.ID.status of finished steps and
+  // steps.ID.outputs.NAME (a for-each step's: the list of its elements' outputs, in order).
+  // Reads only steps other than those running concurrently (the checker makes a step read
+  // only strictly earlier ones).
+  expr::Environment steps_environment() const;
+  // A step's outputs as the log shows them: its reply's object, or for a for-each step
+  // {NAME: [value per element]}; null when it has none.
+  nlohmann::json outputs_of(const std::string& id) const;
 
   const std::optional<std::string>& rollback_trigger() const { return rollback_trigger_; }
   const std::optional<std::string>& finished() const { return finished_; }
@@ -80,6 +113,10 @@ class RunState {
   void on_step_record(const JournalRecord& record);
   void on_rollback_record(const JournalRecord& record);
   void on_deadline_record(const JournalRecord& record);
+  void on_call_record(const JournalRecord& record, const std::string& id, StepProgress& p);
+  void on_task_record(const JournalRecord& record, const std::string& id, StepProgress& p);
+  void on_step_finished(const JournalRecord& record, const std::string& id, StepProgress& p);
+  void on_step_rendered(const JournalRecord& record, const std::string& id);
   StepEntry& entry(const std::string& step);
 
   bool started_ = false;
@@ -88,7 +125,8 @@ class RunState {
   nlohmann::json start_;
   nlohmann::json event_;
   std::map<std::string, StepProgress> steps_;
-  std::map<std::string, RollbackProgress> rollbacks_;
+  std::map<std::pair<std::string, int>, RollbackProgress> rollbacks_;
+  std::vector<std::pair<std::string, int>> applied_units_;
   std::map<std::string, std::vector<std::string>> required_roles_;
   std::map<std::string, std::string> connector_of_;
   std::vector<std::string> applied_order_;

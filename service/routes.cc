@@ -58,9 +58,19 @@ std::optional<std::string> vote_shape_error(const nlohmann::json& body) {
   return std::nullopt;
 }
 
+// The body of a task completion: {} or {"note": str (<= 1024 bytes)}.
+std::optional<std::string> completion_shape_error(const nlohmann::json& body) {
+  if (!body.is_object()) return std::string("the body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    if (key != "note") return fmt::format("unknown key `{}` (expected note)", key);
+    if (!value.is_string() || value.get<std::string>().size() > 1024) return std::string("`note` must be a string of at most 1024 bytes");
+  }
+  return std::nullopt;
+}
+
 const char* required_scope(const std::vector<std::string>& s, const std::string& method) {
   if (s.size() == 2 && s[1] == "events") return "events";
-  if (s.size() == 6 && s[5] == "approval") return "approve";
+  if (s.size() == 6 && (s[5] == "approval" || s[5] == "complete")) return "approve";
   if (s.size() == 4 && (s[3] == "rollback" || s[3] == "replay")) return "admin";
   return method == "GET" ? "read" : nullptr;
 }
@@ -109,7 +119,7 @@ Response Service::route(const Request& request, const Principal& who) {
                      (v1 && ((s.size() == 2 && (s[1] == "events" || s[1] == "runs" || s[1] == "intake")) ||
                              (s.size() == 3 && s[1] == "runs") || (s.size() == 4 && s[1] == "runs" && s[3] == "rollback") ||
                              (s.size() == 4 && s[1] == "intake" && s[3] == "replay") ||
-                             (s.size() == 6 && s[1] == "runs" && s[3] == "steps" && s[5] == "approval")));
+                             (s.size() == 6 && s[1] == "runs" && s[3] == "steps" && (s[5] == "approval" || s[5] == "complete"))));
   if (!known) return error(404, fmt::format("no route {}", request.path));
   const bool post = s.size() == 6 || (s.size() == 2 && s[1] == "events") || s.size() == 4;
   if (m != (post ? "POST" : "GET")) return error(405, fmt::format("{} takes {}", request.path, post ? "POST" : "GET"));
@@ -122,6 +132,7 @@ Response Service::route(const Request& request, const Principal& who) {
   if (s.size() == 2) return get_runs(request);
   if (s.size() == 3) return get_run(s[2]);
   if (s.size() == 4) return post_rollback(s[2]);
+  if (s[5] == "complete") return post_complete(s[2], s[4], request, who);
   return post_approval(s[2], s[4], request, who);
 }
 
@@ -294,6 +305,35 @@ Response Service::post_approval(const std::string& run_id, const std::string& st
   }
   return json_response(200, {{"run_id", run_id}, {"step", step}, {"approver", who.name}, {"decided", !decision.pending},
                              {"uncovered", decision.pending ? rt::uncovered_roles(approvers, required) : std::vector<std::string>{}}});
+}
+
+// A person holding the task's assignee role marks it done; the run is continued on a worker.
+Response Service::post_complete(const std::string& run_id, const std::string& step, const Request& request, const Principal& who) {
+  nlohmann::json body = nlohmann::json::object();
+  try {
+    if (!request.body.empty()) body = rt::parse_json(request.body, "body", options_.max_json_depth);
+  } catch (const rt::JsonInputError& e) {
+    return error(400, e.what());
+  }
+  if (auto why = completion_shape_error(body)) return error(400, *why);
+  {
+    std::lock_guard lock(mutex_);
+    if (!runs_.count(run_id)) return error(404, fmt::format("no run {}", run_id));
+  }
+  const auto lock = run_lock(run_id);
+  std::lock_guard guard(*lock);
+  const auto state = engine_->read(run_id);
+  const auto* planned = state.plan().find(step);
+  if (!planned) return error(404, fmt::format("run {} has no step `{}`", run_id, step));
+  if (auto why = rt::task_refusal(state, step)) return error(409, *why);
+  const auto& role = planned->task->assignee;
+  if (std::find(who.roles.begin(), who.roles.end(), role) == who.roles.end()) {
+    return error(403, fmt::format("`{}` does not hold the role `{}` task `{}` is assigned to", who.name, role, step));
+  }
+  const auto note = body.value("note", std::string());
+  engine_->append(run_id, "task_done", {{"step", step}, {"by", who.name}, {"note", note}, {"via", "serve"}});
+  enqueue(Job{JobKind::proceed, run_id, ""}, true);
+  return json_response(200, {{"run_id", run_id}, {"step", step}, {"done_by", who.name}});
 }
 
 Response Service::post_rollback(const std::string& run_id) {

@@ -199,13 +199,19 @@ void Service::index_run(const std::string& run_id) {
   }
   for (const auto& step : state.plan().steps) {
     const auto* p = state.find_step(step.id);
+    if (p && p->task_pending && !state.finished()) {  // a parked task: woken at its due time to fail it
+      summary.awaiting.push_back(step.id);
+      const auto due = rt::parse_rfc3339(p->task_due_at);
+      if (due && (!summary.approval_expires || *due < *summary.approval_expires)) summary.approval_expires = due;
+      continue;
+    }
     if (!p || !p->approval_pending || p->decision || state.finished()) continue;
     summary.awaiting.push_back(step.id);
     if (!p->announced) summary.unannounced.push_back(step.id);
     const auto asked = rt::parse_rfc3339(p->approval_requested_at);
     if (!asked || !step.approval) continue;
     const auto timeout = std::chrono::seconds(step.approval->timeout_seconds);
-    summary.approval_expires = *asked + timeout;
+    if (!summary.approval_expires || *asked + timeout < *summary.approval_expires) summary.approval_expires = *asked + timeout;
     if (p->announced && !p->reminded) summary.remind = std::make_pair(*asked + timeout / 2, step.id);
   }
   std::lock_guard lock(mutex_);

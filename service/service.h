@@ -99,7 +99,7 @@ class Service {
     std::string runbook;
     std::string event_id;
     std::vector<std::string> awaiting;
-    std::optional<runtime::WallTime> approval_expires;
+    std::optional<runtime::WallTime> approval_expires;  // the first waiting approval's timeout or task's due time
     std::vector<std::string> unannounced;  // awaiting steps whose request was not sent yet
     std::optional<std::pair<runtime::WallTime, std::string>> remind;  // when, which step
     std::vector<runtime::DeadlineClock> deadlines;
@@ -112,6 +112,7 @@ class Service {
   Response get_runs(const Request& request);
   Response get_run(const std::string& run_id);
   Response post_approval(const std::string& run_id, const std::string& step, const Request& request, const Principal& who);
+  Response post_complete(const std::string& run_id, const std::string& step, const Request& request, const Principal& who);
   Response post_rollback(const std::string& run_id);
   Response get_intake(const Request& request);
   Response replay(const std::string& id);

@@ -66,6 +66,8 @@ class Lowering {
   // compiler/dsl/lower_runbook.cc
   ast::Runbook runbook(const Node& node);
   void runbook_statement(const Node& node, ast::Runbook& out, std::map<std::string, Span>& seen);
+  void add_step(const Node& node, int parallel_block, ast::Runbook& out, bool& over_limit);
+  void parallel(const Node& node, ast::Runbook& out, bool& over_limit);
   ast::Step step(const Node& node);
   void step_statement(const Node& node, ast::Step& out);
 
@@ -73,6 +75,7 @@ class Lowering {
   ast::TypeDecl type_decl(const Node& node) const;
   ast::EnumDecl enum_decl(const Node& node) const;
   ast::ActionDecl action_decl(const Node& node);
+  std::vector<ast::Param> outputs(const Node& returns);
   ast::RegulationDecl regulation_decl(const Node& node);
   ast::Obligation obligation(const Node& node);
   ast::PolicyDecl policy_decl(const Node& node);

@@ -40,6 +40,10 @@ ast::ActionDecl Lowering::action_decl(const Node& node) {
   for (std::size_t i = 2; i < node.children.size(); ++i) {
     const Node& statement = *node.children[i];
     if (!first_of_kind(seen, statement, where)) continue;
+    if (statement.is_type<g::returns_stmt>()) {
+      out.returns = outputs(statement);
+      continue;
+    }
     const Node& value = *statement.children.at(0);
     if (statement.is_type<g::effect_stmt>()) {
       out.effect = name(value);
@@ -51,6 +55,12 @@ ast::ActionDecl Lowering::action_decl(const Node& node) {
       out.doc = text(value);
     }
   }
+  return out;
+}
+
+std::vector<ast::Param> Lowering::outputs(const Node& returns) {
+  std::vector<ast::Param> out;
+  for (const auto& field : returns.children) out.push_back({name(*field->children.at(0)), type_name(*field->children.at(1)), false});
   return out;
 }
 

@@ -28,19 +28,39 @@ ast::Runbook Lowering::runbook(const Node& node) {
       out.head = span(*c);
       out.id = name(*c->children.at(0));
     } else if (c->is_type<g::step>()) {
-      if (out.steps.size() == limits_.max_steps && !over_limit) {
-        over_limit = true;
-        sink_.report(Rule::InputLimit, source_, span(*c->children.at(0)),
-                     "runbook `" + out.id.value + "` has more than " + std::to_string(limits_.max_steps) +
-                         " steps (max_steps)")
-            .runbook = out.id.value;
-      }
-      if (!over_limit) out.steps.push_back(step(*c));
+      add_step(*c, 0, out, over_limit);
+    } else if (c->is_type<g::parallel_block>()) {
+      parallel(*c, out, over_limit);
     } else {
       runbook_statement(*c, out, seen);
     }
   }
   return out;
+}
+
+void Lowering::add_step(const Node& node, int parallel_block, ast::Runbook& out, bool& over_limit) {
+  if (out.steps.size() == limits_.max_steps && !over_limit) {
+    over_limit = true;
+    sink_.report(Rule::InputLimit, source_, span(*node.children.at(0)),
+                 "runbook `" + out.id.value + "` has more than " + std::to_string(limits_.max_steps) +
+                     " steps (max_steps)")
+        .runbook = out.id.value;
+  }
+  if (over_limit) return;
+  out.steps.push_back(step(node));
+  out.steps.back().parallel_block = parallel_block;
+}
+
+// `parallel { step … }`: its steps join the runbook's, marked with the block's number.
+void Lowering::parallel(const Node& node, ast::Runbook& out, bool& over_limit) {
+  out.parallel.push_back(span(node));
+  int block = static_cast<int>(out.parallel.size());
+  for (const auto& c : node.children) add_step(*c, block, out, over_limit);
+  if (node.children.empty()) {
+    auto& d = sink_.report(Rule::Syntax, source_, span(node), "this `parallel` block holds no steps");
+    d.runbook = out.id.value;
+    d.help.push_back("put the steps that start together inside it: parallel { step a = … step b = … }");
+  }
 }
 
 void Lowering::runbook_statement(const Node& node, ast::Runbook& out, std::map<std::string, Span>& seen) {
@@ -88,6 +108,9 @@ ast::Step Lowering::step(const Node& node) {
   out.id_explicit = true;
   out.action = name(*head.children.at(1));
   out.args = arguments(*head.children.at(2));
+  if (const Node* loop = child<g::for_clause>(head)) {
+    out.for_each = ast::ForEach{expression(*loop->children.at(1)), name(*loop->children.at(0)), span(*loop)};
+  }
   std::map<std::string, Span> seen;
   for (std::size_t i = 1; i < node.children.size(); ++i) {
     const Node& statement = *node.children[i];
@@ -126,6 +149,10 @@ void Lowering::step_statement(const Node& node, ast::Step& out) {
     out.on_failure = ast::Located<ast::OnFailure>{on_failure_of(value.string_view()), span(value)};
   } else if (node.is_type<g::satisfies_stmt>()) {
     for (const auto& ref : node.children) out.satisfies.push_back(name(*ref));
+  } else if (node.is_type<g::assignee_stmt>()) {
+    out.assignee = name(*node.children.at(0));
+  } else if (node.is_type<g::within_stmt>()) {
+    out.within_seconds = duration(*node.children.at(0));
   }
 }
 

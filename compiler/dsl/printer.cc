@@ -285,10 +285,12 @@ std::optional<Span> first_span(const std::vector<ast::Name>& names) {
   return names.empty() ? std::nullopt : std::optional<Span>(names.front().span);
 }
 
-void print_step(Writer& w, const ast::Step& step) {
+// `indent`: 1 for a runbook's step, 2 inside a `parallel` block.
+void print_step(Writer& w, const ast::Step& step, int indent) {
   std::vector<ast::Argument> args = step.args;  // YAML keys that are arguments print as arguments
   args.insert(args.end(), step.key_args.begin(), step.key_args.end());
   std::string head = "step " + step.id.value + " = " + step.action.value + "(" + arguments(args) + ")";
+  if (const auto& loop = step.for_each) head += " for " + loop->variable.value + " in " + expression(loop->list);
   std::vector<std::pair<std::string, std::optional<Span>>> body;
   if (const auto& a = step.approval) {
     std::string text = "approve";
@@ -319,13 +321,34 @@ void print_step(Writer& w, const ast::Step& step) {
   }
   if (!step.satisfies.empty())
     body.emplace_back(pad("satisfies", 8) + join_names(step.satisfies), first_span(step.satisfies));
+  if (step.assignee) body.emplace_back(pad("assignee", 8) + step.assignee->value, step.assignee->span);
+  if (step.within_seconds) {
+    body.emplace_back(pad("within", 8) + w.duration(*step.within_seconds), step.within_seconds->span);
+  }
   if (body.empty()) {
-    w.line(1, head, step.head);
+    w.line(indent, head, step.head);
     return;
   }
-  w.line(1, head + " {", step.head);
-  for (const auto& [text, anchor] : body) w.line(2, text, anchor);
-  w.close(1, step.span.end);
+  w.line(indent, head + " {", step.head);
+  for (const auto& [text, anchor] : body) w.line(indent + 1, text, anchor);
+  w.close(indent, step.span.end);
+}
+
+// The steps in order; the members of a parallel block (consecutive, with its number) inside
+// `parallel { }`.
+void print_steps(Writer& w, const ast::Runbook& rb) {
+  for (std::size_t i = 0; i < rb.steps.size();) {
+    int block = rb.steps[i].parallel_block;
+    if (block == 0) {
+      print_step(w, rb.steps[i++], 1);
+      continue;
+    }
+    auto index = static_cast<std::size_t>(block - 1);
+    std::optional<Span> span = index < rb.parallel.size() ? std::optional(rb.parallel[index]) : std::nullopt;
+    w.line(1, "parallel {", span ? std::optional(Span{span->begin, span->begin}) : std::nullopt);
+    for (; i < rb.steps.size() && rb.steps[i].parallel_block == block; ++i) print_step(w, rb.steps[i], 2);
+    w.close(1, span ? span->end : 0);
+  }
 }
 
 std::string comply_list(const std::vector<ast::Name>& tags) {
@@ -353,7 +376,7 @@ void print_runbook(Writer& w, const ast::Runbook& rb) {
   }
   if (rb.when) w.line(1, pad("when", 8) + expression(rb.when), rb.when->span);
   if (!rb.steps.empty()) w.blank();
-  for (const auto& step : rb.steps) print_step(w, step);
+  print_steps(w, rb);
   w.close(0, rb.span.end);
 }
 

@@ -66,6 +66,11 @@ void print_action(Writer& w, const ast::ActionDecl& decl) {
   if (decl.timeout_seconds) {
     w.line(1, pad("timeout", 7) + w.duration(*decl.timeout_seconds), decl.timeout_seconds->span);
   }
+  if (!decl.returns.empty()) {
+    std::string outputs;
+    for (const auto& o : decl.returns) outputs += (outputs.empty() ? "" : ", ") + o.name.value + ": " + o.type.value;
+    w.line(1, pad("returns", 7) + "{ " + outputs + " }", decl.returns.front().name.span);
+  }
   if (decl.doc) w.line(1, pad("doc", 7) + quote(decl.doc->value), decl.doc->span);
   w.close(0, decl.span.end);
 }

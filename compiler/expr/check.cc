@@ -72,9 +72,14 @@ class Checker {
   Type conform(Node& node, Type actual, const Type* expected) {
     if (!actual.is_error() && expected && !assignable(actual, *expected)) {
       bool element = expected->kind == K::List && expected->element && assignable(actual, *expected->element);
+      bool many = actual.kind == K::List && actual.element && assignable(*actual.element, *expected);
+      std::string help = element ? "a list is expected: put the value in brackets"
+                         : many  ? "to run the step once per element, write `for x in LIST` (YAML: `for_each` and `as`) "
+                                   "and pass `x`"
+                                 : "";
       return fail_with_help(node, node.span,
                             "expected " + quoted(expected->to_string()) + ", found " + quoted(actual.to_string()),
-                            element ? "a list is expected: put the value in brackets" : "");
+                            std::move(help));
     }
     node.type = actual;
     return actual;
@@ -161,9 +166,22 @@ class Checker {
     return literal_type(node.literal);
   }
 
+  Span segment_span(const Node& node, std::size_t i) const {
+    return node.path_spans.size() > i ? node.path_spans[i] : node.span;
+  }
+
   Type path(Node& node, const Type* expected) {
     if (node.path.empty()) return fail(node, node.span, "empty path");
     Span head = node.path_spans.empty() ? node.span : node.path_spans[0];
+    if (auto hidden = scope_.hidden.find(node.path[0]); hidden != scope_.hidden.end()) {
+      return fail(node, head, hidden->second);
+    }
+    if (auto local = scope_.locals.find(node.path[0]); local != scope_.locals.end()) {
+      if (node.path.size() == 1) return local->second;
+      return fail(node, segment_span(node, 1),
+                  quoted(node.path[0]) + " (a " + local->second.to_string() + ") has no field " + quoted(node.path[1]));
+    }
+    if (node.path[0] == "steps" && scope_.step_results) return step_result(node);
     auto variable = scope_.variables.find(node.path[0]);
     if (variable == scope_.variables.end()) {
       if (node.path.size() == 1 && enum_values(expected)) return enum_identifier(node, *expected);
@@ -192,6 +210,61 @@ class Checker {
                       quoted(node.path[2]));
     }
     return field->second;
+  }
+
+  // `steps.ID.status` (string) and `steps.ID.outputs.NAME` (the declared output type).
+  Type step_result(Node& node) {
+    if (node.path.size() == 1) {
+      return fail(node, node.span, "`steps` is not a value; read `steps.ID.status` or `steps.ID.outputs.NAME`");
+    }
+    const std::string& id = node.path[1];
+    Span id_span = segment_span(node, 1);
+    if (auto why = scope_.unreadable_steps.find(id); why != scope_.unreadable_steps.end()) {
+      return fail(node, id_span, why->second);
+    }
+    auto step = scope_.readable_steps.find(id);
+    if (step == scope_.readable_steps.end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, result] : scope_.readable_steps) names.push_back(name);
+      for (const auto& [name, why] : scope_.unreadable_steps) names.push_back(name);
+      return fail(node, id_span, "no step " + quoted(id) + " in runbook " + quoted(scope_.runbook),
+                  did_you_mean(id, names));
+    }
+    std::string prefix = "steps." + id;
+    if (node.path.size() == 2) {
+      return fail(node, node.span, quoted(prefix) + " is not a value; read " + quoted(prefix + ".status") + " or " +
+                                       quoted(prefix + ".outputs.NAME"));
+    }
+    const std::string& field = node.path[2];
+    if (field == "status" && node.path.size() == 3) return Type::of(K::String);
+    if (field == "outputs") return step_output(node, step->second, prefix);
+    std::vector<std::string> fields{"status", "outputs"};
+    return fail(node, segment_span(node, 2), quoted(prefix) + " has no field " + quoted(field),
+                field == "status" ? std::nullopt : did_you_mean(field, fields));
+  }
+
+  Type step_output(Node& node, const Scope::StepResult& step, const std::string& prefix) {
+    std::vector<std::string> names;
+    for (const auto& [name, type] : step.outputs) names.push_back(name);
+    std::string listed = names.empty() ? quoted(step.action) + " declares no outputs (`returns`)"
+                                       : "the outputs of " + quoted(step.action) + ": " + join(names, ", ");
+    if (node.path.size() == 3) {
+      return fail_with_help(node, node.span, quoted(prefix + ".outputs") + " is not a value; name one output", listed);
+    }
+    auto output = step.outputs.find(node.path[3]);
+    if (output == step.outputs.end()) {
+      auto hint = did_you_mean(node.path[3], names);
+      return fail_with_help(node, segment_span(node, 3),
+                            "step " + quoted(node.path[1]) + " (" + quoted(step.action) + ") has no output " +
+                                quoted(node.path[3]),
+                            hint ? "did you mean " + quoted(*hint) + "?" : listed);
+    }
+    if (node.path.size() > 4) {
+      return fail(node, segment_span(node, 4),
+                  quoted(prefix + ".outputs." + node.path[3]) + " (a " + output->second.to_string() +
+                      ") has no field " + quoted(node.path[4]));
+    }
+    return output->second;
   }
 
   // DSL `[secure_portal]` and YAML `["secure_portal"]` must give identical trees: the bare
@@ -251,7 +324,8 @@ class Checker {
   // other operand is of an enumerated type.
   bool needs_context(const Node& node) const {
     if (node.kind == Node::Kind::Literal) return std::holds_alternative<std::string>(node.literal.v);
-    return node.kind == Node::Kind::Path && node.path.size() == 1 && scope_.variables.count(node.path[0]) == 0;
+    return node.kind == Node::Kind::Path && node.path.size() == 1 && scope_.variables.count(node.path[0]) == 0 &&
+           scope_.locals.count(node.path[0]) == 0 && scope_.hidden.count(node.path[0]) == 0;
   }
 
   // Checks both operands; an operand that needs context is checked against the other's

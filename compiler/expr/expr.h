@@ -131,6 +131,22 @@ struct Scope {
   // (DSL) or a string literal (YAML) where such a type is expected must be one of them.
   std::map<std::string, std::set<std::string>> enums;
   std::set<std::string> nominals;  // every nominal type name
+  // Loop variables (`for u in event.users`): a bare name bound to a value of the list's
+  // element type (DESIGN §17).
+  std::map<std::string, Type> locals;
+  // Names that may not be read here, with the reason given when one is (the loop variable in
+  // the step's `when`, decided once for the whole step).
+  std::map<std::string, std::string> hidden;
+  // `steps.ID.status` and `steps.ID.outputs.NAME` when `step_results` is set: the steps
+  // strictly earlier on every path (readable, with their action and outputs) and the others,
+  // with why they cannot be read here (itself, a later step, a sibling in a parallel block).
+  struct StepResult {
+    std::string action;
+    std::map<std::string, Type> outputs;  // a for-each step's: list<T>, one per element
+  };
+  bool step_results = false;
+  std::map<std::string, StepResult> readable_steps;
+  std::map<std::string, std::string> unreadable_steps;
   std::string runbook;             // for the diagnostics' runbook/step fields
   std::string step;
   SourcePtr source;  // the file the checked expressions come from (diagnostics)

@@ -147,12 +147,21 @@ void report_late_deadline(const Context& ctx, const ast::Step& ast, const ir::St
                                dsl_duration(bound_of(ctx, ob))));
 }
 
+// A run part that is a task's wait for its assignee (its `within`), not a connector call.
+bool task_wait(const Context& ctx, const PathPart& part) {
+  const auto& task = ctx.ir.steps[part.step].task;
+  return !part.approval && task && task->within_seconds > 0;
+}
+
 std::string path_summary(const Context& ctx, const Arrival& arrival) {
   std::vector<std::string> waits;
   std::int64_t run_time = 0;
   for (const auto& part : arrival.path) {
+    const std::string& id = ctx.ir.steps[part.step].id;
     if (part.approval) {
-      waits.push_back(fmt::format("`{}` approval up to {}", ctx.ir.steps[part.step].id, format_duration(part.seconds)));
+      waits.push_back(fmt::format("`{}` approval up to {}", id, format_duration(part.seconds)));
+    } else if (task_wait(ctx, part)) {
+      waits.push_back(fmt::format("`{}` task up to {}", id, format_duration(part.seconds)));
     } else {
       run_time += part.seconds;
     }
@@ -161,16 +170,26 @@ std::string path_summary(const Context& ctx, const Arrival& arrival) {
   return waits.empty() ? "no wait" : join(waits, ", ");
 }
 
+std::string path_note(const Context& ctx, const PathPart& part) {
+  const auto& step = ctx.ir.steps[part.step];
+  std::string branch = step.parallel_block > 0 ? " (the longest branch of its parallel block)" : "";
+  if (part.approval) {
+    return fmt::format("+{}: `{}` waits up to this long for approval{}", format_duration(part.seconds), step.id, branch);
+  }
+  if (task_wait(ctx, part)) {
+    return fmt::format("+{}: `{}` waits up to this long for its assignee (its `within`){}", format_duration(part.seconds),
+                       step.id, branch);
+  }
+  return fmt::format("+{}: `{}` may run this long (its timeout){}", format_duration(part.seconds), step.id, branch);
+}
+
 void add_path_notes(const Context& ctx, Diagnostic& d, const Arrival& arrival) {
   for (const auto& part : arrival.path) {
     const auto* ast = ast_step(ctx, part.step);
-    const auto& step = ctx.ir.steps[part.step];
-    Span at = ast ? (part.approval && ast->approval ? ast->approval->span : ast->head) : ctx.ast.head;
-    std::string message =
-        part.approval
-            ? fmt::format("+{}: `{}` waits up to this long for approval", format_duration(part.seconds), step.id)
-            : fmt::format("+{}: `{}` may run this long (its timeout)", format_duration(part.seconds), step.id);
-    d.notes.push_back({std::move(message), ctx.file.source, at});
+    Span at = ast ? ast->head : ctx.ast.head;
+    if (ast && part.approval && ast->approval) at = ast->approval->span;
+    if (ast && task_wait(ctx, part) && ast->within_seconds) at = ast->within_seconds->span;
+    d.notes.push_back({path_note(ctx, part), ctx.file.source, at});
   }
 }
 
@@ -194,12 +213,12 @@ void report_conditional(const Context& ctx, const ast::Step& ast, const Candidat
   const auto& step = ctx.ir.steps[best.step];
   Span at = ast.when ? ast.when->span : ast.head;
   auto& d = ctx.report(Rule::RegulatoryDeadline, at,
-                       fmt::format("{} is met only when `{}`: step `{}` runs only then", describe(ob),
-                                   expr::to_source(*step.when), step.id),
+                       fmt::format("{} is met only when {}: step `{}` runs only then", describe(ob),
+                                   run_condition(step), step.id),
                        step.id);
-  d.help.push_back(fmt::format("an obligation needs a step that always runs: add one without `when` that "
+  d.help.push_back(fmt::format("an obligation needs a step that always runs: add one without `when`{} that "
                                "satisfies `{}` within {}, or drop this step's condition",
-                               ob.id, dsl_duration(bound_of(ctx, ob))));
+                               may_be_empty(step) ? " or `for`" : "", ob.id, dsl_duration(bound_of(ctx, ob))));
 }
 
 void check_obligation(const Context& ctx, const ObligationStatus& status) {

@@ -58,7 +58,31 @@ ObligationStatus evaluate(const ir::Runbook& runbook, const Catalog& catalog, co
 
 }  // namespace
 
-bool guaranteed(const ir::Step& step) { return !step.when || expr::constant_truth(*step.when) == true; }
+bool guaranteed(const ir::Step& step) {
+  return (!step.when || expr::constant_truth(*step.when) == true) && !may_be_empty(step);
+}
+
+bool may_be_empty(const ir::Step& step) {
+  if (!step.for_each) return false;
+  const auto& list = step.for_each->list;
+  return !list || list->kind != expr::Node::Kind::List || list->children.empty();
+}
+
+std::string run_condition(const ir::Step& step) {
+  std::vector<std::string> parts;
+  if (step.when && expr::constant_truth(*step.when) != true) parts.push_back("`" + expr::to_source(*step.when) + "`");
+  if (may_be_empty(step)) {
+    parts.push_back("`" + (step.for_each->list ? expr::to_source(*step.for_each->list) : std::string("list")) +
+                    "` is not empty");
+  }
+  std::string out;
+  for (const auto& part : parts) out += (out.empty() ? "" : " and ") + part;
+  return out;
+}
+
+std::int64_t run_seconds(const ir::Step& step) {
+  return step.task && step.task->within_seconds > 0 ? step.task->within_seconds : step.timeout_seconds;
+}
 
 namespace {
 
@@ -74,16 +98,59 @@ bool never_runs(const ir::Step& step) {
   return step.when && !ill_typed(*step.when) && expr::constant_truth(*step.when) == false;
 }
 
+namespace {
+
+// A sequential step: its approval wait, then its run.
+void add_step(Arrival& arrival, const ir::Runbook& runbook, std::size_t i) {
+  const auto& s = runbook.steps[i];
+  if (s.approval) {
+    arrival.approval_on_path = true;
+    add_part(arrival, i, true, s.approval->timeout_seconds);
+  }
+  add_part(arrival, i, false, run_seconds(s));
+}
+
+// A parallel block (steps [begin, end)): it ends when its longest branch does. Any branch's
+// approval may hold the block's end.
+void add_block(Arrival& arrival, const ir::Runbook& runbook, std::size_t begin, std::size_t end) {
+  std::size_t longest = begin;
+  std::int64_t longest_seconds = -1;
+  for (std::size_t i = begin; i < end; ++i) {
+    const auto& s = runbook.steps[i];
+    std::int64_t seconds = (s.approval ? s.approval->timeout_seconds : 0) + run_seconds(s);
+    if (seconds > longest_seconds) {
+      longest = i;
+      longest_seconds = seconds;
+    }
+    if (s.approval) arrival.approval_on_path = true;
+  }
+  bool any_approval = arrival.approval_on_path;
+  add_step(arrival, runbook, longest);
+  arrival.approval_on_path = any_approval || arrival.approval_on_path;
+}
+
+}  // namespace
+
 Arrival worst_case_arrival(const ir::Runbook& runbook, std::size_t step) {
   Arrival arrival;
   arrival.step = step;
-  for (std::size_t i = 0; i <= step && i < runbook.steps.size(); ++i) {
-    const auto& s = runbook.steps[i];
-    if (s.approval) {
-      arrival.approval_on_path = true;
-      add_part(arrival, i, true, s.approval->timeout_seconds);
+  const std::size_t count = runbook.steps.size();
+  const int own_block = step < count ? runbook.steps[step].parallel_block : 0;
+  for (std::size_t i = 0; i < step && i < count;) {
+    int block = runbook.steps[i].parallel_block;
+    if (block == 0) {
+      add_step(arrival, runbook, i++);
+      continue;
     }
-    if (i < step) add_part(arrival, i, false, s.timeout_seconds);
+    if (block == own_block) break;  // the step's siblings start with it
+    std::size_t end = i;
+    while (end < count && runbook.steps[end].parallel_block == block) ++end;
+    add_block(arrival, runbook, i, end);
+    i = end;
+  }
+  if (step < count && runbook.steps[step].approval) {
+    arrival.approval_on_path = true;
+    add_part(arrival, step, true, runbook.steps[step].approval->timeout_seconds);
   }
   return arrival;
 }

@@ -24,8 +24,11 @@ struct PathPart {
 struct Arrival {
   std::size_t step = 0;
   // Worst-case time from the start of the run until the step's action starts: every earlier
-  // step's approval timeout (when it has an approval) and step timeout, plus the step's own
-  // approval timeout. A `when` condition never shortens it (the longest path counts).
+  // step's approval timeout (when it has an approval) and run time (its timeout; a task's
+  // `within`), plus the step's own approval timeout. An earlier parallel block counts its
+  // longest branch (the branches run together), a sibling in the step's own block nothing. A
+  // `when` condition never shortens it (the longest path counts). A for-each step's timeout
+  // bounds the whole step, all its elements.
   std::int64_t seconds = 0;
   bool approval_on_path = false;  // some step at or before this one waits for an approval
   std::vector<PathPart> path;     // the contributions, in run order (zero-length ones left out)
@@ -33,10 +36,19 @@ struct Arrival {
 
 Arrival worst_case_arrival(const ir::Runbook& runbook, std::size_t step);
 
+// How long a step may run once started: a task's `within`, else its timeout.
+std::int64_t run_seconds(const ir::Step& step);
+
 // Whether a step runs whatever the event and the run hold (no `when`, or one constantly
-// true), and whether it can never run (its `when` is constantly false: expr::constant_truth).
+// true; no `for` over a list that may be empty), and whether it can never run (its `when` is
+// constantly false: expr::constant_truth).
 bool guaranteed(const ir::Step& step);
 bool never_runs(const ir::Step& step);
+// A for-each step over a list that is not a non-empty list literal: it may run on nothing.
+bool may_be_empty(const ir::Step& step);
+// Why a step that is not guaranteed may not run, for messages: "`COND`", "`LIST` is not
+// empty", or both joined with " and ".
+std::string run_condition(const ir::Step& step);
 
 // A step that may meet an obligation, and whether it does.
 struct Candidate {
@@ -44,8 +56,9 @@ struct Candidate {
   bool named = false;        // the step's `satisfies` names the obligation
   bool deadline_ok = false;  // the step declares no deadline, or one within the bound
   bool arrival_ok = false;   // worst-case arrival within the bound (asap: or no approval wait)
-  // The step runs under a `when` that may be false: it meets the obligation only then, never
-  // on its own (DESIGN §17: obligations need a guaranteed step).
+  // The step runs under a `when` that may be false, or for each element of a list that may be
+  // empty: it meets the obligation only then, never on its own (DESIGN §17: obligations need
+  // a guaranteed step).
   bool conditional = false;
   Arrival arrival;
   bool in_time() const { return deadline_ok && arrival_ok; }

@@ -372,7 +372,9 @@ class FileLoader {
         rb.event_declared = true;
       } else if (entry.key == "steps") {
         has_steps = true;
-        rb.steps = yaml_detail::load_steps(reader_, entry, rb.id.value, limits_.max_steps);
+        auto loaded = yaml_detail::load_steps(reader_, entry, rb.id.value, limits_.max_steps);
+        rb.steps = std::move(loaded.steps);
+        rb.parallel = std::move(loaded.parallel);
       }
     }
     // `stpes:` is reported as an unknown key already: one typo, one diagnostic.

@@ -1,4 +1,4 @@
-// Internal to the YAML front-end (compiler/yaml/loader.cc, compiler/yaml/reader.cc, compiler/yaml/step.cc): reading
+// Internal to the YAML front-end (compiler/yaml/loader.cc, reader.cc, step.cc, step_list.cc): reading
 // yaml-cpp nodes into AST pieces with exact spans and diagnostics. This header includes
 // yaml-cpp; nothing outside the yaml_*.cc files may include it.
 #pragma once
@@ -106,10 +106,19 @@ class Reader {
   std::string step_;
 };
 
-// The `steps` list of a playbook (compiler/yaml/step.cc). Steps without an action are reported and left
+// The `steps` list of a playbook (compiler/yaml/step_list.cc). Steps without an action are reported and left
 // out; more than `max_steps` is an input-limit finding.
-std::vector<ast::Step> load_steps(Reader& reader, const Entry& steps, const std::string& runbook,
-                                  std::size_t max_steps);
+// One step mapping (compiler/yaml/step.cc), with its id; nothing when it has no usable
+// `action` (reported).
+std::optional<ast::Step> read_step(Reader& reader, const YAML::Node& node, const std::string& id);
+
+// `- parallel: [step, ...]` entries are opened: their steps are listed in order, marked with
+// the block's number (1, 2, ...), and `parallel` holds each block's span.
+struct LoadedSteps {
+  std::vector<ast::Step> steps;
+  std::vector<Span> parallel;
+};
+LoadedSteps load_steps(Reader& reader, const Entry& steps, const std::string& runbook, std::size_t max_steps);
 
 // Error node for a value already reported.
 expr::NodePtr error_node(Span span);

@@ -1,8 +1,9 @@
-// Steps of a YAML playbook (DESIGN §2): `- action: ...` mappings into ast::Step.
+// Steps of a YAML playbook (DESIGN §2): one `- action: ...` mapping into an ast::Step. The
+// `steps` list itself (ids, `- parallel:` blocks) is read by compiler/yaml/step_list.cc.
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
+#include <cctype>
 
 #include "common/text.h"
 #include "compiler/yaml/reader.h"
@@ -21,7 +22,9 @@ const std::vector<std::string>& step_keys() {
                                                 "rollback",       "preserve_artifacts",
                                                 "deadline_hours", "timeout_minutes",
                                                 "when",           "retries",
-                                                "on_failure",     "satisfies"};
+                                                "on_failure",     "satisfies",
+                                                "for_each",       "as",
+                                                "assignee",       "within_minutes"};
   return keys;
 }
 
@@ -36,44 +39,6 @@ const std::vector<std::string>& on_failure_names() {
 }
 
 bool is_direct_argument(std::string_view key) { return key == "target" || key == "channels"; }
-
-// A scalar value of a step mapping, without reporting anything (for the id pre-pass).
-std::optional<std::string> peek(const YAML::Node& step, std::string_view key) {
-  if (!step.IsMap()) return std::nullopt;
-  for (const auto& item : step) {
-    if (item.first.IsScalar() && item.first.Scalar() == key) {
-      if (item.second.IsScalar()) return item.second.Scalar();
-      return std::nullopt;
-    }
-  }
-  return std::nullopt;
-}
-
-// Step ids: an explicit `id`, else the action name, de-duplicated against every explicit id
-// and every earlier default as `isolate_host`, `isolate_host_2`, ... Explicit ids that repeat
-// are left as they are (the duplicate-step rule reports them).
-std::vector<std::string> step_ids(const std::vector<YAML::Node>& steps) {
-  std::size_t count = steps.size();
-  std::set<std::string> used;
-  std::vector<std::optional<std::string>> explicit_ids;
-  for (std::size_t i = 0; i < count; ++i) {
-    explicit_ids.push_back(peek(steps[i], "id"));
-    if (explicit_ids.back()) used.insert(*explicit_ids.back());
-  }
-  std::vector<std::string> ids;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (explicit_ids[i]) {
-      ids.push_back(*explicit_ids[i]);
-      continue;
-    }
-    std::string base = peek(steps[i], "action").value_or(fmt::format("step_{}", i + 1));
-    std::string id = base;
-    for (int n = 2; used.count(id) != 0; ++n) id = fmt::format("{}_{}", base, n);
-    used.insert(id);
-    ids.push_back(id);
-  }
-  return ids;
-}
 
 class StepReader {
  public:
@@ -95,11 +60,14 @@ class StepReader {
       } else if (auto meant = did_you_mean(entry.key, step_keys()); meant || entry.key == "<<") {
         r_.unknown_key(entry.key, entry.key_span, step_keys(), "a step");  // a misspelt step key
         if (meant) step.misspelt.push_back(*meant);
+      } else if (entry.key == "parallel" || did_you_mean(entry.key, std::vector<std::string>{"parallel"})) {
+        misplaced_parallel(entry);
       } else {
         step.key_args.push_back(argument(entry));  // an argument, if the action has the parameter
       }
     }
     finish_approval(step);
+    finish_for_each(step);
     if (step.action.value.empty()) {
       if (!action_seen_) {
         Diagnostic& d = r_.error(Rule::Syntax, step.head, "this step has no `action`");
@@ -164,7 +132,66 @@ class StepReader {
       on_failure(step, e);
     } else if (key == "satisfies") {
       if (auto n = r_.names(e, true, "an obligation id or a list of them, e.g. `gdpr.authority`")) step.satisfies = *n;
+    } else if (key == "for_each") {
+      for_each_ = e;
+    } else if (key == "as") {
+      as_ = e;
+    } else if (key == "assignee") {
+      if (auto n = r_.name(e, "a role, e.g. `ir_lead`")) {
+        step.assignee = *n;
+      } else {
+        step.misspelt.push_back(key);  // reported: not "missing" as well
+      }
+    } else if (key == "within_minutes") {
+      step.within_seconds = r_.seconds(e, 60, "minutes");
+      if (!step.within_seconds) step.misspelt.push_back(key);
     }
+  }
+
+  // `- paralel: [...]`, or `parallel` beside a step's keys: a parallel block is a `steps`
+  // entry with the one key `parallel`.
+  void misplaced_parallel(const Entry& entry) {
+    std::string message = entry.key == "parallel"
+                              ? "`parallel` is a `steps` entry of its own, not a key of a step"
+                              : fmt::format("unknown key `{}` in a step; did you mean `parallel`?", entry.key);
+    Diagnostic& d = r_.error(entry.key == "parallel" ? Rule::Syntax : Rule::UnknownKey, entry.key_span, message);
+    d.help.push_back("- parallel:\n    - action: trigger_forensic_imaging\n    - action: notify_regulatory_contact");
+    action_seen_ = true;  // the entry is reported: not also "this step has no `action`"
+  }
+
+  // `for_each: "{{ event.users }}"` with `as: u` (DESIGN §17): each needs the other.
+  void finish_for_each(ast::Step& step) {
+    if (!for_each_ && !as_) return;
+    if (!for_each_ || !as_) {
+      const Entry& given = for_each_ ? *for_each_ : *as_;
+      Diagnostic& d = r_.error(Rule::Syntax, given.span,
+                               for_each_ ? "`for_each` needs `as`: the name of the loop variable"
+                                         : "`as` names the loop variable of a `for_each`, and this step has none");
+      d.help.push_back("for_each: \"{{ event.users }}\"\nas: u");
+      return;
+    }
+    if (!for_each_->value.IsScalar() && !for_each_->value.IsSequence()) {
+      Diagnostic& d = r_.error(Rule::Syntax, for_each_->value.IsNull() ? for_each_->span : for_each_->value_span,
+                               "`for_each` must be a template naming a list, or a list");
+      d.help.push_back("for example: for_each: \"{{ event.users }}\"");
+      return;
+    }
+    auto variable = r_.name(*as_, "a name for the loop variable, e.g. `u`");
+    if (!variable) return;
+    if (!is_identifier(variable->value)) {
+      Diagnostic& d = r_.error(Rule::Syntax, variable->span,
+                               fmt::format("the loop variable `{}` is not a name", variable->value));
+      d.help.push_back("use letters, digits and `_`, starting with a letter: `as: u`");
+      return;
+    }
+    step.for_each = ast::ForEach{r_.argument_value(for_each_->value, for_each_->value_span, "for_each"), *variable,
+                                 for_each_->span};
+  }
+
+  static bool is_identifier(std::string_view text) {
+    auto first = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+    auto other = [&](char c) { return first(c) || std::isdigit(static_cast<unsigned char>(c)) != 0; };
+    return !text.empty() && first(text[0]) && std::all_of(text.begin() + 1, text.end(), other);
   }
 
   ast::Argument argument(const Entry& e) {
@@ -310,38 +337,14 @@ class StepReader {
   }
 
   Reader& r_;
-  std::optional<Entry> requires_, approvers_, approval_timeout_;
+  std::optional<Entry> requires_, approvers_, approval_timeout_, for_each_, as_;
   bool action_seen_ = false;  // an `action` key was present (a bad value is already reported)
 };
 
 }  // namespace
 
-std::vector<ast::Step> load_steps(Reader& reader, const Entry& steps, const std::string& runbook,
-                                  std::size_t max_steps) {
-  std::vector<ast::Step> out;
-  if (!steps.value.IsSequence()) {
-    Diagnostic& d = reader.error(Rule::Syntax, steps.value.IsNull() ? steps.span : steps.value_span,
-                                 "`steps` must be a list of steps");
-    d.help.push_back("steps:\n  - action: isolate_host\n    target: \"{{ event.host_id }}\"");
-    return out;
-  }
-  std::vector<YAML::Node> nodes;
-  for (const auto& node : steps.value) {
-    if (nodes.size() == max_steps) {
-      reader.set_context(runbook, "");
-      reader.error(Rule::InputLimit, reader.span_of(node),
-                   fmt::format("playbook `{}` has more than {} steps (the limit)", runbook, max_steps));
-      break;
-    }
-    nodes.push_back(node);
-  }
-  std::vector<std::string> ids = step_ids(nodes);
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    reader.set_context(runbook, ids[i]);
-    if (auto step = StepReader(reader).read(nodes[i], ids[i])) out.push_back(std::move(*step));
-  }
-  reader.set_context(runbook, "");
-  return out;
+std::optional<ast::Step> read_step(Reader& reader, const YAML::Node& node, const std::string& id) {
+  return StepReader(reader).read(node, id);
 }
 
 }  // namespace writ::yaml_detail

@@ -193,6 +193,37 @@ def make_tests(writ, source):
         undocumented = sorted(k for k in json_keys(model) if f"`{k}`" not in docs)
         assert not undocumented, f"report JSON keys missing from docs/report.md: {undocumented}"
 
+    def constructs_are_shown():
+        """Issue 18: a parallel block is one group whose worst case is its longest branch; tasks
+        and for-each steps say what they are; their keys are documented."""
+        proc = report(writ, source, "tests/data/constructs/pass_parallel.writ", "runbooks/password_spray.writ",
+                      "--format", "json", "--no-timestamp")
+        assert proc.returncode == 0, proc.stderr
+        model = json.loads(proc.stdout)
+        by_id = {rb["id"]: rb for rb in model["runbooks"]}
+        both, spray = by_id["both"], by_id["password_spray"]
+        steps = {s["id"]: s for s in both["steps"]}
+        assert steps["image"]["parallel"] == 1 and steps["revoke"]["parallel"] == 1
+        assert "parallel" not in steps["early_warning"]
+        warning = {ob["id"]: ob for ob in both["obligations"]}["nis2.early_warning"]
+        # 15h approval + 30m run of the longer branch, not 31h for both in sequence.
+        assert (warning["status"], warning["worst_case_seconds"]) == ("met", 15 * 3600 + 1800), warning
+        spray_steps = {s["id"]: s for s in spray["steps"]}
+        assert spray_steps["lock"]["for_each"] == {"variable": "u", "list": "event.users"}
+        assert spray_steps["call_bank"]["task"] == {"assignee": "ir_lead", "within_seconds": 7200}
+        docs = (source / "docs" / "report.md").read_text()
+        undocumented = sorted(k for k in json_keys(model) if f"`{k}`" not in docs)
+        assert not undocumented, f"report JSON keys missing from docs/report.md: {undocumented}"
+        md = report(writ, source, "tests/data/constructs/pass_parallel.writ", "runbooks/password_spray.writ",
+                    "--no-timestamp").stdout
+        assert "| *parallel block 1: image, revoke start together; the block ends when all have* |" in md
+        assert "| ↳ image |" in md
+        assert "| lock (for each u in event.users) |" in md
+        assert "| call_bank (task for ir_lead within 2h 0m) |" in md
+        check_markdown_tables(md)
+        html = report(writ, source, "runbooks/password_spray.writ", "--format", "html", "--no-timestamp").stdout
+        assert "<small>task for ir_lead within 2h 0m</small>" in html
+
     def timestamp_and_output_file():
         with tempfile.TemporaryDirectory() as tmp:
             out = pathlib.Path(tmp) / "r.json"
@@ -228,8 +259,9 @@ def make_tests(writ, source):
         assert proc.returncode == 0, proc.stderr
         model = json.loads(proc.stdout)
         runbooks = {rb["id"]: rb for rb in model["runbooks"]}
-        assert [rb["id"] for rb in model["runbooks"]] == ["active_breach", "credential_compromise", "data_exposure",
-                                                        "ransomware_containment", "phishing_triage"]
+        assert [rb["id"] for rb in model["runbooks"]] == ["active_breach", "credential_compromise", "credential_sweep",
+                                                        "data_exposure", "ransomware_containment", "password_spray",
+                                                        "phishing_triage", "ransomware_recovery"]
         breach = runbooks["active_breach"]
         assert breach["files"] == ["runbooks/active_breach.yaml", "runbooks/dsl/active_breach.writ"]
         assert breach["file"] == "runbooks/active_breach.yaml"  # the version-1 key: the first file
@@ -237,15 +269,16 @@ def make_tests(writ, source):
         assert runbooks["ransomware_containment"]["files"] == ["runbooks/dsl/ransomware_containment.writ",
                                                                "runbooks/ransomware_containment.yaml"]
         assert runbooks["phishing_triage"]["files"] == ["runbooks/phishing_triage.writ"]
-        # active_breach's obligations once: 4 met and its one open follow-up, plus data_exposure's.
-        assert model["summary"]["totals"] == {"met": 5, "violated": 0, "open": 1}
+        # active_breach's obligations once: 4 met and its one open follow-up, plus data_exposure's,
+        # credential_sweep's and password_spray's GDPR notice and ransomware_recovery's four.
+        assert model["summary"]["totals"] == {"met": 11, "violated": 0, "open": 1}
         assert len([c for c in model["summary"]["matrix"] if c["runbook"] == "active_breach"]) == 3
         md = report(writ, source, "runbooks/", "--no-timestamp").stdout
-        assert "**Obligations: 5 met, 0 violated, 1 open** across 5 runbook(s)." in md
+        assert "**Obligations: 11 met, 0 violated, 1 open** across 8 runbook(s)." in md
         assert md.count("\n## active_breach ") == 1
         assert "- Files: runbooks/active_breach.yaml, runbooks/dsl/active_breach.writ (twins: the same IR)" in md
         page = report(writ, source, "runbooks/", "--format", "html", "--no-timestamp").stdout
-        assert page.count("<section id=") == 5 and "5 runbook(s)" in page
+        assert page.count("<section id=") == 8 and "8 runbook(s)" in page
         # The same id with another digest is another runbook.
         with tempfile.TemporaryDirectory() as tmp:
             original = (source / "runbooks" / "active_breach.yaml").read_text()
@@ -334,7 +367,7 @@ def make_tests(writ, source):
                 near = sum(n for px, n in counts.items() if all(abs(a - b) <= 8 for a, b in zip(px, colour)))
                 assert near > 20000, f"the {name} summary card is not visible ({near} pixels)"
 
-    return [json_matches_markdown_and_is_documented, timestamp_and_output_file, violations_and_suppressions_are_reported,
+    return [json_matches_markdown_and_is_documented, constructs_are_shown, timestamp_and_output_file, violations_and_suppressions_are_reported,
             twins_are_one_runbook, hostile_runbook_is_quoted_not_rendered, non_utf8_path_is_shown_replaced,
             unreadable_input_is_a_usage_error, html_is_self_contained, html_renders_in_chromium]
 

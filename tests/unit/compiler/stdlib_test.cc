@@ -103,7 +103,7 @@ TEST_CASE("stdlib: actions.writ has every seed action exactly per DESIGN §6", "
     CHECK(declared.insert(a.name.value).second);
     REQUIRE(a.doc);
     CHECK_FALSE(a.doc->value.empty());
-    CHECK(std::set<std::string>{"observe", "notify", "collect", "contain", "eradicate", "recover"}.count(
+    CHECK(std::set<std::string>{"observe", "notify", "collect", "contain", "eradicate", "recover", "manual"}.count(
               a.effect.value) == 1);
   }
   // Every inverse is an action, is itself irreversible, and takes the same target type.

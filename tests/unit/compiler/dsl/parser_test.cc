@@ -516,5 +516,53 @@ TEST_CASE("DSL: a string may not hold NUL, raw or as \\u0000", "[dsl][trust]") {
   CHECK(fine->file.runbooks.at(0).title.value == "tab\t \x01 \xc3\xa9");
 }
 
+TEST_CASE("DSL: for, parallel, assignee and within parse into the AST", "[dsl]") {
+  auto p = parse_text(
+      "runbook r {\n"
+      "  step lock = disable_account(target: u) for u in event.users {\n"
+      "    rollback enable_account\n"
+      "  }\n"
+      "  parallel {\n"
+      "    step a = open_ticket(summary: \"a\")\n"
+      "    step b = open_ticket(summary: \"b\") for x in [\"1\", \"2\"]\n"
+      "  }\n"
+      "  parallel { step c = open_ticket(summary: \"c\") }\n"
+      "  step call = task(instructions: \"call\") {\n"
+      "    assignee ir_lead\n"
+      "    within   90m\n"
+      "  }\n"
+      "}\n");
+  INFO(p->messages());
+  REQUIRE(p->messages() == "");
+  const auto& rb = p->file.runbooks.at(0);
+  REQUIRE(rb.steps.size() == 5);
+  REQUIRE(rb.steps[0].for_each);
+  CHECK(rb.steps[0].for_each->variable.value == "u");
+  CHECK(path_of(*rb.steps[0].for_each->list) == "event.users");
+  CHECK(p->text(rb.steps[0].for_each->span) == "for u in event.users");
+  CHECK(rb.steps[1].parallel_block == 1);
+  CHECK(rb.steps[2].parallel_block == 1);
+  CHECK(rb.steps[2].for_each->list->kind == expr::Node::Kind::List);
+  CHECK(rb.steps[3].parallel_block == 2);
+  CHECK(rb.steps[4].parallel_block == 0);
+  REQUIRE(rb.parallel.size() == 2);
+  CHECK(p->text(rb.parallel[1]) == "parallel { step c = open_ticket(summary: \"c\") }");
+  CHECK(rb.steps[4].assignee->value == "ir_lead");
+  CHECK(rb.steps[4].within_seconds->value == 90 * 60);
+}
+
+TEST_CASE("DSL: construct mistakes are syntax errors at their position", "[dsl]") {
+  auto nested = parse_text("runbook r {\n  parallel {\n    parallel { }\n  }\n}\n");
+  CHECK(nested->messages().find("3:5: [syntax] a `parallel` block cannot hold another `parallel` block") == 0);
+  auto empty = parse_text("runbook r {\n  parallel { }\n}\n");
+  CHECK(empty->messages() == "2:3: [syntax] this `parallel` block holds no steps\n");
+  auto no_in = parse_text("runbook r {\n  step s = open_ticket(summary: \"a\") for u event.users\n}\n");
+  CHECK(no_in->messages().find("2:44: [syntax] expected `in` and a list after the loop variable") == 0);
+  auto misspelt = parse_text("runbook r {\n  step s = task(instructions: \"a\") {\n    asignee ir_lead\n  }\n}\n");
+  CHECK(misspelt->messages().find("unknown statement `asignee`; did you mean `assignee`?") != std::string::npos);
+  auto in_block = parse_text("runbook r {\n  parallel {\n    title \"x\"\n  }\n}\n");
+  CHECK(in_block->messages().find("unknown statement `title`") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace writ

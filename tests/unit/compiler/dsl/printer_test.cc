@@ -332,6 +332,28 @@ TEST_CASE("DSL printer: YAML runbooks and fixtures convert to .writ with the sam
   CHECK(converted_files >= 25);
 }
 
+// Issue 18's constructs: each pass fixture in YAML and its DSL twin compile to one digest, and
+// convert (YAML to .writ) and fmt keep it.
+TEST_CASE("DSL printer: for-each, parallel, outputs and task twins share a digest", "[dsl]") {
+  for (const char* name : {"pass_for_each", "pass_parallel", "pass_outputs", "pass_task"}) {
+    std::string stem = std::string("tests/data/constructs/") + name;
+    INFO(stem);
+    auto dsl = dsl_testing::parse_fixture(stem + ".writ");
+    REQUIRE(dsl->messages() == "");
+    auto source = std::make_shared<SourceFile>(stem + ".yaml", read_file(source_path(stem + ".yaml")));
+    DiagnosticSink sink;
+    ast::File yaml = load_yaml(source, sink);
+    REQUIRE(sink.diagnostics().empty());
+    auto want = digests(dsl->file);
+    CHECK(digests(yaml) == want);
+    auto converted = parse_text(print_dsl(yaml), {}, "converted.writ");
+    REQUIRE(converted->messages() == "");
+    CHECK(digests(converted->file) == want);
+    auto formatted = parse_text(print_dsl(dsl->file), {}, "formatted.writ");
+    CHECK(digests(formatted->file) == want);
+  }
+}
+
 TEST_CASE("DSL printer: YAML forms print explicitly", "[dsl]") {
   const std::string yaml =
       "metadata:\n"

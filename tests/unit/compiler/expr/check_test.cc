@@ -218,6 +218,48 @@ TEST_CASE("a single value where a list is expected is told to use brackets", "[e
   CHECK(other.diagnostics().front().help.empty());
 }
 
+TEST_CASE("a list where one value is expected is told about for-each", "[expr]") {
+  const Type channel = Type::nominal("channel");
+  auto c = check_text("event.channels", &channel);
+  REQUIRE(c.diagnostics().size() == 1);
+  CHECK(c.diagnostics().front().message == "expected `channel`, found `list<channel>`");
+  REQUIRE(c.diagnostics().front().help.size() == 1);
+  CHECK(c.diagnostics().front().help.front().starts_with("to run the step once per element, write `for x in LIST`"));
+}
+
+TEST_CASE("loop variables, hidden names and step results resolve in the scope", "[expr]") {
+  auto parsed = parse("u == steps.a.outputs.id && steps.a.status == \"executed\" && len(steps.b.outputs.ids) > 0");
+  Scope scope = test_scope();
+  scope.source = parsed.source;
+  scope.locals["u"] = kUser;
+  scope.step_results = true;
+  scope.readable_steps["a"] = {"act", {{"id", kUser}}};
+  scope.readable_steps["b"] = {"act", {{"ids", Type::list(kString)}}};
+  CHECK(check(*parsed.node, &kBool, scope, parsed.sink) == kBool);
+  CHECK(parsed.sink.diagnostics().empty());
+
+  auto hidden = parse("u");
+  scope.source = hidden.source;
+  scope.hidden["u"] = "not here";
+  check(*hidden.node, nullptr, scope, hidden.sink);
+  REQUIRE(hidden.sink.diagnostics().size() == 1);
+  CHECK(hidden.sink.diagnostics().front().message == "not here");
+
+  auto later = parse("steps.c.outputs.x");
+  scope.source = later.source;
+  scope.unreadable_steps["c"] = "step `c` runs after this one";
+  check(*later.node, nullptr, scope, later.sink);
+  REQUIRE(later.sink.diagnostics().size() == 1);
+  CHECK(later.sink.diagnostics().front().message == "step `c` runs after this one");
+
+  auto field = parse("steps.a.state");
+  scope.source = field.source;
+  check(*field.node, nullptr, scope, field.sink);
+  REQUIRE(field.sink.diagnostics().size() == 1);
+  CHECK(field.sink.diagnostics().front().message == "`steps.a` has no field `state`");
+  CHECK(field.sink.diagnostics().front().help == std::vector<std::string>{"did you mean `status`?"});
+}
+
 TEST_CASE("operators", "[expr]") {
   CHECK(type_of("event.severity == \"high\" && event.confidence >= 0.8") == kBool);
   CHECK(type_of("!(event.attempts > 3) || event.impact != \"low\"") == kBool);

@@ -866,3 +866,58 @@ TEST_CASE("yaml: a plain duration argument is a duration, as in the DSL; a quote
   REQUIRE(big->diagnostics().size() == 1);
   CHECK(big->dump() == "6:16 [template-binding] duration `99999999999999999999h` is out of range\n");
 }
+
+TEST_CASE("YAML: for_each, parallel blocks and task keys load into the AST", "[yaml]") {
+  auto loaded = load(
+      "playbooks:\n"
+      "  high:\n"
+      "    steps:\n"
+      "      - action: disable_account\n"
+      "        for_each: \"{{ event.users }}\"\n"
+      "        as: u\n"
+      "        target: \"{{ u }}\"\n"
+      "      - parallel:\n"
+      "          - action: open_ticket\n"
+      "            summary: a\n"
+      "          - action: open_ticket\n"
+      "            summary: b\n"
+      "      - parallel:\n"
+      "          - action: collect_logs\n"
+      "      - action: task\n"
+      "        instructions: call\n"
+      "        assignee: ir_lead\n"
+      "        within_minutes: 90\n");
+  INFO(loaded->dump());
+  REQUIRE(loaded->diagnostics().empty());
+  const auto& rb = loaded->runbook();
+  REQUIRE(rb.steps.size() == 5);
+  REQUIRE(rb.steps[0].for_each);
+  CHECK(rb.steps[0].for_each->variable.value == "u");
+  CHECK(loaded->text(rb.steps[0].for_each->variable.span) == "u");
+  CHECK(rb.steps[0].for_each->list->path == std::vector<std::string>{"event", "users"});
+  // Ids de-duplicate across blocks; block numbers count from 1, in order.
+  CHECK(rb.steps[1].id.value == "open_ticket");
+  CHECK(rb.steps[2].id.value == "open_ticket_2");
+  CHECK(rb.steps[0].parallel_block == 0);
+  CHECK(rb.steps[1].parallel_block == 1);
+  CHECK(rb.steps[2].parallel_block == 1);
+  CHECK(rb.steps[3].parallel_block == 2);
+  CHECK(rb.steps[4].parallel_block == 0);
+  REQUIRE(rb.parallel.size() == 2);
+  CHECK(loaded->at(rb.parallel[0]).line == 8);
+  REQUIRE(rb.steps[4].assignee);
+  CHECK(rb.steps[4].assignee->value == "ir_lead");
+  REQUIRE(rb.steps[4].within_seconds);
+  CHECK(rb.steps[4].within_seconds->value == 90 * 60);
+}
+
+TEST_CASE("YAML: a parallel block counts toward the step limit", "[yaml][limits]") {
+  Limits limits;
+  limits.max_steps = 2;
+  auto loaded = load(
+      "playbooks:\n  low:\n    steps:\n      - parallel:\n          - action: open_ticket\n            summary: a\n"
+      "          - action: open_ticket\n            summary: b\n          - action: open_ticket\n            summary: c\n",
+      limits);
+  CHECK(loaded->runbook().steps.size() == 2);
+  CHECK(loaded->dump().find("[input-limit] playbook `low` has more than 2 steps") != std::string::npos);
+}
