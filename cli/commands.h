@@ -28,5 +28,6 @@ void register_run_commands(CLI::App& app, CliContext& ctx);       // run rollbac
 void register_report_commands(CLI::App& app, CliContext& ctx);    // report (+ metrics)
 void register_metrics_command(CLI::App& app, CliContext& ctx);     // metrics
 void register_serve_command(CLI::App& app, CliContext& ctx);       // serve
+void register_test_command(CLI::App& app, CliContext& ctx);        // test (exercises)
 
 }  // namespace writ::cli
