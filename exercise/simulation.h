@@ -105,7 +105,8 @@ struct SimulationResult {
 };
 
 // `runbooks` must have no check errors. `temp_parent`: where the temporary directory goes
-// (empty: the system's temporary directory).
+// (empty: /dev/shm when it is a writable directory — the throwaway journal and store fsync
+// every record — else the system's temporary directory).
 SimulationResult simulate(const Exercise& exercise, std::shared_ptr<const runtime::RunbookSet> runbooks,
                           const std::string& temp_parent = {});
 
