@@ -45,6 +45,21 @@ void read_event(Context& c, const Entry& at, const Entry& event, Span span) {
   }
 }
 
+// parse_event's message for the line alone is ":1:COL: what" (JSON) or ": what" (an event that
+// is not an object, a NUL in a field): reported at the column of the line, when there is one.
+void report_bad_line(Context& c, const SourcePtr& source, Span line, std::string_view what) {
+  Span at = line;
+  if (what.starts_with(":1:")) {
+    std::size_t col = 0, i = 3;
+    while (i < what.size() && what[i] >= '0' && what[i] <= '9') col = col * 10 + static_cast<std::size_t>(what[i++] - '0');
+    if (col >= 1 && line.begin + col - 1 <= line.end) at = {static_cast<std::uint32_t>(line.begin + col - 1), static_cast<std::uint32_t>(line.begin + col - 1)};
+    what.remove_prefix(i);
+  }
+  if (what.starts_with(":")) what.remove_prefix(1);
+  while (what.starts_with(" ")) what.remove_prefix(1);
+  c.sink.report(Rule::Syntax, source, at, fmt::format("not an event: {}", what));
+}
+
 // One line of a recording: an event with an RFC 3339 detected_at.
 void read_line(Context& c, const SourcePtr& source, const std::string& name, int line) {
   const auto begin = source->line_start(line);
@@ -56,11 +71,14 @@ void read_line(Context& c, const SourcePtr& source, const std::string& name, int
   incident.origin = fmt::format("{}:{}", name, line);
   incident.source = source;
   incident.span = span;
+  if (body.size() > c.options.runtime.max_event_bytes) {
+    c.sink.report(Rule::InputLimit, source, span, fmt::format("the line is longer than {} bytes (the event limit)", c.options.runtime.max_event_bytes));
+    return;
+  }
   try {
-    if (body.size() > c.options.runtime.max_event_bytes) throw runtime::JsonInputError(fmt::format("the line is longer than {} bytes (the event limit)", c.options.runtime.max_event_bytes));
-    incident.event = runtime::parse_event(std::string(body), incident.origin, c.options.runtime.max_json_depth);
+    incident.event = runtime::parse_event(std::string(body), "", c.options.runtime.max_json_depth);
   } catch (const std::runtime_error& e) {
-    c.sink.report(Rule::Syntax, source, span, fmt::format("not an event: {}", e.what()));
+    report_bad_line(c, source, span, e.what());
     return;
   }
   const auto detected = incident.event.raw.find("detected_at");
