@@ -174,7 +174,9 @@ void read_approvals(Context& c, const Entry& e, Exercise& out) {
   for (const auto& step : *entries) read_approval(c, step, out);
 }
 
-void check_fault(Context& c, const Fault& f) {
+void check_fault(Context& c, const Fault& f, const YAML::Node& node) {
+  // `acton:` is reported as an unknown key already: one typo, one diagnostic.
+  if (yaml_detail::misspells(node, kFaultKeys, "action") || yaml_detail::misspells(node, kFaultKeys, "artifact")) return;
   const bool connector = f.fail > 0 || f.permanent || f.malformed || f.latency.count() > 0;
   const bool artifact = f.missing || f.changing;
   if (f.action.empty() == f.artifact.empty()) {
@@ -210,7 +212,7 @@ void read_fault(Context& c, const YAML::Node& node, Exercise& out) {
       if (e.key == "changing") f.changing = value;
     }
   }
-  check_fault(c, f);
+  check_fault(c, f, node);
   out.faults.push_back(std::move(f));
 }
 

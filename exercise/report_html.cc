@@ -23,7 +23,7 @@ table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0 14px;font
 th,td{border:1px solid #d0d7de;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f4;font-weight:600}
 td.pass,td.fail{color:#fff;text-align:center;font-weight:600}
-td.k{white-space:nowrap;font-weight:600}
+td.k{white-space:nowrap;font-weight:600}td.t{white-space:nowrap}
 tr.fault td.k,tr.fault td{background:#fff1f0}tr.detection td{background:#eef6ff}
 section{background:#fff;border:1px solid #d0d7de;border-radius:10px;padding:4px 20px 12px;margin-top:22px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:8px 0}dt{color:#57606a}dd{margin:0}
@@ -40,7 +40,8 @@ std::string esc(std::string_view text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
-      default: out += c;
+      default:  // C0 controls are parse errors in HTML: shown as U+FFFD
+        out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? std::string("\xEF\xBF\xBD") : std::string(1, c);
     }
   }
   return out;
@@ -90,20 +91,23 @@ void runs(std::ostream& out, const ExerciseReport& r) {
   }
   out << "</table>\n<h3>Deadlines (when the drill ended)</h3>\n";
   out << "<table><tr><th>run</th><th>obligation</th><th>regulation</th><th>due</th><th>met</th><th>status</th></tr>\n";
+  std::size_t clocks = 0;
   for (const auto& run : r.result.runs) {
+    clocks += run.log.deadlines.size();
     for (const auto& c : run.log.deadlines) {
       out << fmt::format("<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>\n",
                          esc(run.run_id), esc(c.obligation), esc(c.regulation), esc(c.due_at), esc(c.met_at),
                          c.status == "met" ? "pass" : c.status == "pending" ? "" : "fail", esc(c.status));
     }
   }
+  if (clocks == 0) out << "<tr><td colspan=\"6\">none: no run's regulations bring in an obligation</td></tr>\n";
   out << "</table>\n";
 }
 
 void timeline_table(std::ostream& out, const ExerciseReport& r) {
   out << "<h3>Timeline</h3>\n<table><tr><th>when</th><th>time (UTC)</th><th>run</th><th>kind</th><th>what</th></tr>\n";
   for (const auto& row : timeline(r.result)) {
-    out << fmt::format("<tr class=\"{}\"><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"k\">{}</td><td>{}</td></tr>\n", esc(row.kind),
+    out << fmt::format("<tr class=\"{}\"><td class=\"t\">{}</td><td class=\"t\">{}</td><td><code>{}</code></td><td class=\"k\">{}</td><td>{}</td></tr>\n", esc(row.kind),
                        offset(r.result, row.at), esc(runtime::format_rfc3339(row.at)), esc(row.run_id), esc(row.kind), esc(row.text));
   }
   out << "</table>\n";
