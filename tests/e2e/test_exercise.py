@@ -1,5 +1,5 @@
 """`writ test` end to end with the real binary (DESIGN §16): the bundled drills in exercises/
-pass, the deliberately wrong drill in tests/data/exercise/ fails with exit 1 and the measured
+pass, the deliberately wrong drill in tests/exercises/ fails with exit 1 and the measured
 values, JUnit XML is well formed, bad exercises exit 2 with file:line:col, and the HTML
 report renders in headless Chromium."""
 import glob
@@ -27,7 +27,7 @@ class Skip(Exception):
 
 def make_tests(writ, source):
     drills = sorted(glob.glob(str(source / "exercises" / "*.yaml")))
-    wrong = str(source / "tests" / "data" / "exercise" / "wrong_drill.yaml")
+    wrong = str(source / "tests" / "exercises" / "wrong_drill.yaml")
 
     def scratch(tmp, body, name="drill.yaml"):
         path = pathlib.Path(tmp) / name
