@@ -39,7 +39,8 @@ struct ApprovalScript {
   bool malformed = false;  // the answer is not a well-formed decision (refused, fail closed)
   std::string reason;
   std::vector<runtime::Approver> approvers;
-  Span span;
+  Span span;      // the whole entry
+  Span key_span;  // the step id
 };
 
 // One injected fault (`faults:`): on a connector action, or on an artifact.

@@ -134,6 +134,7 @@ void read_approval(Context& c, const Entry& e, Exercise& out) {
   if (!entries) return;
   ApprovalScript s;
   s.span = e.span;
+  s.key_span = e.key_span;
   bool never = false, has_approved = false;
   for (const auto& f : *entries) {
     if (f.key == "after") {

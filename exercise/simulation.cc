@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -89,14 +90,25 @@ Prepared prepare(const rt::RunbookSet& set, const Incident& incident, const std:
 
 // A `changing` artifact grows while the store copies it, once per copy (its size at open is the
 // copy's `total`): the store must refuse it as unstable.
-void change_during_copy(const Exercise& x, const fs::path& host, FaultLog& log, rt::Clock& clock, const std::string& artifact,
-                        std::uint64_t total) {
+void change_during_copy(const Exercise& x, const fs::path& host, const std::string& artifact, std::uint64_t total) {
   if (!has_fault(x, artifact, &Fault::changing)) return;
   const auto path = staged(host, artifact);
   std::error_code ec;
   if (fs::file_size(path, ec) != total || ec) return;
   std::ofstream(path, std::ios::binary | std::ios::app) << "written while the copy ran\n";
-  log.add({clock.now(), "", "", artifact, "changed while it was being copied"});
+}
+
+// The artifact faults as they struck, from the journal: where the store was asked for a missing
+// or changing artifact (and refused it).
+void artifact_faults(const Exercise& x, const RunOutcome& run, FaultLog& log) {
+  for (const auto& r : run.records) {
+    if (r.type != "evidence_failed") continue;
+    const auto artifact = r.data.value("artifact", std::string());
+    const auto at = rt::parse_rfc3339(r.at);
+    const bool missing = has_fault(x, artifact, &Fault::missing);
+    if (!at || (!missing && !has_fault(x, artifact, &Fault::changing))) continue;
+    log.add({*at, run.run_id, r.data.value("step", std::string()), artifact, missing ? "missing from the host" : "changed while it was being copied"});
+  }
 }
 
 rt::EngineHooks hooks(const Exercise& x, const fs::path& host, VirtualClock& clock, FaultLog& log) {
@@ -110,8 +122,8 @@ rt::EngineHooks hooks(const Exercise& x, const fs::path& host, VirtualClock& clo
     return set;
   };
   h.connectors_kind = "exercise";
-  h.evidence_progress = [&x, host, &log, &clock](const std::string& artifact, std::uint64_t, std::uint64_t total) {
-    change_during_copy(x, host, log, clock, artifact, total);
+  h.evidence_progress = [&x, host](const std::string& artifact, std::uint64_t, std::uint64_t total) {
+    change_during_copy(x, host, artifact, total);
   };
   return h;
 }
@@ -186,8 +198,12 @@ SimulationResult simulate(const Exercise& x, std::shared_ptr<const rt::RunbookSe
     if (bug) std::rethrow_exception(bug);
   }
   result.end = clock.now();
-  for (auto& run : result.runs) rt::overdue_clocks(run.log.deadlines, result.end);
+  for (auto& run : result.runs) {
+    rt::overdue_clocks(run.log.deadlines, result.end);
+    artifact_faults(x, run, faults);
+  }
   result.faults = faults.events();
+  std::stable_sort(result.faults.begin(), result.faults.end(), [](const FaultEvent& a, const FaultEvent& b) { return a.at < b.at; });
   result.evidence = check_evidence(result.runs, config.evidence);
   return result;
 }

@@ -51,7 +51,7 @@ void check_names(const Exercise& x, const runtime::RunbookSet& set, DiagnosticSi
     if (!f.action.empty()) check(x, sink, f.action, f.name_span, names.actions, "a step or rollback calling action");
   }
   for (const auto& [step, script] : x.approvals) {
-    if (step != "*") check(x, sink, step, script.span, names.steps, "a step");
+    if (step != "*") check(x, sink, step, script.key_span, names.steps, "a step");
   }
   for (const auto& e : x.expect.steps) check(x, sink, e.key, e.key_span, names.steps, "a step");
   for (const auto& e : x.expect.rollbacks) check(x, sink, e.key, e.key_span, names.steps, "a step");

@@ -124,6 +124,10 @@ TEST_CASE("a missing artifact fails the step; evidence_verified measures it", "[
   const auto evidence = message_of(results, "evidence_verified");
   CHECK_THAT(evidence, Catch::StartsWith("FAIL evidence_verified: true \u2014 measured false (0 of 1 artifacts preserved"));
   CHECK_THAT(evidence, Catch::Contains("/var/forensics/host_snapshot.mem"));
+  REQUIRE(d.result.faults.size() == 1);
+  CHECK(d.result.faults[0].run_id == "drill-001");
+  CHECK(d.result.faults[0].step == "isolate");
+  CHECK(d.result.faults[0].what == "missing from the host");
 }
 
 TEST_CASE("an artifact changing during the copy is refused by the real store as unstable", "[exercise][faults][evidence]") {
@@ -133,7 +137,9 @@ TEST_CASE("an artifact changing during the copy is refused by the real store as 
   const auto evidence = message_of(results, "evidence_verified");
   CHECK_THAT(evidence, Catch::StartsWith("PASS evidence_verified: false \u2014 measured false"));
   CHECK_THAT(evidence, Catch::Contains("changed while it was being copied"));
-  CHECK(d.result.faults.size() == 1);
+  REQUIRE(d.result.faults.size() == 1);
+  CHECK(d.result.faults[0].run_id == "drill-001");
+  CHECK(d.result.faults[0].what == "changed while it was being copied");
 }
 
 TEST_CASE("preserved evidence is verified in the real store", "[exercise][evidence]") {
