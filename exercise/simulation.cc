@@ -155,6 +155,21 @@ EvidenceCheck check_evidence(const std::vector<RunOutcome>& runs, const fs::path
   return out;
 }
 
+// The run of one incident, as an actor of the virtual clock: a refusal the user can fix is the
+// run's outcome; anything else is writ's bug, rethrown once every actor has ended.
+Actor actor_for(rt::Engine& engine, RunOutcome& run, std::exception_ptr& bug) {
+  return {run.incident->at, [&engine, &run, &bug] {
+            try {
+              run.log = engine.start(run.incident->event, run.incident->origin, run.run_id);
+              collect(engine, run);
+            } catch (const rt::RunRefused& e) {
+              run.refused = e.what();
+            } catch (...) {
+              bug = std::current_exception();
+            }
+          }};
+}
+
 }  // namespace
 
 SimulationResult simulate(const Exercise& x, std::shared_ptr<const rt::RunbookSet> runbooks, const std::string& temp_parent) {
@@ -181,17 +196,7 @@ SimulationResult simulate(const Exercise& x, std::shared_ptr<const rt::RunbookSe
     const auto prepared = prepare(*runbooks, *run.incident, run.run_id);
     for (const auto& artifact : prepared.artifacts) stage(x, host, artifact);
     run.refused = prepared.refused;
-    if (!run.refused.empty()) continue;
-    actors.push_back({run.incident->at, [&engine, &run, &bug = bugs[i]] {
-                        try {
-                          run.log = engine.start(run.incident->event, run.incident->origin, run.run_id);
-                          collect(engine, run);
-                        } catch (const rt::RunRefused& e) {
-                          run.refused = e.what();
-                        } catch (...) {
-                          bug = std::current_exception();
-                        }
-                      }});
+    if (run.refused.empty()) actors.push_back(actor_for(engine, run, bugs[i]));
   }
   clock.run(std::move(actors));
   for (const auto& bug : bugs) {

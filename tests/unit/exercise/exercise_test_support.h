@@ -66,7 +66,7 @@ struct Drill {
     exercise = std::move(*loaded);
     auto set = runtime::RunbookSet::compile((dir.path() / "runbooks").string(), runtime::testing::stdlib_catalog());
     REQUIRE(set->errors().empty());
-    result = simulate(*exercise, set, dir.path().string());
+    result = simulate(*exercise, set);
     return evaluate(exercise->expect, result);
   }
 
