@@ -3,12 +3,12 @@
 // drills (check errors: exit 1, as `writ run`), simulates it (exercise/simulation.h) and prints
 // each expectation with what was measured. Exit 0 when every expectation of every exercise
 // holds, 1 when any fails, 2 for a bad exercise or usage.
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "cli/cli_support.h"
 #include "cli/run_support.h"
@@ -40,7 +40,8 @@ std::optional<ex::Exercise> load(const std::string& file, DiagnosticSink& sink) 
   auto source = std::make_shared<const SourceFile>(file, std::move(*read.text));
   auto exercise = ex::load_exercise(source, sink, options);
   if (exercise && !std::filesystem::exists(exercise->runbooks)) {
-    sink.report(Rule::Syntax, source, exercise->runbooks_span, fmt::format("{}: no such file or directory", exercise->runbooks));
+    sink.report(Rule::Syntax, source, exercise->runbooks_span,
+                fmt::format("{}: no such file or directory", exercise->runbooks));
     return std::nullopt;
   }
   return exercise;
@@ -66,7 +67,8 @@ std::vector<ex::Exercise> load_all(const TestArgs& args, const CliContext& ctx,
     EmitOptions emit;
     emit.files = args.files.size();
     emit_text(std::cerr, diagnostics, emit);
-    throw UsageError(fmt::format("{} exercise file{} with errors; nothing was run", args.files.size(), args.files.size() == 1 ? "" : "s"));
+    throw UsageError(fmt::format("{} exercise file{} with errors; nothing was run", args.files.size(),
+                                 args.files.size() == 1 ? "" : "s"));
   }
   return out;
 }
@@ -103,9 +105,12 @@ int run_tests(const TestArgs& args, const CliContext& ctx) {
 
 void register_test_command(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<TestArgs>();
-  auto* cmd = app.add_subcommand("test", "run exercises: tabletop drills on a virtual clock with injected faults and expectations");
+  auto* cmd = app.add_subcommand(
+      "test", "run exercises: tabletop drills on a virtual clock with injected faults and expectations");
   cmd->add_option("exercise", args->files, "exercise files (YAML, DESIGN §16)");
-  cmd->add_option("--format", args->format, "output format")->check(CLI::IsMember({"text", "json", "junit"}))->capture_default_str();
+  cmd->add_option("--format", args->format, "output format")
+      ->check(CLI::IsMember({"text", "json", "junit"}))
+      ->capture_default_str();
   cmd->add_option("--report", args->report, "also write the HTML exercise report (timeline, measured figures) to FILE");
   cmd->add_option("--policy", args->policies, "policy file overriding the default policy");
   add_catalog_option(cmd, ctx);

@@ -45,14 +45,14 @@ struct ApprovalScript {
 
 // One injected fault (`faults:`): on a connector action, or on an artifact.
 struct Fault {
-  std::string action;    // connector faults
-  int fail = 0;          // the first N attempts fail (retryable, as an HTTP 503)
+  std::string action;      // connector faults
+  int fail = 0;            // the first N attempts fail (retryable, as an HTTP 503)
   bool permanent = false;  // every attempt fails and is not retryable (as an HTTP 403)
   bool malformed = false;  // every attempt gets a reply that is not well-formed HTTP (retryable)
-  Millis latency{0};     // each attempt takes this long (cut to the call's timeout: then it fails)
-  std::string artifact;  // artifact faults
-  bool missing = false;  // the artifact is not on the host
-  bool changing = false;  // the artifact changes while it is copied
+  Millis latency{0};       // each attempt takes this long (cut to the call's timeout: then it fails)
+  std::string artifact;    // artifact faults
+  bool missing = false;    // the artifact is not on the host
+  bool changing = false;   // the artifact changes while it is copied
   Span span;
   Span name_span;  // the action's or artifact's value
 };
@@ -67,13 +67,14 @@ struct Keyed {
 
 struct Expectations {
   std::optional<Keyed<std::string>> status;
-  std::vector<Keyed<std::string>> steps;      // step id -> step status (or not_run)
+  std::vector<Keyed<std::string>> steps;  // step id -> step status (or not_run)
   std::optional<Keyed<Millis>> contained_within;
   std::vector<Keyed<std::string>> deadlines;  // obligation -> met|met_late|overdue|pending
   std::optional<Keyed<bool>> evidence_verified;
   std::vector<Keyed<std::string>> rollbacks;  // step id -> compensated|failed|none
   bool empty() const {
-    return !status && steps.empty() && !contained_within && deadlines.empty() && !evidence_verified && rollbacks.empty();
+    return !status && steps.empty() && !contained_within && deadlines.empty() && !evidence_verified &&
+           rollbacks.empty();
   }
 };
 
@@ -83,7 +84,7 @@ struct Exercise {
   std::string runbooks;  // path, resolved against the exercise file's directory
   Span runbooks_span;
   runtime::WallTime clock{};
-  std::vector<Incident> incidents;  // ordered by `at` (ties: file order)
+  std::vector<Incident> incidents;                  // ordered by `at` (ties: file order)
   std::map<std::string, ApprovalScript> approvals;  // step id (or "*") -> script
   std::vector<Fault> faults;
   Expectations expect;
@@ -94,7 +95,7 @@ std::string show_duration(Millis duration);
 
 // Statuses an expectation may name (DESIGN §9, §14).
 const std::vector<std::string>& run_statuses();
-const std::vector<std::string>& step_statuses();      // §9's plus not_run
+const std::vector<std::string>& step_statuses();  // §9's plus not_run
 const std::vector<std::string>& deadline_statuses();
 const std::vector<std::string>& rollback_statuses();  // compensated failed none
 

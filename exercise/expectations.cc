@@ -1,11 +1,11 @@
 #include "exercise/expectations.h"
 
-#include "common/text.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <functional>
+
+#include "common/text.h"
 
 namespace writ::exercise {
 
@@ -23,7 +23,8 @@ ExpectationResult across_runs(std::string name, std::string expected, const Simu
   }
   ExpectationResult out{std::move(name), std::move(expected), none, false};
   if (seen.empty()) return out;
-  const bool agree = std::all_of(seen.begin(), seen.end(), [&](const auto& s) { return s.second == seen.front().second; });
+  const bool agree =
+      std::all_of(seen.begin(), seen.end(), [&](const auto& s) { return s.second == seen.front().second; });
   out.passed = agree && seen.front().second == out.expected;
   out.measured.clear();
   for (const auto& [run, value] : seen) {
@@ -42,20 +43,26 @@ bool has_step(const RunOutcome& run, const std::string& step) {
 
 void status(const Expectations& x, const SimulationResult& r, std::vector<ExpectationResult>& out) {
   if (!x.status) return;
-  out.push_back(across_runs("status", x.status->value, r, [](const RunOutcome& run) -> std::optional<std::string> {
-    return run.ran() ? run.log.status : "refused: " + run.refused;
-  }, "no incident in the timeline"));
+  out.push_back(across_runs(
+      "status", x.status->value, r,
+      [](const RunOutcome& run) -> std::optional<std::string> {
+        return run.ran() ? run.log.status : "refused: " + run.refused;
+      },
+      "no incident in the timeline"));
 }
 
 void steps(const Expectations& x, const SimulationResult& r, std::vector<ExpectationResult>& out) {
   for (const auto& e : x.steps) {
-    out.push_back(across_runs("steps." + e.key, e.value, r, [&](const RunOutcome& run) -> std::optional<std::string> {
-      if (!run.ran() || !has_step(run, e.key)) return std::nullopt;
-      for (const auto& s : run.log.steps) {
-        if (s.step == e.key) return s.status;
-      }
-      return "not_run";
-    }, fmt::format("no run has a step `{}`", e.key)));
+    out.push_back(across_runs(
+        "steps." + e.key, e.value, r,
+        [&](const RunOutcome& run) -> std::optional<std::string> {
+          if (!run.ran() || !has_step(run, e.key)) return std::nullopt;
+          for (const auto& s : run.log.steps) {
+            if (s.step == e.key) return s.status;
+          }
+          return "not_run";
+        },
+        fmt::format("no run has a step `{}`", e.key)));
   }
 }
 
@@ -84,33 +91,40 @@ void contained(const Expectations& x, const SimulationResult& r, std::vector<Exp
 
 void deadlines(const Expectations& x, const SimulationResult& r, std::vector<ExpectationResult>& out) {
   for (const auto& e : x.deadlines) {
-    out.push_back(across_runs("deadlines." + e.key, e.value, r, [&](const RunOutcome& run) -> std::optional<std::string> {
-      for (const auto& c : run.log.deadlines) {
-        if (c.obligation == e.key) return c.status;
-      }
-      return std::nullopt;
-    }, fmt::format("no run has a deadline clock for `{}`", e.key)));
+    out.push_back(across_runs(
+        "deadlines." + e.key, e.value, r,
+        [&](const RunOutcome& run) -> std::optional<std::string> {
+          for (const auto& c : run.log.deadlines) {
+            if (c.obligation == e.key) return c.status;
+          }
+          return std::nullopt;
+        },
+        fmt::format("no run has a deadline clock for `{}`", e.key)));
   }
 }
 
 void evidence(const Expectations& x, const SimulationResult& r, std::vector<ExpectationResult>& out) {
   if (!x.evidence_verified) return;
   const auto& e = r.evidence;
-  auto measured = fmt::format("{} ({} of {} artifacts preserved; {})", e.verified() ? "true" : "false", e.preserved, e.requested,
-                              e.store_detail);
+  auto measured = fmt::format("{} ({} of {} artifacts preserved; {})", e.verified() ? "true" : "false", e.preserved,
+                              e.requested, e.store_detail);
   if (!e.failures.empty()) measured += fmt::format("; not preserved: {}", e.failures.front());
-  out.push_back({"evidence_verified", x.evidence_verified->value ? "true" : "false", measured, e.verified() == x.evidence_verified->value});
+  out.push_back({"evidence_verified", x.evidence_verified->value ? "true" : "false", measured,
+                 e.verified() == x.evidence_verified->value});
 }
 
 void rollbacks(const Expectations& x, const SimulationResult& r, std::vector<ExpectationResult>& out) {
   for (const auto& e : x.rollbacks) {
-    out.push_back(across_runs("rollbacks." + e.key, e.value, r, [&](const RunOutcome& run) -> std::optional<std::string> {
-      if (!run.ran() || !has_step(run, e.key)) return std::nullopt;
-      for (const auto& rb : run.log.rollbacks) {
-        if (rb.step == e.key) return rb.status == "executed" ? "compensated" : rb.status;
-      }
-      return "none";
-    }, fmt::format("no run has a step `{}`", e.key)));
+    out.push_back(across_runs(
+        "rollbacks." + e.key, e.value, r,
+        [&](const RunOutcome& run) -> std::optional<std::string> {
+          if (!run.ran() || !has_step(run, e.key)) return std::nullopt;
+          for (const auto& rb : run.log.rollbacks) {
+            if (rb.step == e.key) return rb.status == "executed" ? "compensated" : rb.status;
+          }
+          return "none";
+        },
+        fmt::format("no run has a step `{}`", e.key)));
   }
 }
 
@@ -156,7 +170,9 @@ std::vector<ExpectationResult> evaluate(const Expectations& expect, const Simula
 
 std::optional<Millis> time_to_contain(const RunOutcome& run) {
   for (const auto& r : run.records) {
-    if (r.type != "step_finished" || r.data.value("status", "") != "executed" || r.data.value("effect", "") != "contain") continue;
+    if (r.type != "step_finished" || r.data.value("status", "") != "executed" ||
+        r.data.value("effect", "") != "contain")
+      continue;
     const auto at = runtime::parse_rfc3339(r.at);
     if (at && run.incident) return std::chrono::duration_cast<Millis>(*at - run.incident->at);
   }

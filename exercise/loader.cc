@@ -15,7 +15,8 @@
 namespace writ::exercise {
 
 const std::vector<std::string>& run_statuses() {
-  static const std::vector<std::string> v = {"completed", "halted_by_approval", "failed", "rolled_back", "rollback_incomplete"};
+  static const std::vector<std::string> v = {"completed", "halted_by_approval", "failed", "rolled_back",
+                                             "rollback_incomplete"};
   return v;
 }
 const std::vector<std::string>& step_statuses() {
@@ -54,8 +55,10 @@ std::string show_duration(Millis duration) {
 
 namespace detail {
 
-void bad_choice(Context& c, Span span, std::string_view what, const std::string& value, std::span<const std::string> allowed) {
-  Diagnostic& d = c.reader.error(Rule::Syntax, span, fmt::format("{} `{}` is not one of: {}", what, value, join(allowed, ", ")));
+void bad_choice(Context& c, Span span, std::string_view what, const std::string& value,
+                std::span<const std::string> allowed) {
+  Diagnostic& d =
+      c.reader.error(Rule::Syntax, span, fmt::format("{} `{}` is not one of: {}", what, value, join(allowed, ", ")));
   if (auto near = did_you_mean(value, allowed)) d.help.push_back(fmt::format("did you mean `{}`?", *near));
 }
 
@@ -74,9 +77,11 @@ std::optional<Millis> duration(Context& c, const Entry& e) {
   return std::nullopt;
 }
 
-std::optional<std::vector<Entry>> mapping(Context& c, const Entry& e, std::span<const std::string> allowed, bool check) {
+std::optional<std::vector<Entry>> mapping(Context& c, const Entry& e, std::span<const std::string> allowed,
+                                          bool check) {
   if (!e.value.IsMap()) {
-    c.reader.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span, fmt::format("`{}` must be a mapping", e.key));
+    c.reader.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span,
+                   fmt::format("`{}` must be a mapping", e.key));
     return std::nullopt;
   }
   const auto where = fmt::format("`{}`", e.key);
@@ -92,10 +97,12 @@ namespace {
 using detail::Context;
 using detail::Entry;
 
-const std::vector<std::string> kTopKeys = {"exercise", "runbooks", "clock", "timeline", "approvals", "faults", "expect"};
+const std::vector<std::string> kTopKeys = {"exercise",  "runbooks", "clock", "timeline",
+                                           "approvals", "faults",   "expect"};
 const std::vector<std::string> kApprovalKeys = {"after", "approved", "rollback", "reason", "approvers", "malformed"};
 const std::vector<std::string> kApproverKeys = {"approver", "role"};
-const std::vector<std::string> kFaultKeys = {"action", "fail", "permanent", "malformed", "latency", "artifact", "missing", "changing"};
+const std::vector<std::string> kFaultKeys = {"action",  "fail",     "permanent", "malformed",
+                                             "latency", "artifact", "missing",   "changing"};
 
 std::optional<bool> flag(Context& c, const Entry& e) {
   return c.reader.boolean(e, fmt::format("`{}` must be true or false", e.key));
@@ -117,7 +124,8 @@ std::vector<runtime::Approver> read_approvers(Context& c, const Entry& e) {
     runtime::Approver a;
     for (const auto& f : c.reader.entries(item, kApproverKeys, "an approver")) {
       auto value = detail::text(c, f, "a name");
-      if (value && value->empty()) c.reader.error(Rule::Syntax, f.value_span, fmt::format("`{}` must not be empty", f.key));
+      if (value && value->empty())
+        c.reader.error(Rule::Syntax, f.value_span, fmt::format("`{}` must not be empty", f.key));
       (f.key == "approver" ? a.approver : a.role) = value.value_or("");
     }
     if (a.approver.empty() || a.role.empty()) {
@@ -157,14 +165,17 @@ void read_approval(Context& c, const Entry& e, Exercise& out) {
     }
   }
   if (never && entries->size() > 1) {
-    c.reader.error(Rule::Syntax, e.span, fmt::format("approval `{}`: `after: never` (no answer) takes no other key", e.key));
-  } else if (!never && !s.after && std::none_of(entries->begin(), entries->end(), [](const Entry& f) { return f.key == "after"; })) {
+    c.reader.error(Rule::Syntax, e.span,
+                   fmt::format("approval `{}`: `after: never` (no answer) takes no other key", e.key));
+  } else if (!never && !s.after &&
+             std::none_of(entries->begin(), entries->end(), [](const Entry& f) { return f.key == "after"; })) {
     Diagnostic& d = c.reader.error(Rule::Syntax, e.span, fmt::format("approval `{}` has no `after`", e.key));
     d.help.push_back("say when the approver answers (after: 5m), or that they never do (after: never)");
   } else if (!never && !has_approved && !s.malformed) {
     c.reader.error(Rule::Syntax, e.span, fmt::format("approval `{}` has no `approved: true|false`", e.key));
   }
-  if (s.rollback && s.approved) c.reader.error(Rule::Syntax, e.span, "`rollback: true` goes with a refusal (`approved: false`)");
+  if (s.rollback && s.approved)
+    c.reader.error(Rule::Syntax, e.span, "`rollback: true` goes with a refusal (`approved: false`)");
   if (never) s.after.reset();
   out.approvals[e.key] = std::move(s);
 }
@@ -177,16 +188,20 @@ void read_approvals(Context& c, const Entry& e, Exercise& out) {
 
 void check_fault(Context& c, const Fault& f, const YAML::Node& node) {
   // `acton:` is reported as an unknown key already: one typo, one diagnostic.
-  if (yaml_detail::misspells(node, kFaultKeys, "action") || yaml_detail::misspells(node, kFaultKeys, "artifact")) return;
+  if (yaml_detail::misspells(node, kFaultKeys, "action") || yaml_detail::misspells(node, kFaultKeys, "artifact"))
+    return;
   const bool connector = f.fail > 0 || f.permanent || f.malformed || f.latency.count() > 0;
   const bool artifact = f.missing || f.changing;
   if (f.action.empty() == f.artifact.empty()) {
     c.reader.error(Rule::Syntax, f.span, "a fault names exactly one `action` or one `artifact`");
   } else if (!f.action.empty() && (artifact || !connector)) {
-    Diagnostic& d = c.reader.error(Rule::Syntax, f.span, fmt::format("fault on action `{}` needs fail, permanent, malformed or latency", f.action));
+    Diagnostic& d =
+        c.reader.error(Rule::Syntax, f.span,
+                       fmt::format("fault on action `{}` needs fail, permanent, malformed or latency", f.action));
     if (artifact) d.help.push_back("`missing` and `changing` are faults of an `artifact`");
   } else if (!f.artifact.empty() && (connector || !artifact || (f.missing && f.changing))) {
-    c.reader.error(Rule::Syntax, f.span, fmt::format("fault on artifact `{}` needs one of `missing: true` or `changing: true`", f.artifact));
+    c.reader.error(Rule::Syntax, f.span,
+                   fmt::format("fault on artifact `{}` needs one of `missing: true` or `changing: true`", f.artifact));
   }
 }
 
@@ -236,7 +251,8 @@ void read_top(Context& c, const Entry& e, Exercise& out) {
   } else if (e.key == "clock") {
     auto at = detail::text(c, e, "an RFC 3339 time such as \"2026-11-27T08:00:00Z\"");
     auto parsed = at ? runtime::parse_rfc3339(*at) : std::nullopt;
-    if (at && !parsed) c.reader.error(Rule::Syntax, e.value_span, "`clock` must be an RFC 3339 time such as \"2026-11-27T08:00:00Z\"");
+    if (at && !parsed)
+      c.reader.error(Rule::Syntax, e.value_span, "`clock` must be an RFC 3339 time such as \"2026-11-27T08:00:00Z\"");
     if (parsed) out.clock = *parsed;
   } else if (e.key == "timeline") {
     detail::read_timeline(c, e, out);
@@ -260,14 +276,17 @@ std::optional<YAML::Node> parse_document(const SourcePtr& source, DiagnosticSink
   const auto scan = yaml_detail::prescan_yaml(text, limits.max_nesting_depth, limits.max_yaml_nodes);
   if (scan.hit) {
     auto at = static_cast<std::uint32_t>(scan.hit->offset);
-    sink.report(scan.hit->kind == yaml_detail::PrescanHit::Kind::StrayComma ? Rule::Syntax : Rule::InputLimit, source, {at, at + 1},
-                scan.hit->kind == yaml_detail::PrescanHit::Kind::StrayComma ? "YAML syntax error: `,` outside a flow collection"
-                                                                            : "the YAML document is nested too deeply or has too many nodes");
+    sink.report(scan.hit->kind == yaml_detail::PrescanHit::Kind::StrayComma ? Rule::Syntax : Rule::InputLimit, source,
+                {at, at + 1},
+                scan.hit->kind == yaml_detail::PrescanHit::Kind::StrayComma
+                    ? "YAML syntax error: `,` outside a flow collection"
+                    : "the YAML document is nested too deeply or has too many nodes");
     return std::nullopt;
   }
   if (scan.second_document) {
     auto at = static_cast<std::uint32_t>(*scan.second_document);
-    sink.report(Rule::Syntax, source, {at, at + 3}, "an exercise file holds one YAML document; this starts a second one");
+    sink.report(Rule::Syntax, source, {at, at + 3},
+                "an exercise file holds one YAML document; this starts a second one");
     return std::nullopt;
   }
   try {
@@ -275,8 +294,9 @@ std::optional<YAML::Node> parse_document(const SourcePtr& source, DiagnosticSink
   } catch (const YAML::Exception& e) {
     std::uint32_t at = 0;
     if (!e.mark.is_null() && e.mark.line >= 0) {
-      at = std::min<std::uint32_t>(source->line_start(e.mark.line + 1) + static_cast<std::uint32_t>(std::max(e.mark.column, 0)),
-                                   static_cast<std::uint32_t>(text.size()));
+      at = std::min<std::uint32_t>(
+          source->line_start(e.mark.line + 1) + static_cast<std::uint32_t>(std::max(e.mark.column, 0)),
+          static_cast<std::uint32_t>(text.size()));
     }
     sink.report(Rule::Syntax, source, {at, at}, fmt::format("YAML syntax error: {}", e.msg));
     return std::nullopt;
@@ -300,8 +320,8 @@ void resolve_times(Context& c, Exercise& out) {
     if (!incident.offset) {
       if (incident.at < out.clock) {
         c.sink.report(Rule::Syntax, incident.source, incident.span,
-                      fmt::format("detected_at {} lies before the exercise's clock ({})", runtime::format_rfc3339(incident.at),
-                                  runtime::format_rfc3339(out.clock)));
+                      fmt::format("detected_at {} lies before the exercise's clock ({})",
+                                  runtime::format_rfc3339(incident.at), runtime::format_rfc3339(out.clock)));
       }
       continue;
     }
@@ -324,7 +344,9 @@ std::optional<Exercise> load_exercise(const SourcePtr& source, DiagnosticSink& s
   out.source = source;
   try {
     if (!root->IsMap()) {
-      Diagnostic& d = reader.error(Rule::Syntax, {0, 0}, "an exercise file must be a mapping with `exercise`, `runbooks`, `clock`, `timeline` and `expect`");
+      Diagnostic& d = reader.error(
+          Rule::Syntax, {0, 0},
+          "an exercise file must be a mapping with `exercise`, `runbooks`, `clock`, `timeline` and `expect`");
       d.help.push_back("see docs/exercises.md");
       return std::nullopt;
     }
@@ -335,7 +357,8 @@ std::optional<Exercise> load_exercise(const SourcePtr& source, DiagnosticSink& s
   } catch (const YAML::Exception& e) {
     sink.report(Rule::Syntax, source, {0, 0}, fmt::format("could not read the exercise: {}", e.msg));
   }
-  std::stable_sort(out.incidents.begin(), out.incidents.end(), [](const Incident& a, const Incident& b) { return a.at < b.at; });
+  std::stable_sort(out.incidents.begin(), out.incidents.end(),
+                   [](const Incident& a, const Incident& b) { return a.at < b.at; });
   if (sink.error_count() != errors_before) return std::nullopt;
   return out;
 }

@@ -4,16 +4,17 @@
 #include <algorithm>
 
 #include "common/text.h"
-
 #include "exercise/loader_internal.h"
 
 namespace writ::exercise::detail {
 
 namespace {
 
-const std::vector<std::string> kExpectKeys = {"status", "steps", "contained_within", "deadlines", "evidence_verified", "rollbacks"};
+const std::vector<std::string> kExpectKeys = {"status",   "steps", "contained_within", "deadlines", "evidence_verified",
+                                              "rollbacks"};
 
-std::optional<std::string> choice(Context& c, const Entry& e, std::string_view what, const std::vector<std::string>& allowed) {
+std::optional<std::string> choice(Context& c, const Entry& e, std::string_view what,
+                                  const std::vector<std::string>& allowed) {
   auto value = text(c, e, fmt::format("one of: {}", join(allowed, ", ")));
   if (!value) return std::nullopt;
   if (std::find(allowed.begin(), allowed.end(), *value) != allowed.end()) return value;
@@ -22,7 +23,8 @@ std::optional<std::string> choice(Context& c, const Entry& e, std::string_view w
 }
 
 // `{name: status, ...}` with every status one of `allowed`.
-std::vector<Keyed<std::string>> statuses(Context& c, const Entry& e, std::string_view what, const std::vector<std::string>& allowed) {
+std::vector<Keyed<std::string>> statuses(Context& c, const Entry& e, std::string_view what,
+                                         const std::vector<std::string>& allowed) {
   std::vector<Keyed<std::string>> out;
   auto entries = mapping(c, e, {}, false);
   if (!entries) return out;
@@ -40,7 +42,8 @@ void read_expect(Context& c, const Entry& e, Expectations& out) {
   if (!entries) return;
   for (const auto& item : *entries) {
     if (item.key == "status") {
-      if (auto v = choice(c, item, "run status", run_statuses())) out.status = Keyed<std::string>{item.key, *v, item.key_span, item.span};
+      if (auto v = choice(c, item, "run status", run_statuses()))
+        out.status = Keyed<std::string>{item.key, *v, item.key_span, item.span};
     } else if (item.key == "steps") {
       out.steps = statuses(c, item, "step status", step_statuses());
     } else if (item.key == "contained_within") {
@@ -56,7 +59,8 @@ void read_expect(Context& c, const Entry& e, Expectations& out) {
     }
   }
   if (entries->empty()) {
-    Diagnostic& d = c.reader.error(Rule::Syntax, e.span, "`expect` names no expectation: a drill that expects nothing proves nothing");
+    Diagnostic& d = c.reader.error(Rule::Syntax, e.span,
+                                   "`expect` names no expectation: a drill that expects nothing proves nothing");
     d.help.push_back(fmt::format("expectations: {}", join(kExpectKeys, ", ")));
   }
 }

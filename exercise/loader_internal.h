@@ -28,7 +28,8 @@ struct Context {
 };
 
 // Reports a value that is not one of `allowed`, with a did-you-mean (or the list).
-void bad_choice(Context& c, Span span, std::string_view what, const std::string& value, std::span<const std::string> allowed);
+void bad_choice(Context& c, Span span, std::string_view what, const std::string& value,
+                std::span<const std::string> allowed);
 // A string value (numbers and booleans keep their text); reports and returns nothing otherwise.
 std::optional<std::string> text(Context& c, const Entry& e, std::string_view expected);
 // A duration value ("15m"); reports and returns nothing otherwise.

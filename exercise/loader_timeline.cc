@@ -20,7 +20,8 @@ const std::vector<std::string> kEntryKeys = {"at", "event", "replay"};
 bool count_incident(Context& c, const SourcePtr& source, Span span) {
   if (++c.incidents <= c.options.max_incidents) return true;
   if (c.incidents == c.options.max_incidents + 1) {
-    c.sink.report(Rule::InputLimit, source, span, fmt::format("the timeline holds more than {} events (the limit)", c.options.max_incidents));
+    c.sink.report(Rule::InputLimit, source, span,
+                  fmt::format("the timeline holds more than {} events (the limit)", c.options.max_incidents));
   }
   return false;
 }
@@ -51,8 +52,10 @@ void report_bad_line(Context& c, const SourcePtr& source, Span line, std::string
   Span at = line;
   if (what.starts_with(":1:")) {
     std::size_t col = 0, i = 3;
-    while (i < what.size() && what[i] >= '0' && what[i] <= '9') col = col * 10 + static_cast<std::size_t>(what[i++] - '0');
-    if (col >= 1 && line.begin + col - 1 <= line.end) at = {static_cast<std::uint32_t>(line.begin + col - 1), static_cast<std::uint32_t>(line.begin + col - 1)};
+    while (i < what.size() && what[i] >= '0' && what[i] <= '9')
+      col = col * 10 + static_cast<std::size_t>(what[i++] - '0');
+    if (col >= 1 && line.begin + col - 1 <= line.end)
+      at = {static_cast<std::uint32_t>(line.begin + col - 1), static_cast<std::uint32_t>(line.begin + col - 1)};
     what.remove_prefix(i);
   }
   if (what.starts_with(":")) what.remove_prefix(1);
@@ -72,7 +75,8 @@ void read_line(Context& c, const SourcePtr& source, const std::string& name, int
   incident.source = source;
   incident.span = span;
   if (body.size() > c.options.runtime.max_event_bytes) {
-    c.sink.report(Rule::InputLimit, source, span, fmt::format("the line is longer than {} bytes (the event limit)", c.options.runtime.max_event_bytes));
+    c.sink.report(Rule::InputLimit, source, span,
+                  fmt::format("the line is longer than {} bytes (the event limit)", c.options.runtime.max_event_bytes));
     return;
   }
   try {
@@ -82,9 +86,12 @@ void read_line(Context& c, const SourcePtr& source, const std::string& name, int
     return;
   }
   const auto detected = incident.event.raw.find("detected_at");
-  const auto at = detected != incident.event.raw.end() && detected->is_string() ? runtime::parse_rfc3339(detected->get<std::string>()) : std::nullopt;
+  const auto at = detected != incident.event.raw.end() && detected->is_string()
+                      ? runtime::parse_rfc3339(detected->get<std::string>())
+                      : std::nullopt;
   if (!at) {
-    c.sink.report(Rule::Syntax, source, span, "a replayed event needs `detected_at` (RFC 3339): it is delivered at that time");
+    c.sink.report(Rule::Syntax, source, span,
+                  "a replayed event needs `detected_at` (RFC 3339): it is delivered at that time");
     return;
   }
   incident.at = *at;
@@ -129,7 +136,8 @@ void read_entry(Context& c, const YAML::Node& node) {
 
 void read_timeline(Context& c, const Entry& e, Exercise& out) {
   if (!e.value.IsSequence() || e.value.size() == 0) {
-    c.reader.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span, "`timeline` must be a non-empty list of events");
+    c.reader.error(Rule::Syntax, e.value.IsNull() ? e.span : e.value_span,
+                   "`timeline` must be a non-empty list of events");
     return;
   }
   c.incidents_out = &out.incidents;

@@ -10,7 +10,8 @@ namespace writ::exercise {
 namespace {
 
 std::size_t failed(const ExerciseReport& r) {
-  return static_cast<std::size_t>(std::count_if(r.expectations.begin(), r.expectations.end(), [](const auto& e) { return !e.passed; }));
+  return static_cast<std::size_t>(
+      std::count_if(r.expectations.begin(), r.expectations.end(), [](const auto& e) { return !e.passed; }));
 }
 
 std::string runs_phrase(const SimulationResult& r) {
@@ -41,7 +42,8 @@ void print_text(std::ostream& out, const std::vector<ExerciseReport>& reports) {
   for (const auto& r : reports) {
     out << fmt::format("exercise {} ({}): {}\n", nlohmann::json(r.name).dump(), r.file, runs_phrase(r.result));
     for (const auto& run : r.result.runs) {
-      if (!run.ran()) out << fmt::format("  note: {} ({}) did not run: {}\n", run.run_id, run.incident->origin, run.refused);
+      if (!run.ran())
+        out << fmt::format("  note: {} ({}) did not run: {}\n", run.run_id, run.incident->origin, run.refused);
     }
     for (const auto& e : r.expectations) out << (e.passed ? "  PASS " : "  FAIL ") << e.message() << '\n';
     bad += r.passed() ? 0 : 1;
@@ -60,22 +62,40 @@ nlohmann::json to_json(const std::vector<ExerciseReport>& reports) {
     for (const auto& run : r.result.runs) runs.push_back(run_json(run));
     auto faults = nlohmann::json::array();
     for (const auto& f : r.result.faults) {
-      faults.push_back({{"at", runtime::format_rfc3339(f.at)}, {"run_id", f.run_id}, {"step", f.step}, {"subject", f.subject}, {"what", f.what}});
+      faults.push_back({{"at", runtime::format_rfc3339(f.at)},
+                        {"run_id", f.run_id},
+                        {"step", f.step},
+                        {"subject", f.subject},
+                        {"what", f.what}});
     }
     auto results = nlohmann::json::array();
     for (const auto& e : r.expectations) {
-      results.push_back({{"name", e.name}, {"expected", e.expected}, {"measured", e.measured}, {"passed", e.passed}, {"message", e.message()}});
+      results.push_back({{"name", e.name},
+                         {"expected", e.expected},
+                         {"measured", e.measured},
+                         {"passed", e.passed},
+                         {"message", e.message()}});
     }
-    list.push_back({{"file", r.file}, {"exercise", r.name}, {"passed", r.passed()},
-                    {"start", runtime::format_rfc3339(r.result.start)}, {"end", runtime::format_rfc3339(r.result.end)},
+    list.push_back({{"file", r.file},
+                    {"exercise", r.name},
+                    {"passed", r.passed()},
+                    {"start", runtime::format_rfc3339(r.result.start)},
+                    {"end", runtime::format_rfc3339(r.result.end)},
                     {"simulated_ms", std::chrono::duration_cast<Millis>(r.result.end - r.result.start).count()},
-                    {"runs", runs}, {"faults", faults}, {"expectations", results}});
+                    {"runs", runs},
+                    {"faults", faults},
+                    {"expectations", results}});
     bad += r.passed() ? 0 : 1;
     expectations += r.expectations.size();
     bad_expectations += failed(r);
   }
-  return {{"version", 1}, {"exercises", list},
-          {"summary", {{"exercises", reports.size()}, {"failed", bad}, {"expectations", expectations}, {"expectations_failed", bad_expectations}}}};
+  return {{"version", 1},
+          {"exercises", list},
+          {"summary",
+           {{"exercises", reports.size()},
+            {"failed", bad},
+            {"expectations", expectations},
+            {"expectations_failed", bad_expectations}}}};
 }
 
 std::string xml_escape(std::string_view text) {
@@ -84,11 +104,21 @@ std::string xml_escape(std::string_view text) {
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
           out += "\xEF\xBF\xBD";
@@ -109,16 +139,18 @@ void print_junit(std::ostream& out, const std::vector<ExerciseReport>& reports) 
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << fmt::format("<testsuites name=\"writ test\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n", tests, failures);
   for (const auto& r : reports) {
-    out << fmt::format("  <testsuite name=\"{}\" file=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" timestamp=\"{}\">\n",
-                       xml_escape(r.name), xml_escape(r.file), r.expectations.size(), failed(r),
-                       xml_escape(runtime::format_rfc3339(r.result.start)));
+    out << fmt::format(
+        "  <testsuite name=\"{}\" file=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" "
+        "timestamp=\"{}\">\n",
+        xml_escape(r.name), xml_escape(r.file), r.expectations.size(), failed(r),
+        xml_escape(runtime::format_rfc3339(r.result.start)));
     for (const auto& e : r.expectations) {
       out << fmt::format("    <testcase classname=\"{}\" name=\"{}\"", xml_escape(r.file), xml_escape(e.name));
       if (e.passed) {
         out << fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml_escape(e.message()));
       } else {
-        out << fmt::format(">\n      <failure type=\"expectation\" message=\"{}\">{}</failure>\n    </testcase>\n", xml_escape(e.message()),
-                           xml_escape(e.message()));
+        out << fmt::format(">\n      <failure type=\"expectation\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                           xml_escape(e.message()), xml_escape(e.message()));
       }
     }
     out << "  </testsuite>\n";

@@ -35,13 +35,24 @@ std::string esc(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:  // C0 controls are parse errors in HTML: shown as U+FFFD
-        out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? std::string("\xEF\xBF\xBD") : std::string(1, c);
+        out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? std::string("\xEF\xBF\xBD")
+                                                                              : std::string(1, c);
     }
   }
   return out;
@@ -73,21 +84,25 @@ void cards(std::ostream& out, const std::vector<ExerciseReport>& reports) {
 void expectations(std::ostream& out, const ExerciseReport& r) {
   out << "<h3>Expectations</h3>\n<table><tr><th></th><th>expectation</th><th>expected</th><th>measured</th></tr>\n";
   for (const auto& e : r.expectations) {
-    out << fmt::format("<tr><td class=\"{}\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n", e.passed ? "pass" : "fail",
-                       e.passed ? "PASS" : "FAIL", esc(e.name), esc(e.expected), esc(e.measured));
+    out << fmt::format("<tr><td class=\"{}\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
+                       e.passed ? "pass" : "fail", e.passed ? "PASS" : "FAIL", esc(e.name), esc(e.expected),
+                       esc(e.measured));
   }
   out << "</table>\n";
 }
 
 void runs(std::ostream& out, const ExerciseReport& r) {
-  out << "<h3>Runs</h3>\n<table><tr><th>run</th><th>event</th><th>detected</th><th>runbook</th><th>status</th><th>contained after</th></tr>\n";
+  out << "<h3>Runs</h3>\n<table><tr><th>run</th><th>event</th><th>detected</th><th>runbook</th><th>status</"
+         "th><th>contained after</th></tr>\n";
   for (const auto& run : r.result.runs) {
     const auto contained = time_to_contain(run);
-    out << fmt::format("<tr><td><code>{}</code></td><td>{} <small>({})</small></td><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                       esc(run.run_id), esc(run.incident->event.id()), esc(run.incident->origin),
-                       esc(runtime::format_rfc3339(run.incident->at)), offset(r.result, run.incident->at), esc(run.log.runbook),
-                       run.ran() ? esc(run.log.status) : "did not run: " + esc(run.refused),
-                       contained ? show_duration(*contained) : "never");
+    out << fmt::format(
+        "<tr><td><code>{}</code></td><td>{} <small>({})</small></td><td>{} "
+        "({})</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        esc(run.run_id), esc(run.incident->event.id()), esc(run.incident->origin),
+        esc(runtime::format_rfc3339(run.incident->at)), offset(r.result, run.incident->at), esc(run.log.runbook),
+        run.ran() ? esc(run.log.status) : "did not run: " + esc(run.refused),
+        contained ? show_duration(*contained) : "never");
   }
   out << "</table>\n<h3>Deadlines (when the drill ended)</h3>\n";
   out << "<table><tr><th>run</th><th>obligation</th><th>regulation</th><th>due</th><th>met</th><th>status</th></tr>\n";
@@ -95,9 +110,14 @@ void runs(std::ostream& out, const ExerciseReport& r) {
   for (const auto& run : r.result.runs) {
     clocks += run.log.deadlines.size();
     for (const auto& c : run.log.deadlines) {
-      out << fmt::format("<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>\n",
-                         esc(run.run_id), esc(c.obligation), esc(c.regulation), esc(c.due_at), esc(c.met_at),
-                         c.status == "met" ? "pass" : c.status == "pending" ? "" : "fail", esc(c.status));
+      out << fmt::format(
+          "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td "
+          "class=\"{}\">{}</td></tr>\n",
+          esc(run.run_id), esc(c.obligation), esc(c.regulation), esc(c.due_at), esc(c.met_at),
+          c.status == "met"       ? "pass"
+          : c.status == "pending" ? ""
+                                  : "fail",
+          esc(c.status));
     }
   }
   if (clocks == 0) out << "<tr><td colspan=\"6\">none: no run's regulations bring in an obligation</td></tr>\n";
@@ -107,8 +127,11 @@ void runs(std::ostream& out, const ExerciseReport& r) {
 void timeline_table(std::ostream& out, const ExerciseReport& r) {
   out << "<h3>Timeline</h3>\n<table><tr><th>when</th><th>time (UTC)</th><th>run</th><th>kind</th><th>what</th></tr>\n";
   for (const auto& row : timeline(r.result)) {
-    out << fmt::format("<tr class=\"{}\"><td class=\"t\">{}</td><td class=\"t\">{}</td><td><code>{}</code></td><td class=\"k\">{}</td><td>{}</td></tr>\n", esc(row.kind),
-                       offset(r.result, row.at), esc(runtime::format_rfc3339(row.at)), esc(row.run_id), esc(row.kind), esc(row.text));
+    out << fmt::format(
+        "<tr class=\"{}\"><td class=\"t\">{}</td><td class=\"t\">{}</td><td><code>{}</code></td><td "
+        "class=\"k\">{}</td><td>{}</td></tr>\n",
+        esc(row.kind), offset(r.result, row.at), esc(runtime::format_rfc3339(row.at)), esc(row.run_id), esc(row.kind),
+        esc(row.text));
   }
   out << "</table>\n";
 }
@@ -116,17 +139,19 @@ void timeline_table(std::ostream& out, const ExerciseReport& r) {
 }  // namespace
 
 void write_html(std::ostream& out, const std::vector<ExerciseReport>& reports) {
-  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>writ exercise report</title>\n<style>" << kStyle
-      << "</style></head>\n<body><main>\n<h1>writ exercise report</h1>\n";
-  out << fmt::format("<div class=\"sub\">{} exercise{} run on a virtual clock with simulated connectors and approvers</div>\n", reports.size(),
-                     reports.size() == 1 ? "" : "s");
+  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>writ exercise report</title>\n<style>"
+      << kStyle << "</style></head>\n<body><main>\n<h1>writ exercise report</h1>\n";
+  out << fmt::format(
+      "<div class=\"sub\">{} exercise{} run on a virtual clock with simulated connectors and approvers</div>\n",
+      reports.size(), reports.size() == 1 ? "" : "s");
   cards(out, reports);
   for (const auto& r : reports) {
     out << fmt::format("<section>\n<h2>{} {}</h2>\n", r.passed() ? "&#10003;" : "&#10007;", esc(r.name));
-    out << fmt::format("<dl><dt>file</dt><dd><code>{}</code></dd><dt>clock</dt><dd>{}</dd><dt>simulated</dt><dd>{}</dd>"
-                       "<dt>faults injected</dt><dd>{}</dd></dl>\n",
-                       esc(r.file), esc(runtime::format_rfc3339(r.result.start)),
-                       show_duration(std::chrono::duration_cast<Millis>(r.result.end - r.result.start)), r.result.faults.size());
+    out << fmt::format(
+        "<dl><dt>file</dt><dd><code>{}</code></dd><dt>clock</dt><dd>{}</dd><dt>simulated</dt><dd>{}</dd>"
+        "<dt>faults injected</dt><dd>{}</dd></dl>\n",
+        esc(r.file), esc(runtime::format_rfc3339(r.result.start)),
+        show_duration(std::chrono::duration_cast<Millis>(r.result.end - r.result.start)), r.result.faults.size());
     expectations(out, r);
     runs(out, r);
     timeline_table(out, r);

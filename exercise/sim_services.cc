@@ -47,8 +47,11 @@ runtime::ConnectorResult SimulatedConnector::call(const runtime::ConnectorCall& 
     note(fmt::format("attempt {}: latency {}", attempt, show_duration(f.latency)));
     clock_.sleep_for(waited);
     if (f.latency > call.timeout) {
-      note(fmt::format("attempt {}: no answer within the {} left of the step's time", attempt, show_duration(call.timeout)));
-      return {false, true, "timed out", fmt::format("no answer within {} (simulated latency {})", show_duration(call.timeout), show_duration(f.latency))};
+      note(fmt::format("attempt {}: no answer within the {} left of the step's time", attempt,
+                       show_duration(call.timeout)));
+      return {false, true, "timed out",
+              fmt::format("no answer within {} (simulated latency {})", show_duration(call.timeout),
+                          show_duration(f.latency))};
     }
   }
   if (f.permanent) {
@@ -61,23 +64,27 @@ runtime::ConnectorResult SimulatedConnector::call(const runtime::ConnectorCall& 
   }
   if (attempt <= f.fail) {
     note(fmt::format("attempt {}: failed (HTTP 503; the first {} fail)", attempt, f.fail));
-    return {false, true, "HTTP 503", fmt::format("HTTP 503: simulated failure (attempt {} of the first {})", attempt, f.fail)};
+    return {false, true, "HTTP 503",
+            fmt::format("HTTP 503: simulated failure (attempt {} of the first {})", attempt, f.fail)};
   }
   return {true, false, "simulated", ""};
 }
 
-SimulatedApprovalGate::SimulatedApprovalGate(const std::map<std::string, ApprovalScript>& scripts, runtime::Clock& clock)
+SimulatedApprovalGate::SimulatedApprovalGate(const std::map<std::string, ApprovalScript>& scripts,
+                                             runtime::Clock& clock)
     : scripts_(scripts), clock_(clock) {}
 
-runtime::ApprovalDecision SimulatedApprovalGate::decide(const runtime::ApprovalRequest& request, std::chrono::milliseconds time_left) {
+runtime::ApprovalDecision SimulatedApprovalGate::decide(const runtime::ApprovalRequest& request,
+                                                        std::chrono::milliseconds time_left) {
   auto it = scripts_.find(request.step);
   if (it == scripts_.end()) it = scripts_.find("*");
   const ApprovalScript* script = it == scripts_.end() ? nullptr : &it->second;
   if (!script || !script->after || *script->after > time_left) {
     clock_.sleep_for(std::max(time_left, Millis(0)));
     runtime::ApprovalDecision timeout;
-    timeout.reason = fmt::format("no answer within {} (approval timed out{})", show_duration(time_left),
-                                 script && script->after ? fmt::format("; the approver answers after {}", show_duration(*script->after)) : "");
+    timeout.reason = fmt::format(
+        "no answer within {} (approval timed out{})", show_duration(time_left),
+        script && script->after ? fmt::format("; the approver answers after {}", show_duration(*script->after)) : "");
     return timeout;
   }
   clock_.sleep_for(*script->after);

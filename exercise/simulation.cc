@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/evidence/verify.h"
 #include "exercise/virtual_clock.h"
+#include "runtime/evidence/verify.h"
 #include "runtime/plan.h"
 
 namespace writ::exercise {
@@ -34,7 +34,8 @@ class TempDir {
     const fs::path base = parent.empty() ? default_parent(ec) : fs::path(parent);
     if (ec) throw SimulationError(fmt::format("no temporary directory: {}", ec.message()));
     std::string pattern = (base / "writ-exercise.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw SimulationError(fmt::format("cannot create a directory in {}", base.string()));
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw SimulationError(fmt::format("cannot create a directory in {}", base.string()));
     path_ = fs::canonical(pattern);
   }
   ~TempDir() {
@@ -52,7 +53,8 @@ class TempDir {
 fs::path staged(const fs::path& host, const std::string& artifact) { return host / fs::path(artifact).relative_path(); }
 
 bool has_fault(const Exercise& x, const std::string& artifact, bool Fault::*kind) {
-  return std::any_of(x.faults.begin(), x.faults.end(), [&](const Fault& f) { return f.artifact == artifact && f.*kind; });
+  return std::any_of(x.faults.begin(), x.faults.end(),
+                     [&](const Fault& f) { return f.artifact == artifact && f.*kind; });
 }
 
 // Synthetic bytes for an artifact the plan preserves (unless the drill says it is missing).
@@ -107,13 +109,16 @@ void artifact_faults(const Exercise& x, const RunOutcome& run, FaultLog& log) {
     const auto at = rt::parse_rfc3339(r.at);
     const bool missing = has_fault(x, artifact, &Fault::missing);
     if (!at || (!missing && !has_fault(x, artifact, &Fault::changing))) continue;
-    log.add({*at, run.run_id, r.data.value("step", std::string()), artifact, missing ? "missing from the host" : "changed while it was being copied"});
+    log.add({*at, run.run_id, r.data.value("step", std::string()), artifact,
+             missing ? "missing from the host" : "changed while it was being copied"});
   }
 }
 
 rt::EngineHooks hooks(const Exercise& x, const fs::path& host, VirtualClock& clock, FaultLog& log) {
   rt::EngineHooks h;
-  h.approvals = [&x, &clock](const rt::RunState&) { return std::make_unique<SimulatedApprovalGate>(x.approvals, clock); };
+  h.approvals = [&x, &clock](const rt::RunState&) {
+    return std::make_unique<SimulatedApprovalGate>(x.approvals, clock);
+  };
   h.approvals_kind = "exercise";
   h.connectors = [&x, &clock, &log] {
     rt::ConnectorSet set;
@@ -129,7 +134,8 @@ rt::EngineHooks hooks(const Exercise& x, const fs::path& host, VirtualClock& clo
 }
 
 void collect(rt::Engine& engine, RunOutcome& run) {
-  engine.store().scan(run.run_id, rt::JournalOptions{}, [&](rt::JournalRecord&& r) { run.records.push_back(std::move(r)); });
+  engine.store().scan(run.run_id, rt::JournalOptions{},
+                      [&](rt::JournalRecord&& r) { run.records.push_back(std::move(r)); });
   const auto state = engine.read(run.run_id);
   for (const auto& step : state.plan().steps) run.plan.emplace_back(step.id, step.effect);
 }
@@ -150,8 +156,12 @@ EvidenceCheck check_evidence(const std::vector<RunOutcome>& runs, const fs::path
   }
   const auto report = evidence::verify_store(store);
   out.store_intact = report.status == evidence::VerifyStatus::intact;
-  out.store_detail = out.store_intact ? fmt::format("store intact: {} records, {} objects", report.records, report.objects)
-                                      : fmt::format("store damaged: {}", report.findings.empty() ? report.error : report.findings.front().item + ": " + report.findings.front().message);
+  out.store_detail = out.store_intact
+                         ? fmt::format("store intact: {} records, {} objects", report.records, report.objects)
+                         : fmt::format("store damaged: {}",
+                                       report.findings.empty()
+                                           ? report.error
+                                           : report.findings.front().item + ": " + report.findings.front().message);
   return out;
 }
 
@@ -172,7 +182,8 @@ Actor actor_for(rt::Engine& engine, RunOutcome& run, std::exception_ptr& bug) {
 
 }  // namespace
 
-SimulationResult simulate(const Exercise& x, std::shared_ptr<const rt::RunbookSet> runbooks, const std::string& temp_parent) {
+SimulationResult simulate(const Exercise& x, std::shared_ptr<const rt::RunbookSet> runbooks,
+                          const std::string& temp_parent) {
   TempDir dir(temp_parent);
   const auto host = dir.path() / "host";
   fs::create_directories(host);
@@ -208,7 +219,8 @@ SimulationResult simulate(const Exercise& x, std::shared_ptr<const rt::RunbookSe
     artifact_faults(x, run, faults);
   }
   result.faults = faults.events();
-  std::stable_sort(result.faults.begin(), result.faults.end(), [](const FaultEvent& a, const FaultEvent& b) { return a.at < b.at; });
+  std::stable_sort(result.faults.begin(), result.faults.end(),
+                   [](const FaultEvent& a, const FaultEvent& b) { return a.at < b.at; });
   result.evidence = check_evidence(result.runs, config.evidence);
   return result;
 }

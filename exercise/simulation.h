@@ -70,7 +70,8 @@ class SimulatedApprovalGate final : public runtime::ApprovalGate {
  public:
   SimulatedApprovalGate(const std::map<std::string, ApprovalScript>& scripts, runtime::Clock& clock);
   std::string_view kind() const override { return "exercise"; }
-  runtime::ApprovalDecision decide(const runtime::ApprovalRequest& request, std::chrono::milliseconds time_left) override;
+  runtime::ApprovalDecision decide(const runtime::ApprovalRequest& request,
+                                   std::chrono::milliseconds time_left) override;
 
  private:
   const std::map<std::string, ApprovalScript>& scripts_;

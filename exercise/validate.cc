@@ -27,15 +27,17 @@ Names names_of(const runtime::RunbookSet& set) {
       add(out.actions, step.action);
       if (step.rollback) add(out.actions, step.rollback->action);
     }
-    for (const auto& clock : runtime::start_clocks(*rb, set.catalog(), runtime::WallTime{})) add(out.obligations, clock.obligation);
+    for (const auto& clock : runtime::start_clocks(*rb, set.catalog(), runtime::WallTime{}))
+      add(out.obligations, clock.obligation);
   }
   return out;
 }
 
-void check(const Exercise& x, DiagnosticSink& sink, const std::string& name, Span span, const std::vector<std::string>& known,
-           std::string_view what) {
+void check(const Exercise& x, DiagnosticSink& sink, const std::string& name, Span span,
+           const std::vector<std::string>& known, std::string_view what) {
   if (std::find(known.begin(), known.end(), name) != known.end()) return;
-  Diagnostic& d = sink.report(Rule::Syntax, x.source, span, fmt::format("no runbook of {} has {} `{}`", x.runbooks, what, name));
+  Diagnostic& d =
+      sink.report(Rule::Syntax, x.source, span, fmt::format("no runbook of {} has {} `{}`", x.runbooks, what, name));
   if (auto near = did_you_mean(name, known)) {
     d.help.push_back(fmt::format("did you mean `{}`?", *near));
   } else if (!known.empty()) {

@@ -19,17 +19,21 @@ bool allowed(const std::vector<std::string>& list, const std::string& value) {
 void check_exercise(const exercise::Exercise& x) {
   require(!x.name.empty() && !x.runbooks.empty(), "an exercise without a name or runbooks");
   require(!x.expect.empty(), "an exercise without expectations");
-  require(std::is_sorted(x.incidents.begin(), x.incidents.end(), [](const auto& a, const auto& b) { return a.at < b.at; }),
-          "incidents out of time order");
+  require(
+      std::is_sorted(x.incidents.begin(), x.incidents.end(), [](const auto& a, const auto& b) { return a.at < b.at; }),
+      "incidents out of time order");
   for (const auto& f : x.faults) {
     require(f.action.empty() != f.artifact.empty(), "a fault on both or neither of an action and an artifact");
     require(f.fail >= 0 && f.latency.count() >= 0, "a negative fault");
   }
-  for (const auto& [step, script] : x.approvals) require(!script.after || script.after->count() >= 0, "a negative approval delay");
+  for (const auto& [step, script] : x.approvals)
+    require(!script.after || script.after->count() >= 0, "a negative approval delay");
   if (x.expect.status) require(allowed(exercise::run_statuses(), x.expect.status->value), "an unknown run status");
   for (const auto& s : x.expect.steps) require(allowed(exercise::step_statuses(), s.value), "an unknown step status");
-  for (const auto& d : x.expect.deadlines) require(allowed(exercise::deadline_statuses(), d.value), "an unknown deadline status");
-  for (const auto& r : x.expect.rollbacks) require(allowed(exercise::rollback_statuses(), r.value), "an unknown rollback status");
+  for (const auto& d : x.expect.deadlines)
+    require(allowed(exercise::deadline_statuses(), d.value), "an unknown deadline status");
+  for (const auto& r : x.expect.rollbacks)
+    require(allowed(exercise::rollback_statuses(), r.value), "an unknown rollback status");
 }
 
 }  // namespace
@@ -37,7 +41,8 @@ void check_exercise(const exercise::Exercise& x) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace writ;
-  auto source = std::make_shared<const SourceFile>("/nonexistent-writ-fuzz/drill.yaml", std::string(fuzz::as_text(data, size)));
+  auto source =
+      std::make_shared<const SourceFile>("/nonexistent-writ-fuzz/drill.yaml", std::string(fuzz::as_text(data, size)));
   DiagnosticSink sink;
   const auto loaded = exercise::load_exercise(source, sink);
   fuzz::check_diagnostics(sink.diagnostics());

@@ -38,7 +38,8 @@ runbook drill {
 )writ";
 
 inline const char* kApproveAll =
-    "approvals:\n  \"*\": {after: 5m, approved: true, approvers: [{approver: a, role: ciso}, {approver: b, role: legal}]}\n";
+    "approvals:\n  \"*\": {after: 5m, approved: true, approvers: [{approver: a, role: ciso}, {approver: b, role: "
+    "legal}]}\n";
 
 struct Drill {
   explicit Drill(const std::string& body, const std::string& runbook = kDrillRunbook) {

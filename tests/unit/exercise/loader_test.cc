@@ -76,11 +76,14 @@ TEST_CASE("an unknown key is an error at its position with a did-you-mean", "[ex
 
 TEST_CASE("bad values are errors naming what is expected", "[exercise][loader]") {
   CHECK_THAT(load_errors("expect: {status: complete}\n"),
-             Catch::Contains("drill.yaml:4:18: error[syntax]: run status `complete` is not one of") && Catch::Contains("did you mean `completed`?"));
-  CHECK_THAT(load_errors("expect: {contained_within: 15 minutes}\n"), Catch::Contains("`contained_within` must be a duration such as"));
+             Catch::Contains("drill.yaml:4:18: error[syntax]: run status `complete` is not one of") &&
+                 Catch::Contains("did you mean `completed`?"));
+  CHECK_THAT(load_errors("expect: {contained_within: 15 minutes}\n"),
+             Catch::Contains("`contained_within` must be a duration such as"));
   CHECK_THAT(load_errors("expect: {steps: {isolate: done}}\n"), Catch::Contains("step status `done` is not one of"));
   CHECK_THAT(load_errors("expect: {deadlines: {gdpr.authority: late}}\n"), Catch::Contains("deadline status `late`"));
-  CHECK_THAT(load_errors("expect: {evidence_verified: yes}\n"), Catch::Contains("`evidence_verified` must be true or false"));
+  CHECK_THAT(load_errors("expect: {evidence_verified: yes}\n"),
+             Catch::Contains("`evidence_verified` must be true or false"));
   CHECK_THAT(load_errors("expect: {}\n"), Catch::Contains("`expect` names no expectation"));
   CHECK_THAT(load_errors("faults:\n  - {action: isolate_host, fail: -1}\nexpect: {status: completed}\n"),
              Catch::Contains("`fail` must be a whole number from 0 to 1000"));
@@ -88,12 +91,15 @@ TEST_CASE("bad values are errors naming what is expected", "[exercise][loader]")
              Catch::Contains("needs fail, permanent, malformed or latency"));
   CHECK_THAT(load_errors("faults:\n  - {artifact: /x, missing: true, changing: true}\nexpect: {status: completed}\n"),
              Catch::Contains("needs one of `missing: true` or `changing: true`"));
-  CHECK_THAT(load_errors("approvals:\n  revoke: {approved: true}\nexpect: {status: completed}\n"), Catch::Contains("approval `revoke` has no `after`"));
+  CHECK_THAT(load_errors("approvals:\n  revoke: {approved: true}\nexpect: {status: completed}\n"),
+             Catch::Contains("approval `revoke` has no `after`"));
   CHECK_THAT(load_errors("approvals:\n  revoke: {after: never, approved: true}\nexpect: {status: completed}\n"),
              Catch::Contains("`after: never` (no answer) takes no other key"));
-  CHECK_THAT(load_errors("approvals:\n  revoke: {after: 1m, approved: true, rollback: true}\nexpect: {status: completed}\n"),
-             Catch::Contains("`rollback: true` goes with a refusal"));
-  CHECK_THAT(load_errors("approvals:\n  revoke: {after: 1m, approved: true, approvers: [{approver: a}]}\nexpect: {status: completed}\n"),
+  CHECK_THAT(
+      load_errors("approvals:\n  revoke: {after: 1m, approved: true, rollback: true}\nexpect: {status: completed}\n"),
+      Catch::Contains("`rollback: true` goes with a refusal"));
+  CHECK_THAT(load_errors("approvals:\n  revoke: {after: 1m, approved: true, approvers: [{approver: a}]}\nexpect: "
+                         "{status: completed}\n"),
              Catch::Contains("an approver needs both `approver` and `role`"));
 }
 
@@ -103,19 +109,25 @@ TEST_CASE("the clock, the timeline and its files", "[exercise][loader]") {
   DiagnosticSink sink;
   bad_clock.load(sink);
   REQUIRE(sink.diagnostics().size() == 1);
-  CHECK_THAT(format_diagnostic(sink.diagnostics()[0]), Catch::Contains("drill.yaml:3:8: error[syntax]: `clock` must be an RFC 3339 time"));
+  CHECK_THAT(format_diagnostic(sink.diagnostics()[0]),
+             Catch::Contains("drill.yaml:3:8: error[syntax]: `clock` must be an RFC 3339 time"));
   CHECK_THAT(load_errors("timeline:\n  - {at: 0s, event: events/nope.json}\nexpect: {status: completed}\n"),
              Catch::Contains("drill.yaml:5:21: error[syntax]:") && Catch::Contains("nope.json"));
-  CHECK_THAT(load_errors("timeline:\n  - {at: 0s}\nexpect: {status: completed}\n"), Catch::Contains("needs both `at` and `event`"));
-  CHECK_THAT(load_errors("timeline:\n  - {at: 0s, replay: x.jsonl}\nexpect: {status: completed}\n"), Catch::Contains("`replay` stands alone"));
-  CHECK_THAT(load_errors("timeline: []\nexpect: {status: completed}\n"), Catch::Contains("`timeline` must be a non-empty list"));
-  CHECK_THAT(load_errors("expect: {status: completed}\nexpect: {status: failed}\n"), Catch::Contains("duplicate key `expect`"));
+  CHECK_THAT(load_errors("timeline:\n  - {at: 0s}\nexpect: {status: completed}\n"),
+             Catch::Contains("needs both `at` and `event`"));
+  CHECK_THAT(load_errors("timeline:\n  - {at: 0s, replay: x.jsonl}\nexpect: {status: completed}\n"),
+             Catch::Contains("`replay` stands alone"));
+  CHECK_THAT(load_errors("timeline: []\nexpect: {status: completed}\n"),
+             Catch::Contains("`timeline` must be a non-empty list"));
+  CHECK_THAT(load_errors("expect: {status: completed}\nexpect: {status: failed}\n"),
+             Catch::Contains("duplicate key `expect`"));
   CHECK_THAT(load_errors("expect: [\n"), Catch::Contains("YAML syntax error"));
   const std::string missing = load_errors("");
   CHECK_THAT(missing, Catch::Contains("the exercise has no `expect`"));
 }
 
-TEST_CASE("a replayed recording: one event per line at its detected_at; errors at the recording's line", "[exercise][loader]") {
+TEST_CASE("a replayed recording: one event per line at its detected_at; errors at the recording's line",
+          "[exercise][loader]") {
   Drill d("timeline:\n  - {replay: siem.jsonl}\nexpect: {status: completed}\n");
   d.dir.file("siem.jsonl",
              "{\"id\":\"a\",\"severity\":\"critical\",\"detected_at\":\"2026-11-27T09:00:00Z\"}\n\n"
@@ -140,12 +152,16 @@ TEST_CASE("a replayed recording: one event per line at its detected_at; errors a
   DiagnosticSink early;
   CHECK_FALSE(d.load(early));
   REQUIRE(early.diagnostics().size() == 1);
-  CHECK_THAT(format_diagnostic(early.diagnostics()[0]),
-             Catch::Contains("siem.jsonl:1:1: error[syntax]: detected_at 2026-11-27T07:00:00.000Z lies before the exercise's clock"));
+  CHECK_THAT(
+      format_diagnostic(early.diagnostics()[0]),
+      Catch::Contains(
+          "siem.jsonl:1:1: error[syntax]: detected_at 2026-11-27T07:00:00.000Z lies before the exercise's clock"));
 }
 
 TEST_CASE("the timeline is bounded", "[exercise][loader][limits]") {
-  Drill d("timeline:\n  - {at: 0s, event: events/critical.json}\n  - {at: 1s, event: events/critical.json}\n  - {at: 2s, event: events/critical.json}\nexpect: {status: completed}\n");
+  Drill d(
+      "timeline:\n  - {at: 0s, event: events/critical.json}\n  - {at: 1s, event: events/critical.json}\n  - {at: 2s, "
+      "event: events/critical.json}\nexpect: {status: completed}\n");
   DiagnosticSink sink;
   LoadOptions options;
   options.max_incidents = 2;

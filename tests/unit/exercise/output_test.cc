@@ -19,7 +19,8 @@ ExerciseReport report_of(Drill& d, std::string name) {
 }
 
 TEST_CASE("text: one line per expectation with the measured value, then the summary", "[exercise][output]") {
-  Drill d(std::string(kApproveAll) + "faults:\n  - {action: isolate_host, latency: 9m}\nexpect:\n  status: completed\n  contained_within: 5m\n");
+  Drill d(std::string(kApproveAll) +
+          "faults:\n  - {action: isolate_host, latency: 9m}\nexpect:\n  status: completed\n  contained_within: 5m\n");
   std::ostringstream out;
   print_text(out, {report_of(d, "drill")});
   CHECK(out.str() ==
@@ -50,11 +51,13 @@ TEST_CASE("junit: one testcase per expectation; failures carry the message; text
   const auto xml = out.str();
   CHECK_THAT(xml, Catch::Contains("<testsuites name=\"writ test\" tests=\"2\" failures=\"1\" errors=\"0\">"));
   CHECK_THAT(xml, Catch::Contains("name=\"&lt;drill&gt; &amp; &quot;quotes&quot;\xEF\xBF\xBD\""));
-  CHECK_THAT(xml, Catch::Contains("<failure type=\"expectation\" message=\"status: failed \u2014 measured completed\">"));
+  CHECK_THAT(xml,
+             Catch::Contains("<failure type=\"expectation\" message=\"status: failed \u2014 measured completed\">"));
   CHECK_THAT(xml, Catch::Contains("<testcase classname=\"drill.yaml\" name=\"steps.isolate\">"));
 }
 
-TEST_CASE("html: the timeline shows detection, approvals, effects, faults and deadlines; text is escaped", "[exercise][output]") {
+TEST_CASE("html: the timeline shows detection, approvals, effects, faults and deadlines; text is escaped",
+          "[exercise][output]") {
   Drill d(std::string(kApproveAll) + "faults:\n  - {action: isolate_host, fail: 1}\nexpect:\n  status: completed\n");
   std::ostringstream out;
   write_html(out, {report_of(d, "<script>alert(1)</script>")});

@@ -14,7 +14,9 @@ const runtime::WallTime kStart = runtime::parse_rfc3339("2026-11-27T08:00:00Z").
 TEST_CASE("actors interleave by wake time on the one clock; ties keep their order", "[exercise][clock]") {
   VirtualClock clock(kStart);
   std::vector<std::string> trace;
-  auto note = [&](const std::string& who) { trace.push_back(who + "@" + runtime::format_rfc3339(clock.now()).substr(11, 8)); };
+  auto note = [&](const std::string& who) {
+    trace.push_back(who + "@" + runtime::format_rfc3339(clock.now()).substr(11, 8));
+  };
   std::vector<Actor> actors;
   actors.push_back({kStart, [&] {
                       note("a");
@@ -30,7 +32,8 @@ TEST_CASE("actors interleave by wake time on the one clock; ties keep their orde
                     }});
   actors.push_back({kStart, [&] { note("c"); }});
   clock.run(std::move(actors));
-  CHECK(trace == std::vector<std::string>{"a@08:00:00", "c@08:00:00", "b@08:02:00", "b@08:05:00", "a@08:10:00", "b@08:10:00"});
+  CHECK(trace ==
+        std::vector<std::string>{"a@08:00:00", "c@08:00:00", "b@08:02:00", "b@08:05:00", "a@08:10:00", "b@08:10:00"});
   CHECK(clock.now() == kStart + 10min);
   CHECK(clock.elapsed() == 10min);
 }
