@@ -117,6 +117,26 @@ def make_tests(writ, source):
             assert wrt.run(writ, "test").returncode == 2
             assert wrt.run(writ, "test", drill, "--format", "xml").returncode == 2
 
+    def runbooks_with_errors_and_unrouted_events():
+        with tempfile.TemporaryDirectory() as tmp:
+            broken = pathlib.Path(tmp) / "broken"
+            broken.mkdir()
+            (broken / "bad.writ").write_text('runbook bad {\n  title "Bad"\n  severity critical\n'
+                                             '  step s = isolate_host(target: event.hostid)\n}\n')
+            drill = pathlib.Path(scratch(tmp, "expect: {status: completed}\n"))
+            drill.write_text(drill.read_text().replace(f"runbooks: {source / 'runbooks'}", f"runbooks: {broken}"))
+            proc = wrt.run(writ, "test", str(drill))
+            assert proc.returncode == 1, proc.stdout + proc.stderr
+            assert "has check errors" in proc.stderr and "hostid" in proc.stderr, proc.stderr
+            low = pathlib.Path(tmp) / "unknown.json"
+            low.write_text('{"id": "x", "severity": "informational"}')
+            drill = pathlib.Path(scratch(tmp, "expect: {status: completed}\n", "unrouted.yaml"))
+            drill.write_text(drill.read_text().replace(str(source / "runbooks" / "events" / "critical.json"), str(low)))
+            proc = wrt.run(writ, "test", str(drill))
+            assert proc.returncode == 1, proc.stdout + proc.stderr
+            assert "note: drill-001 (" in proc.stdout and "did not run" in proc.stdout, proc.stdout
+            assert "FAIL status: completed \u2014 measured refused: " in proc.stdout, proc.stdout
+
     def report_renders_in_chromium():
         browser = shutil.which("chromium") or shutil.which("chromium-browser")
         if not browser:
@@ -146,7 +166,8 @@ def make_tests(writ, source):
                 assert near > 20000, f"the {name} summary card is not visible ({near} pixels)"
 
     return [bundled_drills_pass, seventy_two_hours_in_under_a_second, wrong_drill_fails_with_measured_values, json_output,
-            junit_is_well_formed, hostile_names_are_escaped, bad_exercise_exits_2_with_position, report_renders_in_chromium]
+            junit_is_well_formed, hostile_names_are_escaped, bad_exercise_exits_2_with_position,
+            runbooks_with_errors_and_unrouted_events, report_renders_in_chromium]
 
 
 def main():
