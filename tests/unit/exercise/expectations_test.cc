@@ -80,7 +80,7 @@ TEST_CASE("rollbacks: compensated, failed or none", "[exercise][expect]") {
   CHECK(message_of(kept.run(), "rollbacks.isolate") == "FAIL rollbacks.isolate: compensated \u2014 measured none");
 }
 
-TEST_CASE("overlapping incidents interleave on one clock; expectations hold for every run",
+TEST_CASE("overlapping incidents interleave on one clock, expectations hold for every run",
           "[exercise][expect][clock]") {
   // The second incident arrives while the first waits 5 minutes for its approver.
   Drill d(std::string(kApproveAll) +

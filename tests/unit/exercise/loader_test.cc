@@ -126,7 +126,7 @@ TEST_CASE("the clock, the timeline and its files", "[exercise][loader]") {
   CHECK_THAT(missing, Catch::Contains("the exercise has no `expect`"));
 }
 
-TEST_CASE("a replayed recording: one event per line at its detected_at; errors at the recording's line",
+TEST_CASE("a replayed recording: one event per line at its detected_at, errors at the recording's line",
           "[exercise][loader]") {
   Drill d("timeline:\n  - {replay: siem.jsonl}\nexpect: {status: completed}\n");
   d.dir.file("siem.jsonl",

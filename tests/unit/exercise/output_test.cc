@@ -44,7 +44,7 @@ TEST_CASE("json: the documented keys", "[exercise][output]") {
   CHECK(j["summary"]["expectations_failed"] == 0);
 }
 
-TEST_CASE("junit: one testcase per expectation; failures carry the message; text is escaped", "[exercise][output]") {
+TEST_CASE("junit: one testcase per expectation, failures carry the message, text is escaped", "[exercise][output]") {
   Drill d(std::string(kApproveAll) + "expect:\n  status: failed\n  steps: {isolate: executed}\n");
   std::ostringstream out;
   print_junit(out, {report_of(d, "<drill> & \"quotes\"\x01")});
@@ -56,7 +56,7 @@ TEST_CASE("junit: one testcase per expectation; failures carry the message; text
   CHECK_THAT(xml, Catch::Contains("<testcase classname=\"drill.yaml\" name=\"steps.isolate\">"));
 }
 
-TEST_CASE("html: the timeline shows detection, approvals, effects, faults and deadlines; text is escaped",
+TEST_CASE("html: the timeline shows detection, approvals, effects, faults and deadlines, text is escaped",
           "[exercise][output]") {
   Drill d(std::string(kApproveAll) + "faults:\n  - {action: isolate_host, fail: 1}\nexpect:\n  status: completed\n");
   std::ostringstream out;

@@ -70,7 +70,7 @@ TEST_CASE("latency beyond the step timeout times the call out", "[exercise][faul
   CHECK(d.result.end - d.result.start == std::chrono::minutes(10) + std::chrono::milliseconds(500));
 }
 
-TEST_CASE("an approval after a delay approves; its latency is on the virtual clock", "[exercise][approvals]") {
+TEST_CASE("an approval after a delay approves, its latency is on the virtual clock", "[exercise][approvals]") {
   Drill d(std::string(kApproveAll) + "expect:\n  status: completed\n  steps: {revoke: executed}\n");
   const auto results = d.run();
   CHECK(message_of(results, "status") == "PASS status: completed \u2014 measured completed");
@@ -114,7 +114,7 @@ TEST_CASE("an approver who never answers: the approval times out after the step'
   CHECK(d.result.end - d.result.start == std::chrono::minutes(15));
 }
 
-TEST_CASE("an answer after the timeout is a timeout; a step nobody scripted is never answered",
+TEST_CASE("an answer after the timeout is a timeout, a step nobody scripted is never answered",
           "[exercise][approvals]") {
   Drill late("approvals:\n  revoke: {after: 20m, approved: true}\nexpect:\n  steps: {revoke: refused}\n");
   CHECK(message_of(late.run(), "steps.revoke") == "PASS steps.revoke: refused \u2014 measured refused");
@@ -123,7 +123,7 @@ TEST_CASE("an answer after the timeout is a timeout; a step nobody scripted is n
   CHECK(message_of(none.run(), "steps.revoke") == "PASS steps.revoke: refused \u2014 measured refused");
 }
 
-TEST_CASE("a malformed approval is refused (fail closed); approvers must cover the roles", "[exercise][approvals]") {
+TEST_CASE("a malformed approval is refused (fail closed), approvers must cover the roles", "[exercise][approvals]") {
   Drill bad("approvals:\n  revoke: {after: 1m, malformed: true}\nexpect:\n  steps: {revoke: refused}\n");
   CHECK(message_of(bad.run(), "steps.revoke") == "PASS steps.revoke: refused \u2014 measured refused");
   Drill partial(
@@ -132,7 +132,7 @@ TEST_CASE("a malformed approval is refused (fail closed); approvers must cover t
   CHECK(message_of(partial.run(), "steps.revoke") == "FAIL steps.revoke: executed \u2014 measured refused");
 }
 
-TEST_CASE("a missing artifact fails the step; evidence_verified measures it", "[exercise][faults][evidence]") {
+TEST_CASE("a missing artifact fails the step, evidence_verified measures it", "[exercise][faults][evidence]") {
   Drill d(std::string(kApproveAll) +
           "faults:\n  - {artifact: /var/forensics/host_snapshot.mem, missing: true}\n"
           "expect:\n  steps: {isolate: failed}\n  evidence_verified: true\n");

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 const runtime::WallTime kStart = runtime::parse_rfc3339("2026-11-27T08:00:00Z").value();
 
-TEST_CASE("actors interleave by wake time on the one clock; ties keep their order", "[exercise][clock]") {
+TEST_CASE("actors interleave by wake time on the one clock, ties keep their order", "[exercise][clock]") {
   VirtualClock clock(kStart);
   std::vector<std::string> trace;
   auto note = [&](const std::string& who) {
