@@ -29,5 +29,6 @@ void register_report_commands(CLI::App& app, CliContext& ctx);    // report (+ m
 void register_metrics_command(CLI::App& app, CliContext& ctx);     // metrics
 void register_serve_command(CLI::App& app, CliContext& ctx);       // serve
 void register_task_command(CLI::App& app, CliContext& ctx);        // task done
+void register_test_command(CLI::App& app, CliContext& ctx);        // test (exercises)
 
 }  // namespace writ::cli

@@ -31,6 +31,7 @@ int run(int argc, char** argv) {
   writ::cli::register_run_commands(app, ctx);
   writ::cli::register_serve_command(app, ctx);
   writ::cli::register_task_command(app, ctx);
+  writ::cli::register_test_command(app, ctx);
   writ::cli::register_evidence_commands(app, ctx);
   writ::cli::register_schema_command(app, ctx);
   writ::cli::register_catalog_command(app, ctx);

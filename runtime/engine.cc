@@ -194,7 +194,16 @@ void check_approvals_source(const std::string& source, bool dry_run) {
 
 namespace {
 
-void setup_connectors(Session& s, const std::string& path, bool dry_run, const std::function<void(const std::string&)>& note) {
+void setup_connectors(Session& s, const std::string& path, bool dry_run, const EngineHooks& hooks) {
+  const auto& note = hooks.note;
+  if (hooks.connectors) {  // made by the caller (a drill): nothing to read
+    s.config = default_connectors();
+    s.connectors.emplace(hooks.connectors());
+    if (dry_run) s.connectors->force_dry_run();
+    s.described["connectors"] = {{"path", nullptr}, {"sha256", nullptr}, {"kind", hooks.connectors_kind}};
+    s.described["dry_run"] = dry_run;
+    return;
+  }
   if (path.empty()) {
     s.config = default_connectors();
     if (!dry_run && note) note("no --connectors file: every action goes to the dry-run connector (nothing changes)");
@@ -241,7 +250,8 @@ void setup_approvals(Session& s, const std::string& source, const Plan& plan, co
 }
 
 // The store, confined to `roots`, signing with --key or else the connectors file's signing_key.
-void setup_evidence(Session& s, Clock& clock, const std::string& dir, EvidenceRoots roots, const std::string& key) {
+void setup_evidence(Session& s, Clock& clock, const std::string& dir, EvidenceRoots roots, const std::string& key,
+                    const EngineHooks& hooks) {
   const std::string key_path = key.empty() ? s.config.signing_key.value_or("") : key;
   if (!key_path.empty()) {
     std::string error;
@@ -250,7 +260,7 @@ void setup_evidence(Session& s, Clock& clock, const std::string& dir, EvidenceRo
   }
   s.evidence_roots = std::move(roots);
   s.evidence = std::make_unique<StoreEvidenceSink>(dir, clock, std::string("writ ") + WRIT_VERSION, s.evidence_roots,
-                                                   s.signing_key ? &*s.signing_key : nullptr);
+                                                   s.signing_key ? &*s.signing_key : nullptr, hooks.evidence_progress);
   s.described["evidence_dir"] = absolute(dir);
   s.described["evidence_roots"] = s.evidence_roots.to_json();
   s.described["evidence_key_id"] = s.signing_key ? nlohmann::json(s.signing_key->key_id()) : nlohmann::json(nullptr);
@@ -275,7 +285,7 @@ ExecutionLog Engine::start(Event event, const std::string& origin, const std::st
   const auto& policy = set->catalog().policy();
   const auto plan = make_plan(runbook, event, run_id, config_.options);
   Session s(config_.options);
-  setup_connectors(s, config_.connectors, config_.dry_run, hooks_.note);
+  setup_connectors(s, config_.connectors, config_.dry_run, hooks_);
   RunState state;
   if (hooks_.approvals) {
     s.gate = hooks_.approvals(state);
@@ -284,7 +294,7 @@ ExecutionLog Engine::start(Event event, const std::string& origin, const std::st
     setup_approvals(s, config_.approvals, plan, hooks_.note);
   }
   setup_evidence(s, clock_, config_.evidence.empty() ? (fs::path(config_.state_dir) / "evidence").string() : config_.evidence,
-                 {policy.evidence_roots, s.config.evidence_roots, config_.artifact_root}, config_.key);
+                 {policy.evidence_roots, s.config.evidence_roots, config_.artifact_root}, config_.key, hooks_);
   s.collect_evidence = !config_.dry_run || !config_.evidence.empty() || !config_.artifact_root.empty();
   s.described["collect_evidence"] = s.collect_evidence;
   refuse_if_unsafe(plan, s, run_id);
@@ -362,7 +372,7 @@ void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, con
     }
   }
   if (hooks.approvals) {
-    setup_connectors(s, connectors, dry_run, hooks.note);
+    setup_connectors(s, connectors, dry_run, hooks);
     s.gate = hooks.approvals(state);
   } else {
     auto approvals = config.approvals;
@@ -375,7 +385,7 @@ void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, con
       approvals = gate["source"].get<std::string>();
     }
     check_approvals_source(approvals, dry_run);
-    setup_connectors(s, connectors, dry_run, hooks.note);
+    setup_connectors(s, connectors, dry_run, hooks);
     setup_approvals(s, approvals, state.plan(), hooks.note);
   }
   // The roots the run started with, never recomputed (a journal from before they were
@@ -383,7 +393,7 @@ void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, con
   auto roots = EvidenceRoots::from_json(start.value("evidence_roots", nlohmann::json()));
   setup_evidence(s, clock,
                  config.evidence.empty() ? start.value("evidence_dir", (fs::path(config.state_dir) / "evidence").string()) : config.evidence,
-                 roots.value_or(EvidenceRoots{{}, s.config.evidence_roots, {}}), config.key);
+                 roots.value_or(EvidenceRoots{{}, s.config.evidence_roots, {}}), config.key, hooks);
   s.collect_evidence = start.value("collect_evidence", !dry_run);
 }
 

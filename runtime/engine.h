@@ -27,6 +27,7 @@
 #include "compiler/ir.h"
 #include "compiler/pipeline.h"
 #include "runtime/approval.h"
+#include "runtime/connector.h"
 #include "runtime/clock.h"
 #include "runtime/event.h"
 #include "runtime/execution_log.h"
@@ -115,6 +116,14 @@ struct EngineHooks {
   std::string approvals_kind;
   // Set true to stop every run of this engine before its next step (drain); may be null.
   const std::atomic<bool>* stop = nullptr;
+  // When set, the connectors of every run are made here instead of from
+  // EngineConfig::connectors (a drill's simulated connectors, exercise/simulation.h); `kind`
+  // is journaled. EngineConfig::dry_run still routes everything to dry-run.
+  std::function<ConnectorSet()> connectors;
+  std::string connectors_kind;
+  // When set, called with (artifact, bytes done, total) while the evidence store copies an
+  // artifact (a drill changes a staged artifact mid-copy to prove the store refuses it).
+  std::function<void(const std::string&, std::uint64_t, std::uint64_t)> evidence_progress;
 };
 
 class Engine {

@@ -67,11 +67,14 @@ struct StoreEvidenceSink::Impl {
   EvidenceRoots roots;
   const evidence::CheckpointSigner* signer;
   evidence::EvidenceStore store;
+  ArtifactProgress progress;
 };
 
 StoreEvidenceSink::StoreEvidenceSink(std::filesystem::path root, const Clock& clock, std::string tool,
-                                     EvidenceRoots roots, const evidence::CheckpointSigner* signer)
-    : impl_(std::make_unique<Impl>(std::move(root), clock, std::move(tool), std::move(roots), signer)) {}
+                                     EvidenceRoots roots, const evidence::CheckpointSigner* signer, ArtifactProgress progress)
+    : impl_(std::make_unique<Impl>(std::move(root), clock, std::move(tool), std::move(roots), signer)) {
+  impl_->progress = std::move(progress);
+}
 
 StoreEvidenceSink::~StoreEvidenceSink() = default;
 
@@ -81,6 +84,9 @@ EvidenceOutcome StoreEvidenceSink::preserve(const std::string& artifact, const s
   evidence::PreserveOptions options;
   options.roots = impl_->roots.sets();
   options.host_root = impl_->roots.host_root;
+  if (impl_->progress) {
+    options.progress = [this, &artifact](std::uint64_t done, std::uint64_t total) { impl_->progress(artifact, done, total); };
+  }
   const auto result = impl_->store.preserve(artifact, context, options);
   EvidenceOutcome out;
   if (!result) {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -61,12 +62,15 @@ class EvidenceSink {
   virtual std::optional<std::string> check_ready() const { return std::nullopt; }
 };
 
+// Called with (artifact, bytes done, total) while an artifact is copied; may be empty.
+using ArtifactProgress = std::function<void(const std::string&, std::uint64_t, std::uint64_t)>;
+
 // The evidence store at `root`, stamping times from `clock`, confining artifacts to `roots`
 // and signing checkpoints with `signer` (nullable). `clock` and `signer` must outlive the sink.
 class StoreEvidenceSink final : public EvidenceSink {
  public:
   StoreEvidenceSink(std::filesystem::path root, const Clock& clock, std::string tool, EvidenceRoots roots = {},
-                    const evidence::CheckpointSigner* signer = nullptr);
+                    const evidence::CheckpointSigner* signer = nullptr, ArtifactProgress progress = {});
   ~StoreEvidenceSink() override;
   EvidenceOutcome preserve(const std::string& artifact, const std::string& run_id, const std::string& step,
                            const std::string& incident) override;

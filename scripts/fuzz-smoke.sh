@@ -19,7 +19,7 @@ findings=$build/findings
 declare -A dicts=(
   [dsl]="dsl expr" [yaml]="yaml expr" [check]="dsl yaml expr" [expr]="expr"
   [event]="json" [approval]="json" [connectors]="yaml" [journal]="json" [custody]="json"
-  [alertmanager]="json"
+  [alertmanager]="json" [exercise]="yaml"
 )
 
 targets=("$@")

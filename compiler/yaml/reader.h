@@ -1,6 +1,6 @@
-// Internal to the YAML front-end (compiler/yaml/loader.cc, reader.cc, step.cc, step_list.cc): reading
+// Internal to the YAML front-ends (compiler/yaml/loader.cc, reader.cc, step.cc, step_list.cc; exercise/loader*.cc): reading
 // yaml-cpp nodes into AST pieces with exact spans and diagnostics. This header includes
-// yaml-cpp; nothing outside the yaml_*.cc files may include it.
+// yaml-cpp; nothing outside those files may include it.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
