@@ -43,6 +43,15 @@ struct ApprovalScript {
   Span key_span;  // the step id
 };
 
+// When the assignee marks a human task done (`tasks:`, issue 18's `task` steps). `after` empty:
+// nobody does it, and the task's `within` runs out (the step fails).
+struct TaskScript {
+  std::optional<Millis> after;
+  std::string note;
+  Span span;
+  Span key_span;  // the step id
+};
+
 // One injected fault (`faults:`): on a connector action, or on an artifact.
 struct Fault {
   std::string action;      // connector faults
@@ -86,6 +95,7 @@ struct Exercise {
   runtime::WallTime clock{};
   std::vector<Incident> incidents;                  // ordered by `at` (ties: file order)
   std::map<std::string, ApprovalScript> approvals;  // step id (or "*") -> script
+  std::map<std::string, TaskScript> tasks;          // task step id (or "*") -> script
   std::vector<Fault> faults;
   Expectations expect;
 };

@@ -97,8 +97,9 @@ namespace {
 using detail::Context;
 using detail::Entry;
 
-const std::vector<std::string> kTopKeys = {"exercise",  "runbooks", "clock", "timeline",
-                                           "approvals", "faults",   "expect"};
+const std::vector<std::string> kTopKeys = {"exercise",  "runbooks", "clock",  "timeline",
+                                           "approvals", "tasks",    "faults", "expect"};
+const std::vector<std::string> kTaskKeys = {"after", "note"};
 const std::vector<std::string> kApprovalKeys = {"after", "approved", "rollback", "reason", "approvers", "malformed"};
 const std::vector<std::string> kApproverKeys = {"approver", "role"};
 const std::vector<std::string> kFaultKeys = {"action",  "fail",     "permanent", "malformed",
@@ -186,6 +187,34 @@ void read_approvals(Context& c, const Entry& e, Exercise& out) {
   for (const auto& step : *entries) read_approval(c, step, out);
 }
 
+void read_task(Context& c, const Entry& e, Exercise& out) {
+  auto entries = detail::mapping(c, e, kTaskKeys, true);
+  if (!entries) return;
+  TaskScript s;
+  s.span = e.span;
+  s.key_span = e.key_span;
+  bool has_after = false;
+  for (const auto& f : *entries) {
+    if (f.key == "after") {
+      has_after = true;
+      if (!(f.value.IsScalar() && f.value.Scalar() == "never")) s.after = detail::duration(c, f);
+    } else if (f.key == "note") {
+      s.note = detail::text(c, f, "a string").value_or("");
+    }
+  }
+  if (!has_after) {
+    Diagnostic& d = c.reader.error(Rule::Syntax, e.span, fmt::format("task `{}` has no `after`", e.key));
+    d.help.push_back("say when the assignee marks it done (after: 30m), or that nobody does (after: never)");
+  }
+  out.tasks[e.key] = std::move(s);
+}
+
+void read_tasks(Context& c, const Entry& e, Exercise& out) {
+  auto entries = detail::mapping(c, e, {}, false);
+  if (!entries) return;
+  for (const auto& step : *entries) read_task(c, step, out);
+}
+
 void check_fault(Context& c, const Fault& f, const YAML::Node& node) {
   // `acton:` is reported as an unknown key already: one typo, one diagnostic.
   if (yaml_detail::misspells(node, kFaultKeys, "action") || yaml_detail::misspells(node, kFaultKeys, "artifact"))
@@ -258,6 +287,8 @@ void read_top(Context& c, const Entry& e, Exercise& out) {
     detail::read_timeline(c, e, out);
   } else if (e.key == "approvals") {
     read_approvals(c, e, out);
+  } else if (e.key == "tasks") {
+    read_tasks(c, e, out);
   } else if (e.key == "faults") {
     read_faults(c, e, out);
   } else if (e.key == "expect") {

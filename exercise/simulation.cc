@@ -82,7 +82,13 @@ Prepared prepare(const rt::RunbookSet& set, const Incident& incident, const std:
     auto event = incident.event;
     const auto routed = set.route(event, run_id);
     for (const auto& step : rt::make_plan(*routed.runbook, event, run_id, rt::RuntimeOptions{}).steps) {
-      if (step.enabled) out.artifacts.insert(out.artifacts.end(), step.preserve.begin(), step.preserve.end());
+      if (!step.enabled) continue;
+      // A for-each step preserves per element; a step rendered only when reached (it reads
+      // steps.*) names no artifact yet, and its paths are staged by nobody (they fail as missing).
+      for (std::size_t unit = 0; unit < step.units(); ++unit) {
+        const auto& paths = step.artifacts(step.for_each ? static_cast<int>(unit) : -1);
+        out.artifacts.insert(out.artifacts.end(), paths.begin(), paths.end());
+      }
     }
   } catch (const std::runtime_error& e) {  // RunRefused, EventError, PlanError
     out.refused = e.what();
@@ -165,12 +171,43 @@ EvidenceCheck check_evidence(const std::vector<RunOutcome>& runs, const fs::path
   return out;
 }
 
+// The human task a parked run waits on, or nothing.
+std::optional<std::string> waiting_task(const rt::RunState& state) {
+  if (state.finished()) return std::nullopt;
+  for (const auto& step : state.plan().steps) {
+    const auto* p = state.find_step(step.id);
+    if (step.task && p && p->task_pending && !p->task_done) return step.id;
+  }
+  return std::nullopt;
+}
+
+// A run parked on a human task, driven as `writ task done` and `writ run --resume` would: the
+// assignee marks it done after the drill's `after`, or nobody does and, once its time is up,
+// the resumed run fails the step. Each wait yields the virtual clock to the other incidents.
+void drive_tasks(const Exercise& x, rt::Engine& engine, VirtualClock& clock, RunOutcome& run) {
+  while (auto step = waiting_task(engine.read(run.run_id))) {
+    auto script = x.tasks.find(*step);
+    if (script == x.tasks.end()) script = x.tasks.find("*");
+    if (script != x.tasks.end() && script->second.after) {
+      clock.sleep_for(*script->second.after);
+      engine.complete_task(run.run_id, *step, "drill", script->second.note, "writ test");
+    } else {
+      const auto due = rt::parse_rfc3339(engine.read(run.run_id).find_step(*step)->task_due_at);
+      const auto now = clock.now();
+      clock.sleep_for(std::chrono::duration_cast<Millis>((due && *due > now ? *due - now : rt::WallTime::duration{}) +
+                                                         std::chrono::seconds(1)));
+    }
+    run.log = engine.resume(run.run_id);
+  }
+}
+
 // The run of one incident, as an actor of the virtual clock: a refusal the user can fix is the
 // run's outcome; anything else is writ's bug, rethrown once every actor has ended.
-Actor actor_for(rt::Engine& engine, RunOutcome& run, std::exception_ptr& bug) {
-  return {run.incident->at, [&engine, &run, &bug] {
+Actor actor_for(const Exercise& x, rt::Engine& engine, VirtualClock& clock, RunOutcome& run, std::exception_ptr& bug) {
+  return {run.incident->at, [&x, &engine, &clock, &run, &bug] {
             try {
               run.log = engine.start(run.incident->event, run.incident->origin, run.run_id);
+              drive_tasks(x, engine, clock, run);
               collect(engine, run);
             } catch (const rt::RunRefused& e) {
               run.refused = e.what();
@@ -207,7 +244,7 @@ SimulationResult simulate(const Exercise& x, std::shared_ptr<const rt::RunbookSe
     const auto prepared = prepare(*runbooks, *run.incident, run.run_id);
     for (const auto& artifact : prepared.artifacts) stage(x, host, artifact);
     run.refused = prepared.refused;
-    if (run.refused.empty()) actors.push_back(actor_for(engine, run, bugs[i]));
+    if (run.refused.empty()) actors.push_back(actor_for(x, engine, clock, run, bugs[i]));
   }
   clock.run(std::move(actors));
   for (const auto& bug : bugs) {

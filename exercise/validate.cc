@@ -12,7 +12,7 @@ namespace writ::exercise {
 namespace {
 
 struct Names {
-  std::vector<std::string> steps, actions, obligations;
+  std::vector<std::string> steps, actions, obligations, tasks;
 };
 
 void add(std::vector<std::string>& list, const std::string& name) {
@@ -25,6 +25,7 @@ Names names_of(const runtime::RunbookSet& set) {
     for (const auto& step : rb->steps) {
       add(out.steps, step.id);
       add(out.actions, step.action);
+      if (step.task) add(out.tasks, step.id);
       if (step.rollback) add(out.actions, step.rollback->action);
     }
     for (const auto& clock : runtime::start_clocks(*rb, set.catalog(), runtime::WallTime{}))
@@ -54,6 +55,9 @@ void check_names(const Exercise& x, const runtime::RunbookSet& set, DiagnosticSi
   }
   for (const auto& [step, script] : x.approvals) {
     if (step != "*") check(x, sink, step, script.key_span, names.steps, "a step");
+  }
+  for (const auto& [step, script] : x.tasks) {
+    if (step != "*") check(x, sink, step, script.key_span, names.tasks, "a task step");
   }
   for (const auto& e : x.expect.steps) check(x, sink, e.key, e.key_span, names.steps, "a step");
   for (const auto& e : x.expect.rollbacks) check(x, sink, e.key, e.key_span, names.steps, "a step");

@@ -39,6 +39,11 @@ struct ConnectorResult {
   std::optional<std::string> reply = std::nullopt;
 };
 
+// Connectors that touch nothing and get no reply — the dry-run connector, and `writ test`'s
+// simulated one (kind "simulated") — give a step that declares `returns` typed placeholder
+// outputs, so that later steps reading them still render (the log says so).
+inline bool placeholder_outputs_for(std::string_view kind) { return kind == "dry-run" || kind == "simulated"; }
+
 class Connector {
  public:
   virtual ~Connector() = default;

@@ -443,7 +443,7 @@ nlohmann::json Interpreter::result_record(const PlannedStep& step, int element, 
                             {"error", result.ok ? nlohmann::json(nullptr) : nlohmann::json(result.error)}},
                            element);
   if (!result.ok || phase != "execute" || step.returns.empty()) return data;
-  if (connector_kind == "dry-run") {
+  if (placeholder_outputs_for(connector_kind)) {
     data["outputs"] = tag_floats(placeholder_outputs(step));
     data["outputs_placeholder"] = true;
     return data;
