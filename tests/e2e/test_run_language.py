@@ -1,10 +1,12 @@
-"""The runtime of the language constructs (DESIGN §17) through the real binary and loopback
+"""The runtime of the language constructs (for-each, parallel blocks, outputs, tasks) through the real binary and loopback
 connectors: a for-each over three hosts (one call per host, each with its own idempotency key,
-each rolled back on a refusal with rollback), a parallel block whose branches overlap in time,
+each rolled back on a refusal with rollback, resumed after kill -9 without repeating an element),
+a parallel block whose branches overlap in time,
 an output flowing into a later step's argument, and a task that parks the run until
 `writ task done` and fails when its time runs out."""
 import json
 import pathlib
+import subprocess
 import sys
 import threading
 import time
@@ -92,6 +94,40 @@ def test_for_each_calls_each_host_once_with_its_own_key_and_rolls_each_back():
         rs.verify_journal(s.journal(rs.run_id_of(proc)))
 
 
+def test_for_each_resumes_after_kill_9_without_repeating_an_element():
+    gate = threading.Event()
+
+    def respond(request):
+        if request.json()["args"].get("target") == "ws-2" and not gate.is_set():
+            gate.wait(20)  # the second element's call is in flight when writ dies
+        return 200, {}
+
+    approvals = rs.Service(lambda r: (200, {"approved": True}))
+    with rs.Scratch() as s, rs.Service(respond) as edr, approvals:
+        argv = [W, "run", s.write("rb.writ", FLEET), "--event", s.write("event.json", EVENT), "--connectors",
+                s.connectors(edr.url()), "--state", s.state(), "--approvals", approvals.url(), "--format", "json"]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 20
+        while not any(r.json()["args"].get("target") == "ws-2" for r in edr.seen()) and time.time() < deadline:
+            time.sleep(0.02)
+        proc.kill()  # kill -9 with ws-2's call in flight
+        _, err = proc.communicate()
+        gate.set()
+        run_id = rs.run_id_of(subprocess.CompletedProcess(argv, -9, "", err))
+        resumed = wrt.run(W, "run", "--resume", run_id, "--state", s.state(), "--connectors", s.connectors(edr.url()),
+                          "--approvals", approvals.url(), "--format", "json")
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        assert json.loads(resumed.stdout)["status"] == "completed"
+        keys = {}
+        for r in edr.seen():
+            if r.json()["action"] == "isolate_host":
+                keys.setdefault(r.json()["args"]["target"], []).append(r.headers.get("Idempotency-Key"))
+        assert len(keys["ws-1"]) == 1, keys  # completed before the kill: never repeated
+        assert len(keys["ws-2"]) == 2 and keys["ws-2"][0] == keys["ws-2"][1], keys  # in flight: re-sent, same key
+        assert len(keys["ws-3"]) == 1, keys
+        rs.verify_journal(s.journal(run_id))
+
+
 def test_output_flows_into_a_later_argument():
     def respond(request):
         if request.json()["action"] == "trigger_forensic_imaging":
@@ -158,5 +194,6 @@ def test_task_fails_when_its_time_runs_out():
 
 
 if __name__ == "__main__":
-    wrt.main([test_for_each_calls_each_host_once_with_its_own_key_and_rolls_each_back, test_output_flows_into_a_later_argument,
+    wrt.main([test_for_each_calls_each_host_once_with_its_own_key_and_rolls_each_back,
+              test_for_each_resumes_after_kill_9_without_repeating_an_element, test_output_flows_into_a_later_argument,
               test_parallel_branches_overlap_in_time, test_task_parks_until_done_then_resumes, test_task_fails_when_its_time_runs_out])
