@@ -243,6 +243,8 @@ Interpreter::Outcome Interpreter::run_step(const PlannedStep& step) {
 // The step's call — or each element's, in order — then its artifacts.
 Interpreter::Outcome Interpreter::run_calls(const PlannedStep& step) {
   auto& p = state_.step(step.id);
+  std::optional<std::chrono::steady_clock::time_point> until;
+  if (step.for_each) until = services_.clock.steady() + std::chrono::seconds(step.timeout_seconds);
   for (int element : units_of(step)) {
     auto& unit = p.unit(element);
     const auto label = element < 0 ? std::string() : fmt::format("[{}] {}: ", element, step.elements[static_cast<std::size_t>(element)].target.dump());
@@ -250,7 +252,7 @@ Interpreter::Outcome Interpreter::run_calls(const PlannedStep& step) {
       return finish_step(step, Finish{"failed", std::string("stopped before its next call: another branch of its parallel block failed"), "", true});
     }
     if (!unit.applied) {
-      const auto result = send(step, element, "execute");
+      const auto result = send(step, element, "execute", until);
       if (!result.ok) return fail(step, label + result.error);
     }
     if (unit.outputs_error) return fail(step, label + *unit.outputs_error);
@@ -397,7 +399,8 @@ std::int64_t Interpreter::latency_ms(const PlannedStep& step, std::chrono::stead
   return std::max<std::int64_t>(0, std::chrono::duration_cast<milliseconds>(services_.clock.now() - *requested).count());
 }
 
-ConnectorResult Interpreter::send(const PlannedStep& step, int element, const std::string& phase) {
+ConnectorResult Interpreter::send(const PlannedStep& step, int element, const std::string& phase,
+                                  std::optional<std::chrono::steady_clock::time_point> until) {
   const bool rollback = phase == "rollback";
   const auto call = rollback ? *step.rollback_call(element) : step.call(element);
   const auto route = services_.connectors.route_of(call.action);
@@ -406,7 +409,8 @@ ConnectorResult Interpreter::send(const PlannedStep& step, int element, const st
   const int failures = rollback ? 0 : state_.step(step.id).unit(element).failures;
   const bool in_flight = rollback ? state_.rollback(step.id, element).in_flight : state_.step(step.id).unit(element).in_flight;
   int allowed = std::max(1 + step.retries - failures, in_flight ? 1 : 0);
-  const auto step_deadline = services_.clock.steady() + std::chrono::seconds(step.timeout_seconds);
+  const auto step_deadline = std::min(services_.clock.steady() + std::chrono::seconds(step.timeout_seconds),
+                                      until.value_or(std::chrono::steady_clock::time_point::max()));
   ConnectorResult result{false, false, "not sent", "no attempts left", {}};
   auto backoff = options_.retry_backoff_initial;
   const auto key = unit_key(state_.run_id(), step.id, element, phase);

@@ -119,7 +119,10 @@ class Interpreter {
   Outcome outcome_of(const PlannedStep& step, const StepProgress& progress);
   void ask_approval(const PlannedStep& step);
   std::int64_t latency_ms(const PlannedStep& step, std::chrono::steady_clock::time_point asked) const;
-  ConnectorResult send(const PlannedStep& step, int element, const std::string& phase);
+  // `until`: a for-each step's calls share its timeout (the checker's worst case counts the
+  // step's timeout once); nothing: the call has the step's timeout to itself.
+  ConnectorResult send(const PlannedStep& step, int element, const std::string& phase,
+                       std::optional<std::chrono::steady_clock::time_point> until = std::nullopt);
   nlohmann::json result_record(const PlannedStep& step, int element, const std::string& phase, int attempt, const ConnectorResult& result,
                                const std::string& connector_kind);
   std::optional<std::string> preserve(const PlannedStep& step, int element);

@@ -136,6 +136,21 @@ TEST_CASE("for-each: one approval lists every target; a refusal with rollback co
   CHECK(state.log().steps.at(0).elements->at(0).status == "compensated");
 }
 
+TEST_CASE("for-each: the elements' calls share the step's timeout, as the checker's worst case counts it once",
+          "[runtime][language]") {
+  auto runbook = for_each_runbook();
+  runbook.steps.at(0).timeout_seconds = 120;
+  Harness h(runbook, kHostsEvent);
+  h.connector->charge(&h.clock, std::chrono::seconds(70));  // ws-1 ends at 70 s, ws-2 at 140 s
+  const auto& state = h.start();
+  INFO(summary(state));
+  const auto& entry = state.log().steps.at(0);
+  CHECK(entry.status == "failed");
+  REQUIRE(entry.error);
+  CHECK_THAT(*entry.error, Catch::Contains("step timeout (120 s) reached"));
+  CHECK(h.connector->actions() == Strings{"isolate_host", "isolate_host"});  // ws-3 never started
+}
+
 TEST_CASE("for-each: the approval request carries every target", "[runtime][language]") {
   auto runbook = for_each_runbook();
   runbook.steps.at(0).approval = ir::Approval{{"ciso"}, 60};
