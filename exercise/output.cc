@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "common/markup.h"
+
 namespace writ::exercise {
 
 namespace {
@@ -98,37 +100,7 @@ nlohmann::json to_json(const std::vector<ExerciseReport>& reports) {
             {"expectations_failed", bad_expectations}}}};
 }
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += "\xEF\xBF\xBD";
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out;
-}
+std::string xml_escape(std::string_view text) { return markup_escape(text); }
 
 void print_junit(std::ostream& out, const std::vector<ExerciseReport>& reports) {
   std::size_t tests = 0, failures = 0;

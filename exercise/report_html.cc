@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/markup.h"
 #include "exercise/output.h"
 
 namespace writ::exercise {
@@ -31,32 +32,7 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#eef1f4;pa
 @media print{body{background:#fff}main{padding:0}section{break-inside:avoid}.card,td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 )";
 
-std::string esc(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:  // C0 controls are parse errors in HTML: shown as U+FFFD
-        out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? std::string("\xEF\xBF\xBD")
-                                                                              : std::string(1, c);
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view text) { return markup_escape(text); }
 
 std::string offset(const SimulationResult& r, runtime::WallTime at) {
   const auto d = std::chrono::duration_cast<Millis>(at - r.start);

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "common/markup.h"
 #include "common/text.h"
 #include "report/report.h"
 
@@ -43,19 +44,7 @@ td small{display:block;font-weight:400}
 @media print{body{background:#fff}main{padding:0}section{break-inside:avoid;border:none}.card,.bar span,td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 )";
 
-std::string esc(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(const std::string& text) { return markup_escape(text); }
 
 std::string str(const json& value) { return value.is_string() ? esc(value.get<std::string>()) : "–"; }
 
@@ -77,10 +66,13 @@ std::string files(const json& paths) {
 }
 
 std::string checks(const json& rb) {
-  auto counts = [](const json& c) { return fmt::format("{} error(s), {} warning(s)", c["errors"].get<int>(), c["warnings"].get<int>()); };
+  auto counts = [](const json& c) {
+    return fmt::format("{} error(s), {} warning(s)", c["errors"].get<int>(), c["warnings"].get<int>());
+  };
   if (rb["checks"].size() < 2) return counts(rb);
   std::string out;
-  for (const auto& c : rb["checks"]) out += (out.empty() ? "" : "<br>") + ("<code>" + str(c["file"]) + "</code>: " + counts(c));
+  for (const auto& c : rb["checks"])
+    out += (out.empty() ? "" : "<br>") + ("<code>" + str(c["file"]) + "</code>: " + counts(c));
   return out;
 }
 
@@ -163,8 +155,8 @@ void steps_table(std::ostringstream& out, const json& rb) {
     if (status == "exempt") approval += "<small>exempt: reversible containment with rollback</small>";
     if (status == "missing") approval += "<small class=warn>required roles missing</small>";
     std::string rollback = s["rollback"].is_null() ? "" : "<code>" + str(s["rollback"]) + "</code> ";
-    out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>\n",
-                       id, str(s["action"]), str(s["effect"]), names(s["required_roles"]), approval, rollback,
+    out << fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td></tr>\n", id,
+                       str(s["action"]), str(s["effect"]), names(s["required_roles"]), approval, rollback,
                        str(s["rollback_status"]), names(s["evidence"]));
   }
   out << "</table>\n";
@@ -180,31 +172,34 @@ void obligations_table(std::ostringstream& out, const json& rb) {
       auto m = ob["margin_seconds"].get<std::int64_t>();
       margin = m < 0 ? "-" + format_duration(-m) : format_duration(m);
     }
-    out << fmt::format("<tr><td>{} <code>{}</code><br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                       "<td>{}</td><td>{}</td><td class=\"{}\">{}{}</td></tr>\n",
-                       str(ob["title"]), str(ob["id"]), str(ob["regime"]), str(ob["citation"]), str(ob["deadline"]),
-                       str(ob["step"]), dur(ob.value("step_deadline_seconds", json())), dur(ob.value("worst_case_seconds", json())),
-                       margin, str(ob["status"]), str(ob["status"]),
-                       ob.contains("reason") ? "<br><small>" + str(ob["reason"]) + "</small>" : "");
+    out << fmt::format(
+        "<tr><td>{} <code>{}</code><br><small>{}</small></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td class=\"{}\">{}{}</td></tr>\n",
+        str(ob["title"]), str(ob["id"]), str(ob["regime"]), str(ob["citation"]), str(ob["deadline"]), str(ob["step"]),
+        dur(ob.value("step_deadline_seconds", json())), dur(ob.value("worst_case_seconds", json())), margin,
+        str(ob["status"]), str(ob["status"]),
+        ob.contains("reason") ? "<br><small>" + str(ob["reason"]) + "</small>" : "");
   }
   out << "</table>\n";
 }
 
 void runbook_section(std::ostringstream& out, const json& rb, std::size_t index) {
   out << "<section id=\"rb-" << index << "\"><h2>" << str(rb["title"]) << " <code>" << str(rb["id"]) << "</code></h2>";
-  out << fmt::format("<dl><dt>{}</dt><dd>{}</dd><dt>IR digest</dt><dd><code>sha256:{}</code></dd>"
-                     "<dt>severity</dt><dd>{}</dd><dt>compliance</dt><dd>{}</dd><dt>check</dt><dd>{}</dd>"
-                     "<dt>rollback coverage</dt><dd>{} of {} reversible step(s)</dd><dt>evidence roots</dt><dd>{}</dd></dl>\n",
-                     rb["files"].size() > 1 ? "files (twins: the same IR)" : "file", files(rb["files"]), str(rb["digest"]),
-                     str(rb["severity"]), names(rb["compliance"]), checks(rb), rb["rollback_coverage"]["covered"].get<int>(),
-                     rb["rollback_coverage"]["reversible_steps"].get<int>(), names(rb["evidence_plan"]["roots"]));
+  out << fmt::format(
+      "<dl><dt>{}</dt><dd>{}</dd><dt>IR digest</dt><dd><code>sha256:{}</code></dd>"
+      "<dt>severity</dt><dd>{}</dd><dt>compliance</dt><dd>{}</dd><dt>check</dt><dd>{}</dd>"
+      "<dt>rollback coverage</dt><dd>{} of {} reversible step(s)</dd><dt>evidence roots</dt><dd>{}</dd></dl>\n",
+      rb["files"].size() > 1 ? "files (twins: the same IR)" : "file", files(rb["files"]), str(rb["digest"]),
+      str(rb["severity"]), names(rb["compliance"]), checks(rb), rb["rollback_coverage"]["covered"].get<int>(),
+      rb["rollback_coverage"]["reversible_steps"].get<int>(), names(rb["evidence_plan"]["roots"]));
   steps_table(out, rb);
   obligations_table(out, rb);
   if (!rb["suppressions"].empty()) {
-    out << "<h3>Suppressions</h3><table><tr><th>file</th><th>rule</th><th>line</th><th>reason</th><th>expires</th></tr>\n";
+    out << "<h3>Suppressions</h3><table><tr><th>file</th><th>rule</th><th>line</th><th>reason</th><th>expires</th></"
+           "tr>\n";
     for (const auto& s : rb["suppressions"]) {
-      out << fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", str(s["file"]),
-                         str(s["rule"]), s["line"].get<int>(),
+      out << fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                         str(s["file"]), str(s["rule"]), s["line"].get<int>(),
                          s["reason"].is_null() ? "(none — invalid)" : str(s["reason"]), str(s["expires"]));
     }
     out << "</table>\n";
@@ -219,8 +214,9 @@ std::string render_report_html(const json& report) {
   out << "<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>writ regulatory mapping report</title>"
       << "<style>" << kStyle << "</style></head><body><main>\n";
   out << "<h1>Regulatory mapping report</h1><div class=sub>" << str(report["tool"]) << " · policy <code>"
-      << str(report["policy"]) << "</code>" << (report.contains("generated_at") ? " · " + str(report["generated_at"]) : "")
-      << " · " << report["runbooks"].size() << " runbook(s)</div>\n";
+      << str(report["policy"]) << "</code>"
+      << (report.contains("generated_at") ? " · " + str(report["generated_at"]) : "") << " · "
+      << report["runbooks"].size() << " runbook(s)</div>\n";
   summary(out, report);
   std::size_t index = 0;
   for (const auto& rb : report["runbooks"]) runbook_section(out, rb, index++);
