@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import xml.etree.ElementTree as ElementTree
 
 import wrt
@@ -21,8 +20,6 @@ RED = (0xCF, 0x22, 0x2E)
 GREEN = (0x1A, 0x7F, 0x37)
 
 
-class Skip(Exception):
-    pass
 
 
 def make_tests(writ, source):
@@ -140,7 +137,7 @@ def make_tests(writ, source):
     def report_renders_in_chromium():
         browser = shutil.which("chromium") or shutil.which("chromium-browser")
         if not browser:
-            raise Skip("chromium is not installed (scripts/deps.sh installs it with WRIT_WITH_CHROMIUM=1)")
+            raise wrt.Skip("chromium is not installed (scripts/deps.sh installs it with WRIT_WITH_CHROMIUM=1)")
         with tempfile.TemporaryDirectory() as tmp:
             page = pathlib.Path(tmp) / "exercise.html"
             shot = pathlib.Path(tmp) / "exercise.png"
@@ -174,21 +171,7 @@ def main():
     args = wrt.args()
     writ = os.path.abspath(args.writ)
     source = pathlib.Path(args.source).resolve()
-    passed = failed = skipped = 0
-    for test in make_tests(writ, source):
-        try:
-            test()
-            passed += 1
-            print(f"ok   {test.__name__}")
-        except Skip as why:
-            skipped += 1
-            print(f"SKIP {test.__name__}: {why}")
-        except Exception:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            print(f"FAIL {test.__name__}")
-            traceback.print_exc(file=sys.stdout)
-    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-    sys.exit(1 if failed else 0)
+    wrt.main(make_tests(writ, source))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import traceback
 import zlib
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
@@ -37,8 +36,6 @@ GREEN = (0x1A, 0x7F, 0x37)  # .met card
 RED = (0xCF, 0x22, 0x2E)    # .violated card
 
 
-class Skip(Exception):
-    pass
 
 
 def report(writ, source, *argv):
@@ -344,7 +341,7 @@ def make_tests(writ, source):
     def html_renders_in_chromium():
         browser = shutil.which("chromium") or shutil.which("chromium-browser")
         if not browser:
-            raise Skip("chromium is not installed (apt-get install chromium; scripts/deps.sh does with "
+            raise wrt.Skip("chromium is not installed (apt-get install chromium; scripts/deps.sh does with "
                        "WRIT_WITH_CHROMIUM=1): the HTML report was not rendered")
         with tempfile.TemporaryDirectory() as tmp:
             page = pathlib.Path(tmp) / "report.html"
@@ -435,21 +432,7 @@ def main():
             test()
         print(f"updated {len(tests)} golden files")
         return
-    passed = failed = skipped = 0
-    for test in tests + make_tests(writ, source):
-        try:
-            test()
-            passed += 1
-            print(f"ok   {test.__name__}")
-        except Skip as why:
-            skipped += 1
-            print(f"SKIP {test.__name__}: {why}")
-        except Exception:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            print(f"FAIL {test.__name__}")
-            traceback.print_exc(file=sys.stdout)
-    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-    sys.exit(1 if failed else 0)
+    wrt.main(tests + make_tests(writ, source))
 
 
 if __name__ == "__main__":

@@ -35,17 +35,24 @@ def run_json(writ, *argv, **kw):
         raise AssertionError(f"not JSON (exit {proc.returncode}): {proc.stdout[:500]} {proc.stderr[:500]}")
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here (a missing optional tool); reported, not failed."""
+
+
 def main(tests):
-    """Runs test functions, prints 'N passed, M failed', exits non-zero on failure."""
-    passed = failed = 0
+    """Runs test functions, prints 'N passed, M failed[, K skipped]', exits non-zero on failure."""
+    passed = failed = skipped = 0
     for test in tests:
         try:
             test()
             passed += 1
             print(f"ok   {test.__name__}")
+        except Skip as why:
+            skipped += 1
+            print(f"SKIP {test.__name__}: {why}")
         except Exception:  # noqa: BLE001 - report every failure and go on
             failed += 1
             print(f"FAIL {test.__name__}")
             traceback.print_exc(file=sys.stdout)
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     sys.exit(1 if failed else 0)
