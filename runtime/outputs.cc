@@ -19,10 +19,13 @@ std::vector<std::string> declared_names(const PlannedStep& step) {
 
 std::optional<std::string> check_outputs(const nlohmann::json& outputs, const PlannedStep& step) {
   const auto where = fmt::format("step `{}`", step.id);
-  for (const auto& [name, value] : outputs.items()) {
-    const bool declared = std::any_of(step.returns.begin(), step.returns.end(), [&](const PlannedOutput& r) { return r.name == name; });
+  for (const auto& item : outputs.items()) {
+    const std::string& name = item.key();  // not a structured binding: clang 14 cannot capture one
+    const bool declared =
+        std::any_of(step.returns.begin(), step.returns.end(), [&](const PlannedOutput& r) { return r.name == name; });
     if (!declared) {
-      return fmt::format("{}: output {} is not declared (returns: {})", where, quote_for_message(name), join(declared_names(step), ", "));
+      return fmt::format("{}: output {} is not declared (returns: {})", where, quote_for_message(name),
+                         join(declared_names(step), ", "));
     }
   }
   for (const auto& r : step.returns) {
@@ -39,29 +42,38 @@ std::optional<std::string> check_outputs(const nlohmann::json& outputs, const Pl
 nlohmann::json placeholder(const expr::Type& type) {
   using K = expr::Type::Kind;
   switch (type.kind) {
-    case K::Int: return 0;
-    case K::Float: return 0.0;
-    case K::Bool: return false;
-    case K::Duration: return 0;
-    case K::Timestamp: return "1970-01-01T00:00:00Z";
-    case K::List: return nlohmann::json::array();
+    case K::Int:
+      return 0;
+    case K::Float:
+      return 0.0;
+    case K::Bool:
+      return false;
+    case K::Duration:
+      return 0;
+    case K::Timestamp:
+      return "1970-01-01T00:00:00Z";
+    case K::List:
+      return nlohmann::json::array();
     case K::Nominal:
       if (type.name == "host") return "dry-run.invalid";
       if (type.name == "ip") return "192.0.2.1";
       return "dry-run";
-    default: return "dry-run";
+    default:
+      return "dry-run";
   }
 }
 
 }  // namespace
 
-OutputsRead read_outputs(const std::optional<std::string>& reply, const PlannedStep& step, const RuntimeOptions& options) {
+OutputsRead read_outputs(const std::optional<std::string>& reply, const PlannedStep& step,
+                         const RuntimeOptions& options) {
   const auto where = fmt::format("step `{}`", step.id);
   const auto first = reply ? reply->find_first_not_of(" \t\r\n") : std::string::npos;
   if (first == std::string::npos || (*reply)[first] != '{') return {{}, std::nullopt, true};
   if (reply->size() > options.max_output_bytes) {
-    return {{}, fmt::format("{}: the reply is {} bytes, more than the limit of {} for outputs (max_output_bytes)", where, reply->size(),
-                            options.max_output_bytes)};
+    return {{},
+            fmt::format("{}: the reply is {} bytes, more than the limit of {} for outputs (max_output_bytes)", where,
+                        reply->size(), options.max_output_bytes)};
   }
   nlohmann::json body;
   try {
@@ -73,13 +85,15 @@ OutputsRead read_outputs(const std::optional<std::string>& reply, const PlannedS
   if (!body["outputs"].is_object()) return {{}, fmt::format("{}: the reply's `outputs` is not an object", where)};
   auto outputs = body["outputs"];
   if (auto why = check_outputs(outputs, step)) return {{}, *why};
-  if (auto at = nul_path(outputs, "")) return {{}, fmt::format("{}: output `{}` holds a NUL character (U+0000)", where, *at)};
+  if (auto at = nul_path(outputs, ""))
+    return {{}, fmt::format("{}: output `{}` holds a NUL character (U+0000)", where, *at)};
   return {std::move(outputs), std::nullopt, false};
 }
 
 nlohmann::json placeholder_outputs(const PlannedStep& step) {
   auto out = nlohmann::json::object();
-  for (const auto& r : step.returns) out[r.name] = placeholder(type_from_name(r.type).value_or(expr::Type::of(expr::Type::Kind::String)));
+  for (const auto& r : step.returns)
+    out[r.name] = placeholder(type_from_name(r.type).value_or(expr::Type::of(expr::Type::Kind::String)));
   return out;
 }
 
