@@ -91,7 +91,9 @@ bool Service::enqueue(Job job, bool force) {
   if (!force && queue_.size() >= options_.queue_capacity) return false;
   if (!queued_.insert(job.run_id).second && job.kind == JobKind::proceed) return true;  // already on its way
   queue_.push_back(std::move(job));
-  wake_.notify_one();
+  // notify_all: the ticker waits on wake_ too, and a notify_one that woke it would leave every
+  // worker asleep with the job queued (a run continued only when something else woke them).
+  wake_.notify_all();
   return true;
 }
 
