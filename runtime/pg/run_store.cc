@@ -199,16 +199,21 @@ class PgJournalSink final : public JournalSink {
       if (claimed.rows() != 1) {
         auto holder = connection_.exec("SELECT run_id FROM writ_events WHERE event_id = $1", {claim_});
         const auto other = holder.rows() ? holder.text(0, 0) : std::string("?");
-        JournalError duplicate(fmt::format("{}: event id {} belongs to run {}", where_, claim_, other), JournalProblem::duplicate);
+        JournalError duplicate(fmt::format("{}: event id {} belongs to run {}", where_, claim_, other),
+                               JournalProblem::duplicate);
         duplicate.other_run = other;
         throw duplicate;
       }
     }
     auto created = connection_.exec(
-        "INSERT INTO writ_runs (run_id, last_seq, last_hash, key_id, head_mac, lease_owner, lease_token, lease_until) VALUES ($1, "
-        "1, $2, $3, $4, $5, 1, now() + $6::bigint * interval '1 millisecond') ON CONFLICT (run_id) DO NOTHING RETURNING 1",
-        {run_id_, record.hash, key_id(key), head_mac(key, run_id_, 1, record.hash), node_, std::to_string(lease_.count())});
-    if (created.rows() != 1) throw JournalError(fmt::format("{}: cannot create: the run exists", where_), JournalProblem::io);
+        "INSERT INTO writ_runs (run_id, last_seq, last_hash, key_id, head_mac, lease_owner, lease_token, lease_until) "
+        "VALUES ($1, "
+        "1, $2, $3, $4, $5, 1, now() + $6::bigint * interval '1 millisecond') ON CONFLICT (run_id) DO NOTHING "
+        "RETURNING 1",
+        {run_id_, record.hash, key_id(key), head_mac(key, run_id_, 1, record.hash), node_,
+         std::to_string(lease_.count())});
+    if (created.rows() != 1)
+      throw JournalError(fmt::format("{}: cannot create: the run exists", where_), JournalProblem::io);
     connection_.exec("INSERT INTO writ_journal (run_id, seq, record) VALUES ($1, 1, $2)", {run_id_, line});
     transaction.commit();
     token_ = 1;
@@ -302,7 +307,7 @@ auto PgRunStore::with_connection(Fn&& fn, bool idempotent) const {
   std::lock_guard lock(mutex_);
   for (int attempt = 0;; ++attempt) {
     try {
-      if (!connection_->healthy()) connection_->reset();
+      if (!connection_->healthy()) reconnect();
       return fn(*connection_);
     } catch (const PgError& e) {
       if (!e.connection_lost || !idempotent || attempt > 0) throw unreachable(e);
@@ -310,9 +315,27 @@ auto PgRunStore::with_connection(Fn&& fn, bool idempotent) const {
   }
 }
 
+// While the database is down, callers fail at once with the last error rather than each
+// waiting on a connection attempt; attempts are spaced 100 ms, 200 ms, … up to 5 s apart.
+void PgRunStore::reconnect() const {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_failure_ && now < retry_at_) throw PgError(*last_failure_, true);
+  try {
+    connection_->reset();
+    last_failure_.reset();
+    backoff_ = std::chrono::milliseconds(100);
+  } catch (const PgError& e) {
+    last_failure_ = e.what();
+    retry_at_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(5000));
+    throw;
+  }
+}
+
 std::unique_ptr<JournalSink> PgRunStore::create(const std::string& run_id, const JournalOptions& options) {
   if (!options.claim_event.empty()) {
-    if (exists(run_id)) throw JournalError(fmt::format("{}: cannot create: the run exists", locate(run_id)), JournalProblem::io);
+    if (exists(run_id))
+      throw JournalError(fmt::format("{}: cannot create: the run exists", locate(run_id)), JournalProblem::io);
     try {
       return std::make_unique<PgJournalSink>(options_, locate(run_id), run_id, 0, options, JournalStatus{});
     } catch (const PgError& e) {
@@ -346,8 +369,9 @@ std::uint64_t PgRunStore::claim(const std::string& run_id) {
         auto row = c.exec(
             "UPDATE writ_runs SET lease_owner = $2, lease_token = lease_token + 1, lease_until = now() + $3::bigint * "
             "interval '1 "
-            "millisecond' WHERE run_id = $1 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2) RETURNING "
-        "lease_token",
+            "millisecond' WHERE run_id = $1 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2) "
+            "RETURNING "
+            "lease_token",
             {run_id, options_.node, std::to_string(options_.lease.count())});
         if (row.rows() == 1) return static_cast<std::uint64_t>(row.integer(0, 0));
         auto holder = c.exec(
@@ -397,7 +421,8 @@ std::unique_ptr<JournalSink> PgRunStore::open(const std::string& run_id, const J
   }
 }
 
-JournalStatus PgRunStore::scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const {
+JournalStatus PgRunStore::scan(const std::string& run_id, const JournalOptions& options,
+                               const RecordVisitor& visit) const {
   JournalStatus status;
   scan_verified(run_id, options, visit, status);
   return status;
@@ -431,7 +456,8 @@ std::map<std::string, RunStore::Head> PgRunStore::heads() const {
   return with_connection([&](Connection& c) {
     auto rows = c.exec("SELECT run_id, last_seq, coalesce(lease_until > now(), false) FROM writ_runs");
     std::map<std::string, Head> out;
-    for (int i = 0; i < rows.rows(); ++i) out[rows.text(i, 0)] = Head{static_cast<std::uint64_t>(rows.integer(i, 1)), rows.text(i, 2) == "t"};
+    for (int i = 0; i < rows.rows(); ++i)
+      out[rows.text(i, 0)] = Head{static_cast<std::uint64_t>(rows.integer(i, 1)), rows.text(i, 2) == "t"};
     return out;
   });
 }
@@ -446,8 +472,10 @@ std::vector<std::string> PgRunStore::claim_unheld(const std::vector<std::string>
       [&](Connection& c) {
         Transaction transaction(c);
         auto rows = c.exec(
-            "UPDATE writ_runs SET lease_owner = $2, lease_token = lease_token + 1, lease_until = now() + $3::bigint * interval '1 "
-            "millisecond' WHERE run_id IN (SELECT run_id FROM writ_runs WHERE run_id = ANY($1::text[]) AND (lease_until IS NULL OR "
+            "UPDATE writ_runs SET lease_owner = $2, lease_token = lease_token + 1, lease_until = now() + $3::bigint * "
+            "interval '1 "
+            "millisecond' WHERE run_id IN (SELECT run_id FROM writ_runs WHERE run_id = ANY($1::text[]) AND "
+            "(lease_until IS NULL OR "
             "lease_until < now()) ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING run_id",
             {array, options_.node, std::to_string(options_.lease.count()), std::to_string(limit)});
         std::vector<std::string> claimed;

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,8 @@ class PgRunStore final : public RunStore {
   std::unique_ptr<JournalSink> create(const std::string& run_id, const JournalOptions& options) override;
   std::unique_ptr<JournalSink> open(const std::string& run_id, const JournalOptions& options,
                                     const RecordVisitor& visit, JournalStatus* status) override;
-  JournalStatus scan(const std::string& run_id, const JournalOptions& options, const RecordVisitor& visit) const override;
+  JournalStatus scan(const std::string& run_id, const JournalOptions& options,
+                     const RecordVisitor& visit) const override;
   bool exists(const std::string& run_id) const override;
   std::vector<std::string> runs() const override;
   bool writable() const override;
@@ -63,6 +65,10 @@ class PgRunStore final : public RunStore {
   std::string name_;
   mutable std::mutex mutex_;
   mutable std::unique_ptr<Connection> connection_;
+  void reconnect() const;  // under mutex_
+  mutable std::optional<std::string> last_failure_;
+  mutable std::chrono::steady_clock::time_point retry_at_{};
+  mutable std::chrono::milliseconds backoff_{100};
 };
 
 // The node name leases record by default: "HOSTNAME:PID".
