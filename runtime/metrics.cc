@@ -1,19 +1,18 @@
 #include "runtime/metrics.h"
 
-#include "runtime/run_store.h"
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <fmt/format.h>
 #include <set>
 
 #include "common/regular_file.h"
 #include "common/sha256.h"
 #include "runtime/clock.h"
 #include "runtime/run_state.h"
+#include "runtime/run_store.h"
 
 namespace writ::runtime {
 
@@ -32,8 +31,8 @@ struct PreservedObject {
 // the journal recorded.
 std::optional<std::string> check_object(const PreservedObject& p, const std::optional<std::filesystem::path>& store) {
   const bool hex = p.sha256.size() == 64 && std::all_of(p.sha256.begin(), p.sha256.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                   });
   if (!hex) return fmt::format("the journal's sha256 \"{}\" is not a SHA-256", p.sha256);
   const std::filesystem::path object =
       store ? *store / "objects" / "sha256" / p.sha256.substr(0, 2) / p.sha256 : std::filesystem::path(p.object);
@@ -54,7 +53,8 @@ std::optional<std::string> check_object(const PreservedObject& p, const std::opt
   const auto digest = hasher.finish();
   const auto actual = to_hex(digest);
   if (actual != p.sha256 || size != p.size) {
-    return fmt::format("stored object {} does not match the journal (sha256 {}, {} bytes)", object.string(), actual, size);
+    return fmt::format("stored object {} does not match the journal (sha256 {}, {} bytes)", object.string(), actual,
+                       size);
   }
   return std::nullopt;
 }
@@ -74,7 +74,8 @@ std::optional<std::int64_t> millis_since(const std::optional<WallTime>& start, c
 // One run's records, read in order on top of RunState (which checks that they form a run).
 class RunScan {
  public:
-  RunScan(ModeMetrics& metrics, std::string run_id, const MetricsOptions& options) : metrics_(metrics), options_(options) {
+  RunScan(ModeMetrics& metrics, std::string run_id, const MetricsOptions& options)
+      : metrics_(metrics), options_(options) {
     run_.run_id = std::move(run_id);
   }
 
@@ -150,7 +151,8 @@ class RunScan {
     run_.time_to_contain_ms = millis_since(start_, at);
     const auto contained = parse_rfc3339(at);
     if (detected_ && contained && *detected_ < *contained) {
-      run_.detection_to_contain_ms = std::chrono::duration_cast<std::chrono::milliseconds>(*contained - *detected_).count();
+      run_.detection_to_contain_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*contained - *detected_).count();
     }
   }
 
@@ -159,7 +161,10 @@ class RunScan {
   }
 
   void on_decision(const nlohmann::json& d) {
-    ApprovalSample sample{run_.run_id, d.at("step").get<std::string>(), {}, d.at("latency_ms").get<std::int64_t>(),
+    ApprovalSample sample{run_.run_id,
+                          d.at("step").get<std::string>(),
+                          {},
+                          d.at("latency_ms").get<std::int64_t>(),
                           d.at("approved").get<bool>()};
     asked_.insert(sample.step);
     sample.roles = required_[sample.step];
@@ -177,18 +182,25 @@ class RunScan {
 
   void count_step(const std::string& step, const std::string& status) {
     auto& s = metrics_.steps;
-    if (status == "executed") ++(asked_.count(step) ? s.approved : s.automated);
-    else if (status == "refused") ++s.refused;
-    else if (status == "failed") ++s.failed;
-    else if (status == "skipped") ++s.skipped;
+    if (status == "executed")
+      ++(asked_.count(step) ? s.approved : s.automated);
+    else if (status == "refused")
+      ++s.refused;
+    else if (status == "failed")
+      ++s.failed;
+    else if (status == "skipped")
+      ++s.skipped;
   }
 
   void count_evidence() {
     auto& e = metrics_.evidence;
-    std::set<std::string> applied;
-    for (const auto& id : state_.applied_order()) {
-      if (!applied.insert(id).second) continue;
-      for (const auto& artifact : state_.plan().find(id)->preserve) {
+    std::set<std::pair<std::string, int>> applied;
+    for (const auto& unit : state_.applied_units()) {  // a for-each step: each element's artifacts
+      if (!applied.insert(unit).second) continue;
+      const auto& id = unit.first;
+      const auto* step = state_.plan().find(id);
+      if (!step || (unit.second >= 0 && static_cast<std::size_t>(unit.second) >= step->elements.size())) continue;
+      for (const auto& artifact : step->artifacts(unit.second)) {
         ++e.declared;
         const StepArtifact key{id, artifact};
         auto problem = [&](std::string what) { e.problems.push_back({run_.run_id, id, artifact, std::move(what)}); };
@@ -196,8 +208,10 @@ class RunScan {
           ++e.skipped;
         } else if (auto p = preserved_.find(key); p != preserved_.end()) {
           ++e.preserved;
-          if (auto why = check_object(p->second, options_.evidence_dir ? options_.evidence_dir : evidence_dir_)) problem(*why);
-          else ++e.verified;
+          if (auto why = check_object(p->second, options_.evidence_dir ? options_.evidence_dir : evidence_dir_))
+            problem(*why);
+          else
+            ++e.verified;
         } else if (auto f = failed_.find(key); f != failed_.end()) {
           ++e.failed;
           problem("not preserved: " + f->second);
@@ -278,7 +292,7 @@ Distribution summarize(const std::vector<std::int64_t>& values) {
 }
 
 std::map<std::string, int> ModeMetrics::runs_by_status() const {
-  std::map<std::string, int> out{{"completed", 0}, {"halted_by_approval", 0}, {"failed", 0},
+  std::map<std::string, int> out{{"completed", 0},   {"halted_by_approval", 0},  {"failed", 0},
                                  {"rolled_back", 0}, {"rollback_incomplete", 0}, {"unfinished", 0}};
   for (const auto& run : runs) ++out[run.status];
   return out;
@@ -325,7 +339,8 @@ Distribution ModeMetrics::approval_latency() const {
 }
 
 int ModeMetrics::approvals_refused() const {
-  return static_cast<int>(std::count_if(approvals.begin(), approvals.end(), [](const ApprovalSample& a) { return !a.approved; }));
+  return static_cast<int>(
+      std::count_if(approvals.begin(), approvals.end(), [](const ApprovalSample& a) { return !a.approved; }));
 }
 
 std::optional<double> ModeMetrics::approval_refusal_rate() const {
@@ -420,7 +435,8 @@ Metrics compute_metrics(const RunStore& store, const MetricsOptions& options) {
   for (const auto& run_id : store.runs()) {
     JournalStatus status;
     scan_run(metrics, run_id, options, [&](const auto& read) {
-      status = store.scan(run_id, JournalOptions{options.max_record_bytes, options.key}, [&](JournalRecord&& record) { read(record); });
+      status = store.scan(run_id, JournalOptions{options.max_record_bytes, options.key},
+                          [&](JournalRecord&& record) { read(record); });
     });
     if (status.keyed && !status.macs_checked) metrics.macs_unchecked.push_back(run_id);
   }

@@ -128,6 +128,21 @@ def test_for_each_resumes_after_kill_9_without_repeating_an_element():
         rs.verify_journal(s.journal(run_id))
 
 
+def test_metrics_count_each_elements_artifacts():
+    runbook = FLEET.replace("rollback restore_host(target: h)\n", "rollback restore_host(target: h)\n    preserve \"/var/forensics/{{ h }}.log\"\n")
+    with rs.Scratch() as s:
+        for host in EVENT["hosts"]:
+            s.write(f"host/var/forensics/{host}.log", f"{host}\n")
+        approvals = s.write("approvals.json", {"notify": {"approved": True}})
+        proc = wrt.run(W, "run", s.write("rb.writ", runbook), "--event", s.write("event.json", EVENT), "--dry-run",
+                       "--approvals", approvals, "--evidence", str(s.path / "evidence"), "--artifact-root",
+                       str(s.path / "host"), "--state", s.state())
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        proc, metrics = wrt.run_json(W, "metrics", s.state())
+        evidence = metrics["tabletop"]["evidence"]
+        assert (evidence["declared"], evidence["preserved"], evidence["verified"]) == (3, 3, 3), evidence
+
+
 def test_output_flows_into_a_later_argument():
     def respond(request):
         if request.json()["action"] == "trigger_forensic_imaging":
@@ -195,5 +210,6 @@ def test_task_fails_when_its_time_runs_out():
 
 if __name__ == "__main__":
     wrt.main([test_for_each_calls_each_host_once_with_its_own_key_and_rolls_each_back,
-              test_for_each_resumes_after_kill_9_without_repeating_an_element, test_output_flows_into_a_later_argument,
+              test_for_each_resumes_after_kill_9_without_repeating_an_element, test_metrics_count_each_elements_artifacts,
+              test_output_flows_into_a_later_argument,
               test_parallel_branches_overlap_in_time, test_task_parks_until_done_then_resumes, test_task_fails_when_its_time_runs_out])
