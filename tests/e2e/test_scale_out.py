@@ -186,6 +186,32 @@ def test_a_database_restart_mid_run_loses_and_duplicates_nothing():
         assert sorted(r["run_id"] for r in listing) == sorted(run_ids), listing
 
 
+def test_writ_run_resume_and_metrics_on_the_database():
+    with rs.Scratch() as scratch:
+        pg = pg_support.Cluster().init().start()
+        try:
+            dsn = pg.createdb("writ")
+            rb = scratch.write("rb.writ", rs.containment("5s"))
+            ev = scratch.write("event.json", rs.EVENT)
+            proc = wrt.run(W, "run", rb, "--event", ev, "--dry-run", "--state", dsn)
+            assert proc.returncode == 2 and "--evidence" in proc.stderr, proc  # where would evidence go?
+            approvals = scratch.write("approvals.json", {"revoke": {"approved": True, "approvers": [
+                {"approver": "a", "role": "ciso"}, {"approver": "b", "role": "legal"}]}})
+            proc = wrt.run(W, "run", rb, "--event", ev, "--dry-run", "--approvals", approvals, "--state", dsn,
+                           "--evidence", str(scratch.path / "evidence"), "--format", "json")
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            run_id = json.loads(proc.stdout)["run_id"]
+            proc = wrt.run(W, "run", "--resume", run_id, "--state", dsn)
+            assert proc.returncode == 0 and "already finished" in proc.stderr, proc
+            rows = pg.psql("writ", f"SELECT count(*) FROM writ_journal WHERE run_id = '{run_id}'").stdout.strip()
+            assert int(rows) > 5, rows
+            proc = wrt.run(W, "metrics", dsn)
+            assert proc.returncode == 0, proc
+            assert json.loads(proc.stdout)["tabletop"]["runs_total"] == 1, proc.stdout
+        finally:
+            pg.destroy()
+
+
 def test_a_schema_newer_than_the_binary_is_refused():
     with rs.Scratch() as scratch:
         pg = pg_support.Cluster().init().start()
@@ -206,4 +232,5 @@ if __name__ == "__main__":
     wrt.main([test_events_are_deduplicated_across_nodes_and_every_node_sees_every_run,
               test_a_node_killed_mid_step_has_its_runs_finished_by_the_others,
               test_a_database_restart_mid_run_loses_and_duplicates_nothing,
+              test_writ_run_resume_and_metrics_on_the_database,
               test_a_schema_newer_than_the_binary_is_refused])
