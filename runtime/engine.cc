@@ -1,10 +1,10 @@
 #include "runtime/engine.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "common/regular_file.h"
 #include "compiler/ir_json.h"
@@ -94,12 +94,16 @@ nlohmann::json typed_fields(const Event& event) {
 // Why a journal cannot be continued, as the user should read it.
 [[noreturn]] void refuse_journal(const JournalError& e, const std::string& run_id) {
   switch (e.problem) {
-    case JournalProblem::in_use: throw RunRefused(fmt::format("run {} is in use by another writ process", run_id));
-    case JournalProblem::unreadable: throw RunUsageError(e.what());
+    case JournalProblem::in_use:
+      throw RunRefused(fmt::format("run {} is in use by another writ process", run_id));
+    case JournalProblem::unreadable:
+      throw RunUsageError(e.what());
     case JournalProblem::key:
     case JournalProblem::io:
-    case JournalProblem::duplicate: throw RunRefused(e.what());
-    case JournalProblem::corrupt: break;
+    case JournalProblem::duplicate:
+      throw RunRefused(e.what());
+    case JournalProblem::corrupt:
+      break;
   }
   throw RunRefused(fmt::format("corrupt journal, refusing to continue: {}", e.what()));
 }
@@ -149,13 +153,18 @@ RunbookSet::Routed RunbookSet::route(Event& event, const std::string& run_id) co
 }
 
 Engine::Engine(std::shared_ptr<const RunbookSet> runbooks, EngineConfig config, Clock& clock, EngineHooks hooks)
-    : runbooks_(std::move(runbooks)), config_(std::move(config)), clock_(clock), hooks_(std::move(hooks)),
+    : runbooks_(std::move(runbooks)),
+      config_(std::move(config)),
+      clock_(clock),
+      hooks_(std::move(hooks)),
       store_(config_.store ? config_.store : std::make_shared<FileRunStore>(config_.state_dir)) {
-  if (runbooks_ && !runbooks_->errors().empty()) throw std::invalid_argument("a runbook set with check errors never runs");
+  if (runbooks_ && !runbooks_->errors().empty())
+    throw std::invalid_argument("a runbook set with check errors never runs");
 }
 
 void Engine::replace_runbooks(std::shared_ptr<const RunbookSet> runbooks) {
-  if (runbooks && !runbooks->errors().empty()) throw std::invalid_argument("a runbook set with check errors never runs");
+  if (runbooks && !runbooks->errors().empty())
+    throw std::invalid_argument("a runbook set with check errors never runs");
   std::lock_guard lock(mutex_);
   runbooks_ = std::move(runbooks);
 }
@@ -182,13 +191,16 @@ void check_approvals_source(const std::string& source, bool dry_run) {
   }
   if (!url_origin(source)) {
     if (dry_run) return;
-    throw RunUsageError(fmt::format("--approvals {}: a static decisions file is for tabletop exercises and needs --dry-run; "
-                                    "a live run asks an approval service (--approvals URL)", source));
+    throw RunUsageError(
+        fmt::format("--approvals {}: a static decisions file is for tabletop exercises and needs --dry-run; "
+                    "a live run asks an approval service (--approvals URL)",
+                    source));
   }
   const bool token = env("WRIT_APPROVAL_TOKEN").has_value();
   if ((token || has_userinfo(source)) && !credentials_allowed(source)) {
-    throw RunUsageError(fmt::format("--approvals {}: {} would travel over plain http to a host that is not loopback; use https",
-                                    redact_url(source), token ? "WRIT_APPROVAL_TOKEN" : "the URL's userinfo"));
+    throw RunUsageError(
+        fmt::format("--approvals {}: {} would travel over plain http to a host that is not loopback; use https",
+                    redact_url(source), token ? "WRIT_APPROVAL_TOKEN" : "the URL's userinfo"));
   }
 }
 
@@ -221,14 +233,16 @@ void setup_connectors(Session& s, const std::string& path, bool dry_run, const E
   s.described["dry_run"] = dry_run;
 }
 
-void setup_approvals(Session& s, const std::string& source, const Plan& plan, const std::function<void(const std::string&)>& note) {
+void setup_approvals(Session& s, const std::string& source, const Plan& plan,
+                     const std::function<void(const std::string&)>& note) {
   if (source.empty()) {
     s.gate = std::make_unique<RefuseAllGate>();
     s.described["approvals"] = {{"kind", "none"}, {"source", nullptr}};
     return;
   }
   if (url_origin(source)) {
-    s.gate = std::make_unique<HttpApprovalGate>(source, env("WRIT_APPROVAL_TOKEN"), s.http, s.system_clock, s.options, s.secrets);
+    s.gate = std::make_unique<HttpApprovalGate>(source, env("WRIT_APPROVAL_TOKEN"), s.http, s.system_clock, s.options,
+                                                s.secrets);
     // Userinfo, query and fragment may hold credentials: never journaled (--resume asks again).
     const auto shown = redact_url(source);
     s.described["approvals"] = {{"kind", "http"}, {"source", shown}, {"redacted", shown != source}};
@@ -241,7 +255,8 @@ void setup_approvals(Session& s, const std::string& source, const Plan& plan, co
     for (const auto& step : gate.steps()) {
       if (!plan.find(step)) unknown.push_back(step);
     }
-    if (!unknown.empty() && note) note(fmt::format("{} decides steps runbook `{}` does not have: {}", source, plan.runbook, joined(unknown)));
+    if (!unknown.empty() && note)
+      note(fmt::format("{} decides steps runbook `{}` does not have: {}", source, plan.runbook, joined(unknown)));
     s.gate = std::make_unique<StaticApprovalGate>(std::move(gate));
   } catch (const ApprovalsFileError& e) {
     throw RunRefused(e.what());
@@ -267,7 +282,8 @@ void setup_evidence(Session& s, Clock& clock, const std::string& dir, EvidenceRo
 }
 
 void refuse_if_unsafe(const Plan& plan, Session& s, const std::string& run_id) {
-  const auto problems = preflight(plan, *s.connectors, s.evidence_roots, run_id, s.collect_evidence ? s.evidence.get() : nullptr);
+  const auto problems =
+      preflight(plan, *s.connectors, s.evidence_roots, run_id, s.collect_evidence ? s.evidence.get() : nullptr);
   if (problems.empty()) return;
   std::string message = "the run cannot start:";
   for (const auto& p : problems) message += "\n  " + p;
@@ -293,7 +309,8 @@ ExecutionLog Engine::start(Event event, const std::string& origin, const std::st
   } else {
     setup_approvals(s, config_.approvals, plan, hooks_.note);
   }
-  setup_evidence(s, clock_, config_.evidence.empty() ? (fs::path(config_.state_dir) / "evidence").string() : config_.evidence,
+  setup_evidence(s, clock_,
+                 config_.evidence.empty() ? (fs::path(config_.state_dir) / "evidence").string() : config_.evidence,
                  {policy.evidence_roots, s.config.evidence_roots, config_.artifact_root}, config_.key, hooks_);
   s.collect_evidence = !config_.dry_run || !config_.evidence.empty() || !config_.artifact_root.empty();
   s.described["collect_evidence"] = s.collect_evidence;
@@ -301,10 +318,19 @@ ExecutionLog Engine::start(Event event, const std::string& origin, const std::st
   const auto key = load_journal_key(config_.journal_key, s.config.journal_key);
 
   auto data = s.described;
-  data.update({{"run_id", run_id}, {"runbook", runbook.id}, {"runbook_file", routed.file}, {"title", runbook.title},
-               {"severity", runbook.severity}, {"digest", plan.digest}, {"ir", ir::to_json(runbook)},
-               {"plan", plan_to_json(plan)}, {"event_text", event.text}, {"event_origin", origin}, {"event_id", event.id()},
-               {"event_fields", typed_fields(event)}, {"writ_version", WRIT_VERSION},
+  data.update({{"run_id", run_id},
+               {"runbook", runbook.id},
+               {"runbook_file", routed.file},
+               {"title", runbook.title},
+               {"severity", runbook.severity},
+               {"digest", plan.digest},
+               {"ir", ir::to_json(runbook)},
+               {"plan", plan_to_json(plan)},
+               {"event_text", event.text},
+               {"event_origin", origin},
+               {"event_id", event.id()},
+               {"event_fields", typed_fields(event)},
+               {"writ_version", WRIT_VERSION},
                {"approver_identity", policy.approver_identity_required ? "required" : "optional"},
                {"journal_key_id", key ? nlohmann::json(key->id()) : nlohmann::json(nullptr)},
                {"deadlines", clocks_to_json(start_clocks(runbook, set->catalog(), clock_start(event, clock_)))}});
@@ -332,8 +358,8 @@ std::optional<JournalKey> resume_key(const EngineConfig& config) {
 }
 
 // Rebuilds a run from its journal alone, holding the journal open (and locked) in `journal`.
-RunState load_run(RunStore& store, const EngineConfig& config, const std::string& run_id, std::unique_ptr<JournalSink>& journal,
-                  const std::function<void(const std::string&)>& note) {
+RunState load_run(RunStore& store, const EngineConfig& config, const std::string& run_id,
+                  std::unique_ptr<JournalSink>& journal, const std::function<void(const std::string&)>& note) {
   if (!valid_run_id(run_id)) throw RunUsageError(fmt::format("`{}` is not a run id", run_id));
   if (!store.exists(run_id)) throw RunUsageError(fmt::format("no run {} under {}", run_id, store.describe()));
   const auto key = resume_key(config);
@@ -341,7 +367,8 @@ RunState load_run(RunStore& store, const EngineConfig& config, const std::string
   RunState state;
   JournalStatus status;
   try {
-    journal = store.open(run_id, journal_options(key, config.options), [&](JournalRecord&& r) { state.apply(r); }, &status);
+    journal = store.open(
+        run_id, journal_options(key, config.options), [&](JournalRecord&& r) { state.apply(r); }, &status);
     if (status.record_count == 0) throw JournalError(where + ": the journal is empty");
     if (state.run_id() != run_id) {  // a whole journal (and head) moved from another run's directory
       throw JournalError(fmt::format("{}: the journal is run {}'s, not run {}'s", where, state.run_id(), run_id));
@@ -352,7 +379,8 @@ RunState load_run(RunStore& store, const EngineConfig& config, const std::string
   if (!note) return state;
   if (status.torn_tail) note(where + ": dropped an unfinished last line (crash while writing)");
   if (status.past_head > 0) {
-    note(where + ": journal.head was one record behind (crash between an append and the head's update); brought up to date");
+    note(where +
+         ": journal.head was one record behind (crash between an append and the head's update); brought up to date");
   }
   return state;
 }
@@ -360,7 +388,7 @@ RunState load_run(RunStore& store, const EngineConfig& config, const std::string
 // The services a continued run had, as its run_started record says; `asks`: the run may ask
 // approvals (a rollback never does).
 void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, const EngineHooks& hooks,
-                              const RunState& state, bool asks) {
+                       const RunState& state, bool asks) {
   const auto& start = state.start();
   const bool dry_run = start.value("dry_run", false);
   auto connectors = config.connectors;
@@ -368,7 +396,8 @@ void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, con
   if (connectors.empty() && recorded.value("path", nlohmann::json()).is_string()) {
     connectors = recorded["path"].get<std::string>();
     if (load_config(connectors).sha256 != recorded.value("sha256", "")) {
-      throw RunRefused(fmt::format("{} changed since the run started; pass --connectors to use it as it is now", connectors));
+      throw RunRefused(
+          fmt::format("{} changed since the run started; pass --connectors to use it as it is now", connectors));
     }
   }
   if (hooks.approvals) {
@@ -379,8 +408,10 @@ void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, con
     const auto gate = start.value("approvals", nlohmann::json::object());
     if (approvals.empty() && gate.value("source", nlohmann::json()).is_string()) {
       if (asks && gate.value("redacted", false)) {
-        throw RunUsageError(fmt::format("run {}: its approval URL held userinfo, a query or a fragment, which are never "
-                                        "journaled; give --approvals URL again", state.run_id()));
+        throw RunUsageError(
+            fmt::format("run {}: its approval URL held userinfo, a query or a fragment, which are never "
+                        "journaled; give --approvals URL again",
+                        state.run_id()));
       }
       approvals = gate["source"].get<std::string>();
     }
@@ -392,18 +423,24 @@ void setup_from_record(Session& s, Clock& clock, const EngineConfig& config, con
   // recorded: the connectors file's).
   auto roots = EvidenceRoots::from_json(start.value("evidence_roots", nlohmann::json()));
   setup_evidence(s, clock,
-                 config.evidence.empty() ? start.value("evidence_dir", (fs::path(config.state_dir) / "evidence").string()) : config.evidence,
+                 config.evidence.empty()
+                     ? start.value("evidence_dir", (fs::path(config.state_dir) / "evidence").string())
+                     : config.evidence,
                  roots.value_or(EvidenceRoots{{}, s.config.evidence_roots, {}}), config.key, hooks);
   s.collect_evidence = start.value("collect_evidence", !dry_run);
 }
 
 }  // namespace
 
-ExecutionLog Engine::resume(const std::string& run_id, bool* finished) { return continue_run(run_id, Mode::resume, finished); }
+ExecutionLog Engine::resume(const std::string& run_id, bool* finished) {
+  return continue_run(run_id, Mode::resume, finished);
+}
 
 ExecutionLog Engine::proceed(const std::string& run_id) { return continue_run(run_id, Mode::proceed, nullptr); }
 
-ExecutionLog Engine::rollback(const std::string& run_id, bool* already) { return continue_run(run_id, Mode::rollback, already); }
+ExecutionLog Engine::rollback(const std::string& run_id, bool* already) {
+  return continue_run(run_id, Mode::rollback, already);
+}
 
 ExecutionLog Engine::continue_run(const std::string& run_id, Mode mode, bool* flag) {
   std::unique_ptr<JournalSink> journal;
@@ -411,8 +448,8 @@ ExecutionLog Engine::continue_run(const std::string& run_id, Mode mode, bool* fl
   if (flag) *flag = false;
   if (mode == Mode::rollback) {
     if (!state.finished() && !state.rollback_trigger()) {
-      throw RunRefused(fmt::format("run {} has not finished; finish it first with `writ run --resume {} --state {}`", run_id, run_id,
-                                   config_.state_dir));
+      throw RunRefused(fmt::format("run {} has not finished; finish it first with `writ run --resume {} --state {}`",
+                                   run_id, run_id, config_.state_dir));
     }
     if (state.finished() == std::optional<std::string>("rolled_back")) {
       if (flag) *flag = true;
@@ -431,7 +468,9 @@ ExecutionLog Engine::continue_run(const std::string& run_id, Mode mode, bool* fl
       progress(fmt::format("run {} resumed", run_id));
       interpreter.resume(s.described);
       break;
-    case Mode::proceed: interpreter.proceed(); break;
+    case Mode::proceed:
+      interpreter.proceed();
+      break;
     case Mode::rollback:
       progress(fmt::format("run {} rolling back", run_id));
       interpreter.rollback();
@@ -446,12 +485,23 @@ nlohmann::json announcement(const RunState& state, const PlannedStep& step, bool
                             const std::string& requested_at) {
   const auto& plan = state.plan();
   const auto asked = parse_rfc3339(requested_at);
-  const auto expires = asked ? format_rfc3339(*asked + std::chrono::seconds(step.approval->timeout_seconds)) : std::string();
-  nlohmann::json out = {{"type", "approval_request"}, {"run_id", state.run_id()}, {"step", step.id},
+  const auto expires =
+      asked ? format_rfc3339(*asked + std::chrono::seconds(step.approval->timeout_seconds)) : std::string();
+  nlohmann::json out = {{"type", "approval_request"},
+                        {"run_id", state.run_id()},
+                        {"step", step.id},
                         {"required_roles", step.approval->roles},
-                        {"context", {{"event", state.event()}, {"action", step.action}, {"args", step.args},
-                                     {"runbook", {{"id", plan.runbook}, {"title", plan.title}, {"severity", plan.severity}}}}},
-                        {"url", url}, {"expires_at", expires}};
+                        {"context",
+                         {{"event", state.event()},
+                          {"action", step.action},
+                          {"args", step.args},
+                          {"runbook", {{"id", plan.runbook}, {"title", plan.title}, {"severity", plan.severity}}}}},
+                        {"url", url},
+                        {"expires_at", expires}};
+  if (step.for_each) {  // one approval covers every element: the approvers see them all
+    out["context"]["targets"] = step.targets();
+    out["context"]["elements"] = step.element_args();
+  }
   if (reminder) out["reminder"] = true;
   return out;
 }
@@ -470,13 +520,20 @@ bool Engine::announce(const std::string& run_id, const std::string& step_id, boo
   const auto route = s.config.routes.find("approval_request");
   if (route == s.config.routes.end() || !s.connectors->route_of("approval_request")) return false;
   const auto connector = *s.connectors->route_of("approval_request");
-  ConnectorCall call{run_id, step_id, "approval_request", announcement(state, *step, reminder, url, p->approval_requested_at),
-                     idempotency_key(run_id, step_id, reminder ? "approval_reminder" : "approval_request"), 1,
+  ConnectorCall call{run_id,
+                     step_id,
+                     "approval_request",
+                     announcement(state, *step, reminder, url, p->approval_requested_at),
+                     idempotency_key(run_id, step_id, reminder ? "approval_reminder" : "approval_request"),
+                     1,
                      std::chrono::seconds(10)};
   const auto result = s.connectors->get(connector).call(call);
   try {
     journal->append("approval_announced", clock_.now(),
-                    {{"step", step_id}, {"reminder", reminder}, {"connector", connector}, {"ok", result.ok},
+                    {{"step", step_id},
+                     {"reminder", reminder},
+                     {"connector", connector},
+                     {"ok", result.ok},
                      {"error", result.ok ? nlohmann::json(nullptr) : nlohmann::json(result.error)}});
   } catch (const JournalError& e) {
     refuse_journal(e, run_id);
@@ -490,14 +547,19 @@ std::optional<std::string> task_refusal(const RunState& state, const std::string
   if (!planned) return fmt::format("run {} has no step `{}`", run, step);
   if (!planned->task) return fmt::format("step `{}` of run {} is not a task (action `{}`)", step, run, planned->action);
   const auto* p = state.find_step(step);
-  if (p && p->task_done) return fmt::format("task `{}` of run {} was already marked done by {} at {}", step, run, p->task_done->by, p->task_done->at);
-  if (state.finished()) return fmt::format("run {} has finished ({}): task `{}` can no longer be marked done", run, *state.finished(), step);
-  if (!p || !p->task_pending || p->status) return fmt::format("task `{}` of run {} is not waiting to be done (the run has not reached it)", step, run);
+  if (p && p->task_done)
+    return fmt::format("task `{}` of run {} was already marked done by {} at {}", step, run, p->task_done->by,
+                       p->task_done->at);
+  if (state.finished())
+    return fmt::format("run {} has finished ({}): task `{}` can no longer be marked done", run, *state.finished(),
+                       step);
+  if (!p || !p->task_pending || p->status)
+    return fmt::format("task `{}` of run {} is not waiting to be done (the run has not reached it)", step, run);
   return std::nullopt;
 }
 
-RunState Engine::complete_task(const std::string& run_id, const std::string& step, const std::string& by, const std::string& note,
-                               const std::string& via) {
+RunState Engine::complete_task(const std::string& run_id, const std::string& step, const std::string& by,
+                               const std::string& note, const std::string& via) {
   if (note.size() > 1024) throw RunUsageError(fmt::format("the note has {} bytes, more than 1024", note.size()));
   if (note.find('\0') != std::string::npos) throw RunUsageError("the note holds a NUL character (U+0000)");
   if (!valid_run_id(run_id)) throw RunUsageError(fmt::format("`{}` is not a run id", run_id));

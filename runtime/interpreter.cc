@@ -1,7 +1,8 @@
 #include "runtime/interpreter.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <thread>
@@ -21,11 +22,14 @@ nlohmann::json approvers_json(const std::vector<Approver>& approvers) {
   return out;
 }
 
-nlohmann::json optional_error(const std::optional<std::string>& error) { return error ? nlohmann::json(*error) : nlohmann::json(nullptr); }
+nlohmann::json optional_error(const std::optional<std::string>& error) {
+  return error ? nlohmann::json(*error) : nlohmann::json(nullptr);
+}
 
 // A route for `call`, and the routed connector's consent to it, as the interpreter will send it.
-std::optional<std::string> unsendable(const ConnectorSet& connectors, const std::string& run_id, const PlannedStep& step, int element,
-                                      const PlannedCall& call, const std::string& phase) {
+std::optional<std::string> unsendable(const ConnectorSet& connectors, const std::string& run_id,
+                                      const PlannedStep& step, int element, const PlannedCall& call,
+                                      const std::string& phase) {
   const auto what = phase == "rollback" ? "rollback action" : "action";
   const auto where = element < 0 ? fmt::format("step `{}`", step.id) : fmt::format("step `{}`[{}]", step.id, element);
   const auto route = connectors.route_of(call.action);
@@ -56,30 +60,34 @@ nlohmann::json with_element(nlohmann::json data, int element) {
 }  // namespace
 
 // What preflight refuses, for one rendered step (also asked of a deferred step when reached).
-std::vector<std::string> step_problems(const PlannedStep& step, const ConnectorSet& connectors, const EvidenceRoots& evidence_roots,
-                                       const std::string& run_id) {
+std::vector<std::string> step_problems(const PlannedStep& step, const ConnectorSet& connectors,
+                                       const EvidenceRoots& evidence_roots, const std::string& run_id) {
   std::vector<std::string> problems;
   if (!step.enabled || step.task) return problems;
   if (step.is_deferred()) {  // its arguments are not known yet: its route is
     if (!connectors.route_of(step.action)) {
-      problems.push_back(fmt::format("step `{}`: no connector route for action `{}` (add it, or \"*\", to routes)", step.id, step.action));
+      problems.push_back(fmt::format("step `{}`: no connector route for action `{}` (add it, or \"*\", to routes)",
+                                     step.id, step.action));
     }
     return problems;
   }
   for (int element : units_of(step)) {
-    if (auto why = unsendable(connectors, run_id, step, element, step.call(element), "execute")) problems.push_back(*why);
+    if (auto why = unsendable(connectors, run_id, step, element, step.call(element), "execute"))
+      problems.push_back(*why);
     if (auto rollback = step.rollback_call(element)) {
       if (auto why = unsendable(connectors, run_id, step, element, *rollback, "rollback")) problems.push_back(*why);
     }
     for (const auto& artifact : step.artifacts(element)) {
-      if (auto why = check_artifact_path(artifact, evidence_roots)) problems.push_back(fmt::format("step `{}`: {}", step.id, *why));
+      if (auto why = check_artifact_path(artifact, evidence_roots))
+        problems.push_back(fmt::format("step `{}`: {}", step.id, *why));
     }
   }
   return problems;
 }
 
-std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors, const EvidenceRoots& evidence_roots,
-                                   const std::string& run_id, const EvidenceSink* evidence) {
+std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connectors,
+                                   const EvidenceRoots& evidence_roots, const std::string& run_id,
+                                   const EvidenceSink* evidence) {
   std::vector<std::string> problems;
   bool preserves = false;
   for (const auto& step : plan.steps) {
@@ -95,7 +103,10 @@ std::vector<std::string> preflight(const Plan& plan, const ConnectorSet& connect
 }
 
 Interpreter::Interpreter(RunState& state, JournalSink& journal, Services services, const RuntimeOptions& options)
-    : state_(state), journal_(journal), services_(services), options_(options),
+    : state_(state),
+      journal_(journal),
+      services_(services),
+      options_(options),
       deadline_(services.clock.steady() + options.max_run_time) {}
 
 void Interpreter::record(const std::string& type, nlohmann::json data) {
@@ -247,9 +258,14 @@ Interpreter::Outcome Interpreter::run_calls(const PlannedStep& step) {
   if (step.for_each) until = services_.clock.steady() + std::chrono::seconds(step.timeout_seconds);
   for (int element : units_of(step)) {
     auto& unit = p.unit(element);
-    const auto label = element < 0 ? std::string() : fmt::format("[{}] {}: ", element, step.elements[static_cast<std::size_t>(element)].target.dump());
+    const auto label =
+        element < 0 ? std::string()
+                    : fmt::format("[{}] {}: ", element, step.elements[static_cast<std::size_t>(element)].target.dump());
     if (!unit.applied && element > 0 && block_failed_) {  // the call a branch started with is made
-      return finish_step(step, Finish{"failed", std::string("stopped before its next call: another branch of its parallel block failed"), "", true});
+      return finish_step(
+          step,
+          Finish{"failed", std::string("stopped before its next call: another branch of its parallel block failed"), "",
+                 true});
     }
     if (!unit.applied) {
       const auto result = send(step, element, "execute", until);
@@ -267,13 +283,15 @@ Interpreter::Outcome Interpreter::run_task(const PlannedStep& step) {
   if (p.task_done) return finish_step(step, Finish{"executed", std::nullopt});
   if (!p.task_pending) {
     const auto due = services_.clock.now() + std::chrono::seconds(step.task->within_seconds);
-    record("task_requested", {{"step", step.id}, {"assignee", step.task->assignee}, {"within_seconds", step.task->within_seconds},
+    record("task_requested", {{"step", step.id},
+                              {"assignee", step.task->assignee},
+                              {"within_seconds", step.task->within_seconds},
                               {"due_at", format_rfc3339(due)}});
   }
   const auto due = parse_rfc3339(p.task_due_at);
   if (!due || services_.clock.now() >= *due) {
-    return fail(step, fmt::format("task not done within {} s (due {}; assignee {})", step.task->within_seconds, p.task_due_at,
-                                  step.task->assignee));
+    return fail(step, fmt::format("task not done within {} s (due {}; assignee {})", step.task->within_seconds,
+                                  p.task_due_at, step.task->assignee));
   }
   return Outcome{Next::Wait, "", ""};
 }
@@ -290,8 +308,8 @@ std::optional<Interpreter::Outcome> Interpreter::render_now(const PlannedStep& s
     return fail(step, e.what());
   }
   static const EvidenceRoots no_roots;
-  const auto problems = step_problems(rendered, services_.connectors, services_.evidence_roots ? *services_.evidence_roots : no_roots,
-                                      state_.run_id());
+  const auto problems = step_problems(rendered, services_.connectors,
+                                      services_.evidence_roots ? *services_.evidence_roots : no_roots, state_.run_id());
   if (!problems.empty()) {
     std::string message = "refused before any effect:";
     for (const auto& p : problems) message += " " + p + ";";
@@ -309,9 +327,10 @@ Interpreter::Outcome Interpreter::fail(const PlannedStep& step, const std::strin
 }
 
 Interpreter::Outcome Interpreter::finish_step(const PlannedStep& step, const Finish& how) {
-  std::lock_guard lock(mutex_);  // the clocks and the log are shared by the branches
+  std::lock_guard lock(mutex_);          // the clocks and the log are shared by the branches
   auto clocks = state_.log().deadlines;  // which clocks this step stops, to journal each
-  const auto stopped = how.status == "executed" ? stop_clocks(clocks, step.id, format_rfc3339(services_.clock.now())) : std::vector<std::string>{};
+  const auto stopped = how.status == "executed" ? stop_clocks(clocks, step.id, format_rfc3339(services_.clock.now()))
+                                                : std::vector<std::string>{};
   const auto* p = state_.find_step(step.id);
   nlohmann::json data{{"step", step.id},
                       {"action", step.action},
@@ -325,7 +344,8 @@ Interpreter::Outcome Interpreter::finish_step(const PlannedStep& step, const Fin
   record("step_finished", std::move(data));
   for (const auto& c : state_.log().deadlines) {
     if (std::find(stopped.begin(), stopped.end(), c.obligation) != stopped.end()) {
-      record("deadline_met", {{"obligation", c.obligation}, {"step", step.id}, {"status", c.status}, {"met_at", c.met_at}});
+      record("deadline_met",
+             {{"obligation", c.obligation}, {"step", step.id}, {"status", c.status}, {"met_at", c.met_at}});
     }
   }
   if (how.status == "failed") return Outcome{Next::Halt, "failed", ""};
@@ -334,9 +354,12 @@ Interpreter::Outcome Interpreter::finish_step(const PlannedStep& step, const Fin
 
 Interpreter::Outcome Interpreter::on_failure(const PlannedStep& step) {
   switch (step.on_failure) {
-    case ir::OnFailure::Continue: return Outcome{};
-    case ir::OnFailure::Rollback: return Outcome{Next::Compensate, "", "step_failed"};
-    case ir::OnFailure::Halt: break;
+    case ir::OnFailure::Continue:
+      return Outcome{};
+    case ir::OnFailure::Rollback:
+      return Outcome{Next::Compensate, "", "step_failed"};
+    case ir::OnFailure::Halt:
+      break;
   }
   return Outcome{Next::Halt, "failed", ""};
 }
@@ -351,12 +374,8 @@ void Interpreter::ask_approval(const PlannedStep& step) {
   request.effect = step.effect;
   request.required_roles = approval.roles;
   if (step.for_each) {  // one approval covers every element
-    request.targets = nlohmann::json::array();
-    request.elements = nlohmann::json::array();
-    for (const auto& e : step.elements) {
-      request.targets.push_back(e.target);
-      request.elements.push_back(e.args);
-    }
+    request.targets = step.targets();
+    request.elements = step.element_args();
   }
   if (!asked_before) {
     nlohmann::json data{{"step", step.id},
@@ -375,7 +394,8 @@ void Interpreter::ask_approval(const PlannedStep& step) {
   const auto& plan = state_.plan();
   request.runbook = {{"id", plan.runbook}, {"title", plan.title}, {"severity", plan.severity}, {"digest", plan.digest}};
   request.requested_at = services_.clock.now();
-  const auto wait = std::min<milliseconds>(std::chrono::seconds(approval.timeout_seconds), std::max(time_left(), milliseconds(0)));
+  const auto wait =
+      std::min<milliseconds>(std::chrono::seconds(approval.timeout_seconds), std::max(time_left(), milliseconds(0)));
   const auto asked = services_.clock.steady();
   auto decision = services_.approvals.decide(request, wait);
   if (decision.pending) return;
@@ -396,7 +416,8 @@ std::int64_t Interpreter::latency_ms(const PlannedStep& step, std::chrono::stead
   const auto* p = state_.find_step(step.id);
   const auto requested = p ? parse_rfc3339(p->approval_requested_at) : std::nullopt;
   if (!services_.approvals.defers() || !requested) return millis_between(asked, services_.clock.steady());
-  return std::max<std::int64_t>(0, std::chrono::duration_cast<milliseconds>(services_.clock.now() - *requested).count());
+  return std::max<std::int64_t>(0,
+                                std::chrono::duration_cast<milliseconds>(services_.clock.now() - *requested).count());
 }
 
 ConnectorResult Interpreter::send(const PlannedStep& step, int element, const std::string& phase,
@@ -404,10 +425,13 @@ ConnectorResult Interpreter::send(const PlannedStep& step, int element, const st
   const bool rollback = phase == "rollback";
   const auto call = rollback ? *step.rollback_call(element) : step.call(element);
   const auto route = services_.connectors.route_of(call.action);
-  if (!route) return ConnectorResult{false, false, "no route", fmt::format("no connector route for action `{}`", call.action), {}};
+  if (!route)
+    return ConnectorResult{
+        false, false, "no route", fmt::format("no connector route for action `{}`", call.action), {}};
   auto& connector = services_.connectors.get(*route);
   const int failures = rollback ? 0 : state_.step(step.id).unit(element).failures;
-  const bool in_flight = rollback ? state_.rollback(step.id, element).in_flight : state_.step(step.id).unit(element).in_flight;
+  const bool in_flight =
+      rollback ? state_.rollback(step.id, element).in_flight : state_.step(step.id).unit(element).in_flight;
   int allowed = std::max(1 + step.retries - failures, in_flight ? 1 : 0);
   const auto step_deadline = std::min(services_.clock.steady() + std::chrono::seconds(step.timeout_seconds),
                                       until.value_or(std::chrono::steady_clock::time_point::max()));
@@ -415,20 +439,29 @@ ConnectorResult Interpreter::send(const PlannedStep& step, int element, const st
   auto backoff = options_.retry_backoff_initial;
   const auto key = unit_key(state_.run_id(), step.id, element, phase);
   for (int n = 0; n < allowed; ++n) {
-    const auto left = std::min(std::chrono::duration_cast<milliseconds>(step_deadline - services_.clock.steady()), time_left());
+    const auto left =
+        std::min(std::chrono::duration_cast<milliseconds>(step_deadline - services_.clock.steady()), time_left());
     if (left.count() <= 0) {
-      result = ConnectorResult{false, false, "timed out",
-                               time_left().count() <= 0 ? std::string("run time limit reached")
-                                                        : fmt::format("step timeout ({} s) reached", step.timeout_seconds),
-                               {}};
+      result =
+          ConnectorResult{false,
+                          false,
+                          "timed out",
+                          time_left().count() <= 0 ? std::string("run time limit reached")
+                                                   : fmt::format("step timeout ({} s) reached", step.timeout_seconds),
+                          {}};
       break;
     }
     ConnectorCall c{state_.run_id(), step.id, call.action, call.args, key, 0, left};
     c.attempt = (rollback ? state_.rollback(step.id, element).sends : state_.step(step.id).unit(element).sends) + 1;
-    record("connector_call", with_element({{"step", step.id}, {"action", call.action}, {"phase", phase}, {"connector", *route},
-                                           {"kind", std::string(connector.kind())}, {"attempt", c.attempt},
-                                           {"idempotency_key", c.idempotency_key}},  // args: in the plan, journaled once
-                                          element));
+    record("connector_call",
+           with_element({{"step", step.id},
+                         {"action", call.action},
+                         {"phase", phase},
+                         {"connector", *route},
+                         {"kind", std::string(connector.kind())},
+                         {"attempt", c.attempt},
+                         {"idempotency_key", c.idempotency_key}},  // args: in the plan, journaled once
+                        element));
     result = connector.call(c);
     record("connector_result", result_record(step, element, phase, c.attempt, result, std::string(connector.kind())));
     if (result.ok || !result.retryable || n + 1 == allowed) break;
@@ -442,8 +475,13 @@ ConnectorResult Interpreter::send(const PlannedStep& step, int element, const st
 nlohmann::json Interpreter::result_record(const PlannedStep& step, int element, const std::string& phase, int attempt,
                                           const ConnectorResult& result, const std::string& connector_kind) {
   const auto call = phase == "rollback" ? *step.rollback_call(element) : step.call(element);
-  auto data = with_element({{"step", step.id}, {"action", call.action}, {"phase", phase}, {"attempt", attempt},
-                            {"ok", result.ok}, {"retryable", result.retryable}, {"detail", result.detail},
+  auto data = with_element({{"step", step.id},
+                            {"action", call.action},
+                            {"phase", phase},
+                            {"attempt", attempt},
+                            {"ok", result.ok},
+                            {"retryable", result.retryable},
+                            {"detail", result.detail},
                             {"error", result.ok ? nlohmann::json(nullptr) : nlohmann::json(result.error)}},
                            element);
   if (!result.ok || phase != "execute" || step.returns.empty()) return data;
@@ -468,7 +506,8 @@ std::optional<std::string> Interpreter::preserve(const PlannedStep& step, int el
   for (const auto& artifact : step.artifacts(element)) {
     if (p.artifacts_done.count(artifact)) continue;
     if (!collect_evidence_) {
-      record("evidence_skipped", with_element({{"step", step.id}, {"artifact", artifact},
+      record("evidence_skipped", with_element({{"step", step.id},
+                                               {"artifact", artifact},
                                                {"reason", "dry run without --evidence: nothing is collected"}},
                                               element));
       continue;
@@ -482,11 +521,16 @@ std::optional<std::string> Interpreter::preserve(const PlannedStep& step, int el
       outcome.error = fmt::format("{}: no evidence store configured", artifact);
     }
     if (!outcome.preserved) {
-      record("evidence_failed", with_element({{"step", step.id}, {"artifact", artifact}, {"error", outcome.error}}, element));
+      record("evidence_failed",
+             with_element({{"step", step.id}, {"artifact", artifact}, {"error", outcome.error}}, element));
       return fmt::format("evidence not preserved: {}", outcome.error);
     }
-    record("evidence_preserved", with_element({{"step", step.id}, {"artifact", artifact}, {"sha256", outcome.sha256},
-                                               {"size", outcome.size}, {"object", outcome.object}, {"custody_seq", outcome.custody_seq}},
+    record("evidence_preserved", with_element({{"step", step.id},
+                                               {"artifact", artifact},
+                                               {"sha256", outcome.sha256},
+                                               {"size", outcome.size},
+                                               {"object", outcome.object},
+                                               {"custody_seq", outcome.custody_seq}},
                                               element));
   }
   return std::nullopt;
@@ -508,22 +552,25 @@ void Interpreter::compensate_unit(const std::string& id, int element, bool& comp
   if (r.status == "executed") return;
   const auto rollback = step->rollback_call(element);
   if (!rollback) {
-    if (!r.status) record("rollback_skipped", with_element({{"step", id}, {"reason", "it declares no rollback"}}, element));
+    if (!r.status)
+      record("rollback_skipped", with_element({{"step", id}, {"reason", "it declares no rollback"}}, element));
     return;
   }
   if (!r.in_flight) record("rollback_started", with_element({{"step", id}, {"action", rollback->action}}, element));
   const auto result = send(*step, element, "rollback");
-  record("rollback_finished", with_element({{"step", id},
-                                            {"action", rollback->action},
-                                            {"status", result.ok ? "executed" : "failed"},
-                                            {"error", result.ok ? nlohmann::json(nullptr) : nlohmann::json(result.error)}},
-                                           element));
+  record("rollback_finished",
+         with_element({{"step", id},
+                       {"action", rollback->action},
+                       {"status", result.ok ? "executed" : "failed"},
+                       {"error", result.ok ? nlohmann::json(nullptr) : nlohmann::json(result.error)}},
+                      element));
   complete = complete && result.ok;
 }
 
 void Interpreter::journal_overdue() {
   auto clocks = state_.log().deadlines;
-  for (const auto& obligation : overdue_clocks(clocks, services_.clock.now())) record("deadline_overdue", {{"obligation", obligation}});
+  for (const auto& obligation : overdue_clocks(clocks, services_.clock.now()))
+    record("deadline_overdue", {{"obligation", obligation}});
 }
 
 void Interpreter::finish(const std::string& status) {

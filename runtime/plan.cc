@@ -1,7 +1,8 @@
 #include "runtime/plan.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <set>
 
 #include "common/canonical_json.h"
@@ -34,16 +35,19 @@ void missing_fields(const expr::Node& node, const expr::Environment& env, std::v
 }
 
 // `source`: what holds the values ("the event", or "the run" for a deferred step).
-expr::Value evaluate_checked(const expr::Node& node, const expr::Environment& env, const std::string& what, const char* source) {
+expr::Value evaluate_checked(const expr::Node& node, const expr::Environment& env, const std::string& what,
+                             const char* source) {
   std::vector<std::string> missing;
   missing_fields(node, env, missing);
-  if (!missing.empty()) throw PlanError(fmt::format("{} needs `{}`, which {} does not have", what, join(missing, "`, `"), source));
+  if (!missing.empty())
+    throw PlanError(fmt::format("{} needs `{}`, which {} does not have", what, join(missing, "`, `"), source));
   auto value = expr::evaluate(node, env);
   if (std::holds_alternative<std::monostate>(value.v)) throw PlanError(fmt::format("{} renders to nothing", what));
   return value;
 }
 
-nlohmann::json render(const expr::Node& node, const expr::Environment& env, const std::string& what, const char* source) {
+nlohmann::json render(const expr::Node& node, const expr::Environment& env, const std::string& what,
+                      const char* source) {
   auto json = value_to_json(evaluate_checked(node, env, what, source));
   // A NUL would reach a connector, an argv or a path cut short (DESIGN §13), whatever its
   // source: the event is checked when parsed, this also covers runbook literals and outputs.
@@ -53,8 +57,8 @@ nlohmann::json render(const expr::Node& node, const expr::Environment& env, cons
   return json;
 }
 
-nlohmann::json render_args(const std::vector<ir::Argument>& args, const expr::Environment& env, const std::string& where,
-                           const char* source) {
+nlohmann::json render_args(const std::vector<ir::Argument>& args, const expr::Environment& env,
+                           const std::string& where, const char* source) {
   auto out = nlohmann::json::object();
   for (const auto& arg : args) {
     if (!arg.value) throw PlanError(fmt::format("{}: argument `{}` has no value", where, arg.name));
@@ -78,12 +82,14 @@ expr::Environment with_variable(const expr::Environment& env, const std::string&
 }
 
 // The arguments, rollback and artifact paths of one call, rendered in `env`.
-PlannedElement render_call(const StepExprs& e, const expr::Environment& env, const std::string& where, const char* source) {
+PlannedElement render_call(const StepExprs& e, const expr::Environment& env, const std::string& where,
+                           const char* source) {
   PlannedElement out;
   out.args = render_args(e.args, env, where, source);
   if (e.rollback) {
-    out.rollback = PlannedCall{e.rollback->action,
-                               render_args(e.rollback->args, env, fmt::format("{} rollback `{}`", where, e.rollback->action), source)};
+    out.rollback = PlannedCall{
+        e.rollback->action,
+        render_args(e.rollback->args, env, fmt::format("{} rollback `{}`", where, e.rollback->action), source)};
   }
   for (std::size_t i = 0; i < e.preserve.size(); ++i) {
     if (!e.preserve[i]) continue;
@@ -101,8 +107,9 @@ void render_elements(PlannedStep& out, const StepExprs& e, const expr::Environme
   const auto* items = std::get_if<expr::ValueList>(&list.v);
   if (!items) throw PlanError(fmt::format("{}: the for-each list is not a list", where));
   if (items->size() > options.max_for_each_elements) {
-    throw PlanError(fmt::format("{}: the for-each list has {} elements, more than the limit of {} (max_for_each_elements)", where,
-                                items->size(), options.max_for_each_elements));
+    throw PlanError(
+        fmt::format("{}: the for-each list has {} elements, more than the limit of {} (max_for_each_elements)", where,
+                    items->size(), options.max_for_each_elements));
   }
   out.for_each = e.for_each->variable;
   if (items->empty()) {
@@ -111,15 +118,16 @@ void render_elements(PlannedStep& out, const StepExprs& e, const expr::Environme
     return;
   }
   for (std::size_t i = 0; i < items->size(); ++i) {
-    auto element = render_call(e, with_variable(env, e.for_each->variable, (*items)[i]), fmt::format("{}[{}]", where, i), source);
+    auto element =
+        render_call(e, with_variable(env, e.for_each->variable, (*items)[i]), fmt::format("{}[{}]", where, i), source);
     element.target = value_to_json((*items)[i]);
     out.elements.push_back(std::move(element));
   }
 }
 
 // Renders `e` into `out` (whose other fields are set).
-PlannedStep render_step(PlannedStep out, const StepExprs& e, const expr::Environment& env, const RuntimeOptions& options,
-                        const char* source) {
+PlannedStep render_step(PlannedStep out, const StepExprs& e, const expr::Environment& env,
+                        const RuntimeOptions& options, const char* source) {
   out.enabled = holds(e.when, env);
   if (!out.enabled) return out;  // a skipped step renders nothing: its fields may be absent
   if (e.for_each) {
@@ -151,7 +159,8 @@ nlohmann::json bound(const expr::NodePtr& node, const expr::Environment& env, co
   return node ? ir::to_json(*bind_paths(*node, env, keep)) : nlohmann::json(nullptr);
 }
 
-nlohmann::json bound_args(const std::vector<ir::Argument>& args, const expr::Environment& env, const std::set<std::string>& keep) {
+nlohmann::json bound_args(const std::vector<ir::Argument>& args, const expr::Environment& env,
+                          const std::set<std::string>& keep) {
   auto out = nlohmann::json::object();
   for (const auto& arg : args) out[arg.name] = bound(arg.value, env, keep);
   return out;
@@ -164,8 +173,11 @@ nlohmann::json deferred_json(const StepExprs& e, const expr::Environment& env) {
   if (e.for_each) keep.insert(e.for_each->variable);
   auto preserve = nlohmann::json::array();
   for (const auto& p : e.preserve) preserve.push_back(bound(p, env, keep));
-  nlohmann::json out{{"when", bound(e.when, env, keep)}, {"args", bound_args(e.args, env, keep)}, {"preserve", preserve},
-                     {"rollback", nullptr}, {"for_each", nullptr}};
+  nlohmann::json out{{"when", bound(e.when, env, keep)},
+                     {"args", bound_args(e.args, env, keep)},
+                     {"preserve", preserve},
+                     {"rollback", nullptr},
+                     {"for_each", nullptr}};
   if (e.rollback) out["rollback"] = {{"action", e.rollback->action}, {"args", bound_args(e.rollback->args, env, keep)}};
   if (e.for_each) out["for_each"] = {{"list", bound(e.for_each->list, env, keep)}, {"variable", e.for_each->variable}};
   return out;
@@ -190,7 +202,8 @@ StepExprs exprs_from_json(const nlohmann::json& json) {
   }
   for (const auto& p : json.value("preserve", nlohmann::json::array())) e.preserve.push_back(optional_node(p));
   if (const auto f = json.value("for_each", nlohmann::json()); f.is_object()) {
-    if (!f.contains("variable") || !f["variable"].is_string()) throw ExprJsonError("for_each: `variable` is not a string");
+    if (!f.contains("variable") || !f["variable"].is_string())
+      throw ExprJsonError("for_each: `variable` is not a string");
     e.for_each = ir::ForEach{node_from_json(f.value("list", nlohmann::json())), f["variable"].get<std::string>()};
   }
   return e;
@@ -224,7 +237,8 @@ PlannedStep plan_step(const ir::Step& step, const expr::Environment& env, const 
 }  // namespace
 
 PlannedCall PlannedStep::call(int element) const {
-  return element < 0 ? PlannedCall{action, args} : PlannedCall{action, elements.at(static_cast<std::size_t>(element)).args};
+  return element < 0 ? PlannedCall{action, args}
+                     : PlannedCall{action, elements.at(static_cast<std::size_t>(element)).args};
 }
 
 std::optional<PlannedCall> PlannedStep::rollback_call(int element) const {
@@ -233,6 +247,18 @@ std::optional<PlannedCall> PlannedStep::rollback_call(int element) const {
 
 const std::vector<std::string>& PlannedStep::artifacts(int element) const {
   return element < 0 ? preserve : elements.at(static_cast<std::size_t>(element)).preserve;
+}
+
+nlohmann::json PlannedStep::targets() const {
+  auto out = nlohmann::json::array();
+  for (const auto& e : elements) out.push_back(e.target);
+  return out;
+}
+
+nlohmann::json PlannedStep::element_args() const {
+  auto out = nlohmann::json::array();
+  for (const auto& e : elements) out.push_back(e.args);
+  return out;
 }
 
 std::string unit_key(std::string_view run_id, const std::string& step, int element, std::string_view phase) {
@@ -258,10 +284,11 @@ PlannedStep render_deferred(const PlannedStep& step, const expr::Environment& en
   return render_step(std::move(frame), exprs, env, options, "the run");
 }
 
-Plan make_plan(const ir::Runbook& runbook, const Event& event, const std::string& run_id, const RuntimeOptions& options) {
+Plan make_plan(const ir::Runbook& runbook, const Event& event, const std::string& run_id,
+               const RuntimeOptions& options) {
   if (runbook.steps.size() > options.max_steps) {
-    throw PlanError(fmt::format("runbook `{}` has {} steps, more than the limit of {}", runbook.id, runbook.steps.size(),
-                                options.max_steps));
+    throw PlanError(fmt::format("runbook `{}` has {} steps, more than the limit of {}", runbook.id,
+                                runbook.steps.size(), options.max_steps));
   }
   const auto env = make_environment(event, run_id);
   Plan plan;
@@ -276,9 +303,10 @@ Plan make_plan(const ir::Runbook& runbook, const Event& event, const std::string
     plan.steps.push_back(plan_step(step, env, options));
     bytes += canonical_json(step_to_json(plan.steps.back())).size() + (plan.steps.size() > 1 ? 1 : 0);  // the comma
     if (bytes > options.max_plan_bytes) {
-      throw PlanError(fmt::format("runbook `{}`: the plan rendered for this event reaches {} bytes at step `{}`, more than "
-                                  "the limit of {} (max_plan_bytes); event values are copied into every argument that uses them",
-                                  runbook.id, bytes, step.id, options.max_plan_bytes));
+      throw PlanError(
+          fmt::format("runbook `{}`: the plan rendered for this event reaches {} bytes at step `{}`, more than "
+                      "the limit of {} (max_plan_bytes); event values are copied into every argument that uses them",
+                      runbook.id, bytes, step.id, options.max_plan_bytes));
     }
   }
   return plan;

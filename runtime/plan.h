@@ -83,6 +83,10 @@ struct PlannedStep {
   PlannedCall call(int element) const;
   std::optional<PlannedCall> rollback_call(int element) const;
   const std::vector<std::string>& artifacts(int element) const;
+  // What approvers of a for-each step are shown: every element's value, and its arguments
+  // (arrays in element order).
+  nlohmann::json targets() const;
+  nlohmann::json element_args() const;
 };
 
 struct Plan {

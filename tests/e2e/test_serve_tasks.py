@@ -1,7 +1,8 @@
 """Human tasks in `writ serve`: a run that reaches a `task` step waits without a worker until a
 person holding the task's assignee role posts `…/steps/{step}/complete` (on any route refusal
 the run keeps waiting), then continues; a task nobody completes fails its step when its time
-runs out (the service wakes the run at the task's due time)."""
+runs out (the service wakes the run at the task's due time). And the approval announcement of
+a for-each step shows the approvers every target it covers."""
 import pathlib
 import sys
 import time
@@ -71,6 +72,40 @@ def test_a_task_nobody_completes_fails_when_its_time_runs_out():
         assert time.time() - started < 20
 
 
+FLEET = """
+runbook fleet {
+  title    "Fleet"
+  severity low
+  event    { hosts: list<host> }
+  step isolate = isolate_host(target: h) for h in event.hosts {
+    rollback restore_host(target: h)
+    approve ciso within 1h
+  }
+}
+"""
+
+
+def test_a_for_each_approval_announcement_lists_every_target():
+    with rs.Scratch() as scratch, rs.Service(lambda request: (200, {"ok": True})) as hook:
+        connectors = scratch.write("connectors.yaml", f"""connectors:
+  hook: {{type: http, url: "{hook.url('/hook')}", timeout_seconds: 5}}
+routes: {{approval_request: hook, "*": dry-run}}
+""")
+        scratch.write("runbooks/fleet.writ", FLEET)
+        with ss.Server(W, str(scratch.path / "runbooks"), ss.auth_file(scratch), scratch.state(),
+                       extra=["--connectors", connectors]) as server:
+            event = {"id": "fleet-1", "severity": "low", "hosts": ["ws-1", "ws-2", "ws-3"]}
+            status, reply, _ = server.call("POST", "/v1/events", event, token="intake")
+            assert status == 202, reply
+            deadline = time.time() + 20
+            while not hook.seen() and time.time() < deadline:
+                time.sleep(0.05)
+        sent = [r.json()["args"] for r in hook.seen()]
+        assert sent and sent[0]["context"]["targets"] == ["ws-1", "ws-2", "ws-3"], sent
+        assert [e["target"] for e in sent[0]["context"]["elements"]] == ["ws-1", "ws-2", "ws-3"], sent
+
+
 if __name__ == "__main__":
     wrt.main([test_a_task_waits_for_its_assignee_then_the_run_continues,
-              test_a_task_nobody_completes_fails_when_its_time_runs_out])
+              test_a_task_nobody_completes_fails_when_its_time_runs_out,
+              test_a_for_each_approval_announcement_lists_every_target])
