@@ -6,12 +6,13 @@
 #include <cstdlib>
 #include <new>
 
+// Sanitizers bring their own operator new (ASan, TSan, MSan): the pools step aside.
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
 #define WRIT_NO_POOLS 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__) || defined(WRIT_NO_POOLS)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(WRIT_NO_POOLS)
 #define WRIT_NO_POOLS 1
 #endif
 
@@ -32,8 +33,8 @@ bool pooled_enabled() { return pooled.load(std::memory_order_relaxed); }
 
 namespace {
 
-constexpr std::size_t kGranule = 16;     // every block is 16-byte aligned
-constexpr std::size_t kClasses = 32;     // block sizes 16, 32, ... 512
+constexpr std::size_t kGranule = 16;  // every block is 16-byte aligned
+constexpr std::size_t kClasses = 32;  // block sizes 16, 32, ... 512
 constexpr std::size_t kSlab = 256 << 10;
 
 // Before every block: its size class, 0 for a block from malloc. 16 bytes keep the alignment.

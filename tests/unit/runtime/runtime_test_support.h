@@ -3,6 +3,8 @@
 // asks tests to hand the interpreter), and a harness that runs a plan with a journal.
 #pragma once
 
+#include <mutex>
+
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
@@ -103,10 +105,16 @@ class ScriptedConnector final : public Connector {
  public:
   explicit ScriptedConnector(Clock* clock = nullptr, Millis cost = Millis(0)) : clock_(clock), cost_(cost) {}
   std::string_view kind() const override { return "scripted"; }
+  // Branches of a parallel block call it from their threads: the record and the script are
+  // guarded (the clock's sleep is not: it is the clock's business).
   ConnectorResult call(const ConnectorCall& call) override {
-    calls.push_back(call);
+    {
+      std::lock_guard lock(mutex_);
+      calls.push_back(call);
+    }
     if (on_call) on_call(call);
     if (clock_) clock_->sleep_for(cost_);
+    std::lock_guard lock(mutex_);
     auto& queue = script[call.action];
     if (queue.empty()) return ConnectorResult{true, false, "ok", ""};
     auto result = queue.front();
@@ -129,6 +137,7 @@ class ScriptedConnector final : public Connector {
  private:
   Clock* clock_;
   Millis cost_;
+  std::mutex mutex_;
 };
 
 inline ConnectorResult failure(std::string error, bool retryable = true) {
