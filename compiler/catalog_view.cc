@@ -62,18 +62,17 @@ json in_units(std::int64_t seconds, std::int64_t unit) {
 
 // ---- JSON
 
+// Exactly the keys of DESIGN §8 ({name, effect, inverse, params, timeout, doc}), which scripts
+// rely on: an action's outputs (`returns`) are shown by the text and md views.
 json actions_json(const Catalog& catalog) {
   json out = json::array();
   for (const auto& [name, action] : catalog.actions) {
     json params = json::array();
     for (const auto& p : action.params) params.push_back({{"name", p.name}, {"type", param_type(p)}});
-    json returns = json::array();
-    for (const auto& o : action.returns) returns.push_back({{"name", o.name}, {"type", o.type.to_string()}});
     out.push_back({{"name", name},
                    {"effect", action.effect},
                    {"inverse", action.inverse ? json(*action.inverse) : json(nullptr)},
                    {"params", params},
-                   {"returns", returns},
                    {"timeout", action.timeout_seconds ? json(dsl_print::duration(*action.timeout_seconds)) : json(nullptr)},
                    {"doc", action.doc}});
   }

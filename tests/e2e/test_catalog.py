@@ -33,7 +33,7 @@ def test_json_has_the_design_keys_and_every_stdlib_action():
     listed = {a["name"]: a for a in doc["actions"]}
     assert set(listed) == declared, set(listed) ^ declared
     for action in doc["actions"]:
-        assert set(action) == {"name", "effect", "inverse", "params", "returns", "timeout", "doc"}, action
+        assert set(action) == {"name", "effect", "inverse", "params", "timeout", "doc"}, action
         assert action["doc"] and action["effect"], action
         assert all(set(p) == {"name", "type"} for p in action["params"]), action
     assert listed["isolate_host"]["inverse"] == "restore_host"
