@@ -15,21 +15,19 @@ on loopback in a temporary directory (tests/e2e/pg_support.py), then:
 Figures mean something only on a quiet machine: the load average is printed with them."""
 import argparse
 import hashlib
-import json
 import os
 import pathlib
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
 import pg_support  # noqa: E402
-from serve_bench import RUNBOOK, TOKEN, call, free_port  # noqa: E402
+from serve_bench import RUNBOOK, TOKEN, call, free_port, post_events, wait_completed  # noqa: E402
 
 
 def start_node(writ, work, dsn, workers, events):
@@ -53,38 +51,14 @@ def incidents_per_minute(args, work, cluster, nodes):
     dsn = cluster.createdb(f"bench{nodes}")
     started = [start_node(args.writ, work, dsn, args.workers, args.events) for _ in range(nodes)]
     urls = [url for _, url in started]
-    lock = threading.Lock()
-    pending = iter(range(args.events))
-    accepted = []
-
-    def client():
-        while True:
-            with lock:
-                i = next(pending, None)
-            if i is None:
-                return
-            event = {"id": f"scale-{nodes}-{i}", "severity": "low", "host_id": f"h{i}", "source_ip": "192.0.2.7",
-                     "detected_at": "2026-11-27T08:00:00Z"}
-            status, _ = call(urls[i % nodes] + "/v1/events", "POST", json.dumps(event).encode())
-            with lock:
-                accepted.append(status == 202)
-
     start = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(args.clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    while True:
-        _, body = call(urls[0] + "/v1/runs?status=completed")
-        if len(json.loads(body)["runs"]) >= sum(accepted):
-            break
-        time.sleep(0.2)
+    accepted, _ = post_events(urls, args.events, args.clients, f"scale-{nodes}")
+    wait_completed(urls[0], len(accepted))
     wall = time.perf_counter() - start
     for proc, _ in started:
         proc.terminate()
         proc.wait(timeout=60)
-    return sum(accepted), wall
+    return len(accepted), wall
 
 
 def main():

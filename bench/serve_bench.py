@@ -62,6 +62,48 @@ def percentile(values, p):
     return ordered[max(0, min(len(ordered) - 1, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
 
 
+def bench_event(event_id, i):
+    return {"id": event_id, "severity": "low", "host_id": f"h{i}", "source_ip": "192.0.2.7",
+            "detected_at": "2026-11-27T08:00:00Z"}
+
+
+def post_events(urls, count, clients, prefix):
+    """Posts `count` events from `clients` threads, event i to urls[i % len(urls)]. Returns
+    (latencies in s of the 202 answers, statuses of the others)."""
+    latencies, refused = [], []
+    lock = threading.Lock()
+    pending = iter(range(count))
+
+    def client():
+        while True:
+            with lock:
+                i = next(pending, None)
+            if i is None:
+                return
+            body = json.dumps(bench_event(f"{prefix}-{i}", i)).encode()
+            sent = time.perf_counter()
+            status, _ = call(urls[i % len(urls)] + "/v1/events", "POST", body)
+            took = time.perf_counter() - sent
+            with lock:
+                (latencies if status == 202 else refused).append(took if status == 202 else status)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, refused
+
+
+def wait_completed(url, count):
+    """Until `count` runs are completed, as `url` lists them."""
+    while True:
+        _, body = call(url + "/v1/runs?status=completed")
+        if len(json.loads(body)["runs"]) >= count:
+            return
+        time.sleep(0.2)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--writ", default=str(ROOT / "build" / "release" / "writ"))
@@ -87,36 +129,10 @@ def main():
                     break
             except OSError:
                 time.sleep(0.05)
-        latencies, refused = [], []
-        lock = threading.Lock()
-        next_index = iter(range(args.events))
-
-        def client():
-            while True:
-                with lock:
-                    i = next(next_index, None)
-                if i is None:
-                    return
-                event = {"id": f"bench-{i}", "severity": "low", "host_id": f"h{i}", "source_ip": "192.0.2.7",
-                         "detected_at": "2026-11-27T08:00:00Z"}
-                sent = time.perf_counter()
-                status, _ = call(url + "/v1/events", "POST", json.dumps(event).encode())
-                took = time.perf_counter() - sent
-                with lock:
-                    (latencies if status == 202 else refused).append(took if status == 202 else status)
-
         start = time.perf_counter()
-        threads = [threading.Thread(target=client) for _ in range(args.clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        latencies, refused = post_events([url], args.events, args.clients, "bench")
         posted = time.perf_counter() - start
-        while True:
-            _, body = call(url + "/v1/runs?status=completed")
-            if len(json.loads(body)["runs"]) >= len(latencies):
-                break
-            time.sleep(0.2)
+        wait_completed(url, len(latencies))
         total = time.perf_counter() - start
         proc.terminate()
         proc.wait(timeout=60)
